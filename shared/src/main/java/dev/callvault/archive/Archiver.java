@@ -1,0 +1,159 @@
+package dev.callvault.archive;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.callvault.PermanentException;
+import dev.callvault.RetryableException;
+import dev.callvault.db.CallRepository;
+import dev.callvault.db.Database;
+import dev.callvault.db.RecordingRepository;
+import dev.callvault.db.RecordingRow;
+import dev.callvault.db.TwilioUpgrade;
+import dev.callvault.storage.RecordingKeys;
+import dev.callvault.storage.RecordingStore;
+import dev.callvault.storage.StoredObject;
+import dev.callvault.twilio.MediaFormat;
+import dev.callvault.twilio.RecordingRef;
+import dev.callvault.twilio.TwilioRecording;
+import dev.callvault.twilio.TwilioRecordings;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Archives one finished Twilio recording (DESIGN 2.3): streams its media from Twilio into the store, then, in
+ * one transaction, upgrades the call's {@code mixed} row with it. Idempotent per RecordingSid; a failure leaves
+ * the database unchanged and no partial object.
+ */
+public final class Archiver {
+    private static final Logger log = LoggerFactory.getLogger(Archiver.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final TwilioRecordings twilio;
+    private final RecordingStore store;
+    private final Database db;
+    private final CallRepository calls;
+    private final RecordingRepository recordings;
+    private final MediaFormat preferredFormat;
+    private final Clock clock;
+
+    public Archiver(TwilioRecordings twilio, RecordingStore store, Database db, MediaFormat preferredFormat, Clock clock) {
+        this.twilio = twilio;
+        this.store = store;
+        this.db = db;
+        this.calls = new CallRepository(db.jdbi());
+        this.recordings = new RecordingRepository(db.jdbi());
+        this.preferredFormat = preferredFormat;
+        this.clock = clock;
+    }
+
+    /** Archives the recording {@code ref} names, asking Twilio for its details first (unless already archived). */
+    public ArchiveResult archive(RecordingRef ref) {
+        Instant start = clock.instant();
+        twilio.credentials(ref.accountSid());
+        Optional<ArchiveResult> done = alreadyArchived(ref, start);
+        if (done.isPresent()) {
+            return done.get();
+        }
+        return archiveFetched(twilio.fetch(ref.accountSid(), ref.recordingSid()), ref, start);
+    }
+
+    /** Archives a recording whose details the caller already has (from a listing). */
+    public ArchiveResult archive(TwilioRecording recording) {
+        Instant start = clock.instant();
+        twilio.credentials(recording.accountSid());
+        Optional<ArchiveResult> done = alreadyArchived(recording.ref(), start);
+        return done.isPresent() ? done.get() : archiveFetched(recording, recording.ref(), start);
+    }
+
+    /** True when the row of this RecordingSid is completed and the object holds exactly its size and hash. */
+    public Optional<RecordingRow> verifiedRow(String recordingSid) {
+        return recordings.findByRecordingSid(recordingSid)
+                .filter(row -> row.completed() && row.s3Key() != null)
+                .filter(row -> store.head(row.s3Key()).map(o -> o.matches(row.fileSize(), row.sha256())).orElse(false));
+    }
+
+    private Optional<ArchiveResult> alreadyArchived(RecordingRef ref, Instant start) {
+        return verifiedRow(ref.recordingSid()).map(row -> {
+            log.info("recording {} already archived at {}, nothing to do", ref.recordingSid(), row.s3Key());
+            return new ArchiveResult(ArchiveResult.Outcome.ALREADY_ARCHIVED, ref, row.id(), row.s3Key(), row.fileSize(), row.sha256(),
+                    "completed", Duration.between(start, clock.instant()));
+        });
+    }
+
+    private ArchiveResult archiveFetched(TwilioRecording rec, RecordingRef ref, Instant start) {
+        if (ref.callSid() != null && rec.callSid() != null && !ref.callSid().equals(rec.callSid())) {
+            throw new PermanentException("recording " + rec.sid() + " belongs to call " + rec.callSid() + " at Twilio, not to " + ref.callSid()
+                    + "; refusing to attach it to the wrong call");
+        }
+        if (!rec.hasMedia()) {
+            log.info("recording {} of call {} is '{}' at Twilio: no media to archive", rec.sid(), rec.callSid(), rec.status());
+            return new ArchiveResult(ArchiveResult.Outcome.NO_MEDIA, rec.ref(), null, null, 0, null, rec.status(),
+                    Duration.between(start, clock.instant()));
+        }
+        if (rec.callSid() == null) {
+            throw new PermanentException("recording " + rec.sid() + " has no CallSid at Twilio (a conference recording?); callvault archives call recordings");
+        }
+        MediaFormat format = rec.mediaFormat(preferredFormat);
+        Instant started = rec.startTime() != null ? rec.startTime() : rec.dateCreated();
+        String key = RecordingKeys.twilio(store.prefix(), started, rec.callSid(), rec.sid(), format.extension());
+
+        StoredObject stored = upload(rec, format, key);
+        RecordingRow row = db.jdbi().inTransaction(h -> {
+            var callId = calls.upsert(h, rec.callSid(), rec.accountSid(), started);
+            return recordings.applyTwilioRecording(h, callId, new TwilioUpgrade(rec.sid(), key, store.url(key), format.extension(),
+                    rec.channels(), rec.durationSeconds(), stored.size(), stored.sha256(), metadataJson(rec, started)));
+        });
+        ArchiveResult result = new ArchiveResult(ArchiveResult.Outcome.ARCHIVED, rec.ref(), row.id(), key, stored.size(), stored.sha256(),
+                rec.status(), Duration.between(start, clock.instant()));
+        log.info("archived recording {} of call {} to {} ({} bytes, {} MB/s), mixed row {}", rec.sid(), rec.callSid(), key,
+                stored.size(), String.format("%.1f", result.megabytesPerSecond()), row.id());
+        return result;
+    }
+
+    private StoredObject upload(TwilioRecording rec, MediaFormat format, String key) {
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("account-sid", rec.accountSid());
+        meta.put("call-sid", rec.callSid());
+        meta.put("recording-sid", rec.sid());
+        meta.put("channels", Integer.toString(rec.channels()));
+        if (rec.durationSeconds() != null) {
+            meta.put("duration", rec.durationSeconds().toPlainString());
+        }
+        try (TwilioRecordings.Media media = twilio.media(rec, format)) {
+            StoredObject stored = store.put(key, media.body(), format.contentType(), meta);
+            if (media.contentLength().isPresent() && media.contentLength().getAsLong() != stored.size()) {
+                store.delete(key);
+                throw new RetryableException("recording " + rec.sid() + ": Twilio announced " + media.contentLength().getAsLong()
+                        + " bytes but sent " + stored.size() + "; the truncated copy was removed");
+            }
+            return stored;
+        } catch (IOException e) {
+            throw new RetryableException("closing the media stream of recording " + rec.sid() + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    private String metadataJson(TwilioRecording rec, Instant started) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("source", "twilio_override");
+        m.put("original_source", "s3");
+        m.put("recording_sid", rec.sid());
+        m.put("twilio_source", rec.source());
+        m.put("twilio_status", rec.status());
+        m.put("channels", rec.channels());
+        m.put("start_time", started.toString());
+        m.put("archived_at", clock.instant().toString());
+        try {
+            return JSON.writeValueAsString(m);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a map of strings and numbers is always JSON", e);
+        }
+    }
+}

@@ -1,0 +1,59 @@
+package dev.callvault.config;
+
+import dev.callvault.twilio.TwilioCredentials;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The whole configuration of callvault, immutable and validated: built once by {@link ConfigLoader}
+ * and handed to whatever needs a part of it.
+ */
+public record Config(
+        Http http,
+        Database database,
+        StorageTarget storage,
+        Twilio twilio,
+        Path stateDir) {
+
+    /**
+     * The daemon's HTTP side. {@code publicUrl} is the URL Twilio calls us at (it signs that URL), null when unset.
+     * {@code streamUrl} is the assistant's media stream the call is connected to.
+     */
+    public record Http(String host, int port, URI publicUrl, URI streamUrl) {
+    }
+
+    /** {@code jdbcUrl} null means: run an embedded PostgreSQL in the state directory. */
+    public record Database(String jdbcUrl, String user, Secret password, int poolSize) {
+        public boolean embedded() {
+            return jdbcUrl == null;
+        }
+    }
+
+    /** Twilio's REST API base URL, the accounts we hold credentials for, and how hard to retry. */
+    public record Twilio(URI apiUrl, List<TwilioCredentials> accounts, int maxAttempts, Duration backoff) {
+        public Twilio {
+            accounts = List.copyOf(accounts);
+        }
+
+        public Optional<TwilioCredentials> account(String accountSid) {
+            return accounts.stream().filter(a -> a.accountSid().equals(accountSid)).findFirst();
+        }
+    }
+
+    /** The settings a user can see, secrets masked: what {@code --check-config} and {@code doctor} print. */
+    public Map<String, String> describe() {
+        return Map.of(
+                "http", http.host() + ":" + http.port(),
+                "public-url", String.valueOf(http.publicUrl()),
+                "database", database.embedded() ? "embedded PostgreSQL in " + stateDir.resolve("postgres") : database.jdbcUrl(),
+                "storage", storage.toString(),
+                "twilio.api-url", twilio.apiUrl().toString(),
+                "twilio.accounts", twilio.accounts().stream().map(TwilioCredentials::accountSid).toList().toString(),
+                "state-dir", stateDir.toString());
+    }
+}

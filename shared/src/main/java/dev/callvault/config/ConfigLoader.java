@@ -1,0 +1,269 @@
+package dev.callvault.config;
+
+import dev.callvault.twilio.Sids;
+import dev.callvault.twilio.TwilioCredentials;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Builds the {@link Config} from three layers, later wins: the config file ({@code key = value} lines),
+ * environment variables, and command-line options. Fails with a message naming the setting and the fix.
+ */
+public final class ConfigLoader {
+    public static final Path DEFAULT_FILE = Path.of("/etc/callvault/callvault.conf");
+    private static final Pattern ACCOUNT_KEY = Pattern.compile("twilio\\.account\\.(AC[0-9a-f]{32})\\.(auth-token|api-key|api-secret)");
+
+    private final Map<String, String> values;
+
+    private ConfigLoader(Map<String, String> values) {
+        this.values = values;
+    }
+
+    /**
+     * @param file      the config file; null means {@link #DEFAULT_FILE} if it exists
+     * @param env       the environment (System.getenv() in production)
+     * @param overrides settings given on the command line, by key
+     */
+    public static Config load(Path file, Map<String, String> env, Map<String, String> overrides) {
+        Map<String, String> merged = new HashMap<>();
+        Path source = file != null ? file : (Files.isReadable(DEFAULT_FILE) ? DEFAULT_FILE : null);
+        if (source != null) {
+            merged.putAll(readFile(source));
+        }
+        for (Setting s : Setting.ALL) {
+            String v = env.get(s.env());
+            if (v != null && !v.isBlank()) {
+                merged.put(s.key(), v.trim());
+            }
+        }
+        overrides.forEach((k, v) -> {
+            checkKnown(k, "option");
+            merged.put(k, v);
+        });
+        return new ConfigLoader(merged).build(env);
+    }
+
+    /** A configuration from these settings alone: no file, no environment (tools and tests that know everything). */
+    public static Config of(Map<String, String> settings) {
+        Map<String, String> merged = new HashMap<>();
+        settings.forEach((k, v) -> {
+            checkKnown(k, "setting");
+            merged.put(k, v);
+        });
+        return new ConfigLoader(merged).build(Map.of());
+    }
+
+    static Map<String, String> readFile(Path file) {
+        Properties p = new Properties();
+        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            p.load(r);
+        } catch (IOException e) {
+            throw new ConfigException("cannot read config file " + file + ": " + e.getMessage());
+        }
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String key : new TreeSet<>(p.stringPropertyNames())) {
+            checkKnown(key, "config file " + file);
+            out.put(key, p.getProperty(key).trim());
+        }
+        return out;
+    }
+
+    private static void checkKnown(String key, String where) {
+        if (Setting.byKey(key).isEmpty() && !ACCOUNT_KEY.matcher(key).matches()) {
+            throw new ConfigException(where + ": unknown setting '" + key + "' (known: "
+                    + Setting.ALL.stream().map(Setting::key).toList() + ", twilio.account.AC....auth-token)");
+        }
+    }
+
+    private Config build(Map<String, String> env) {
+        Path stateDir = Path.of(get("state-dir", defaultStateDir(env)));
+        URI publicUrl = optionalUrl("public-url", "http", "https");
+        URI streamUrl = optionalUrl("stream-url", "ws", "wss");
+        if (streamUrl == null && publicUrl != null) {
+            streamUrl = URI.create("wss://" + publicUrl.getRawAuthority() + "/streams");
+        }
+        Config.Http http = new Config.Http(get("http.host", "127.0.0.1"), integer("http.port", 8080, 0, 65535), publicUrl, streamUrl);
+        return new Config(http, database(), storage(stateDir), twilio(), stateDir);
+    }
+
+    private static String defaultStateDir(Map<String, String> env) {
+        String systemd = env.get("STATE_DIRECTORY");
+        if (systemd != null && !systemd.isBlank()) {
+            return systemd.split(":")[0];
+        }
+        return Path.of(System.getProperty("user.home"), ".local", "state", "callvault").toString();
+    }
+
+    private Config.Database database() {
+        String url = values.get("database.url");
+        String user = values.get("database.user");
+        Secret password = secret("database.password");
+        int pool = integer("database.pool-size", 10, 1, 500);
+        if (url == null) {
+            return new Config.Database(null, null, null, pool);
+        }
+        if (url.startsWith("postgres://") || url.startsWith("postgresql://")) {
+            URI u = parse("database.url", url);
+            if (u.getRawUserInfo() != null) {
+                String[] parts = u.getRawUserInfo().split(":", 2);
+                user = user != null ? user : decode(parts[0]);
+                if (parts.length == 2 && password == null) {
+                    password = Secret.of(decode(parts[1]));
+                }
+            }
+            String hostPort = u.getHost() + (u.getPort() > 0 ? ":" + u.getPort() : "");
+            url = "jdbc:postgresql://" + hostPort + u.getRawPath() + (u.getRawQuery() == null ? "" : "?" + u.getRawQuery());
+        } else if (!url.startsWith("jdbc:postgresql:")) {
+            throw new ConfigException("database.url: expected jdbc:postgresql://host:port/db or postgresql://user@host/db, got '"
+                    + redactUserInfo(url) + "'");
+        }
+        return new Config.Database(url, user, password, pool);
+    }
+
+    private StorageTarget storage(Path stateDir) {
+        String storage = get("storage", stateDir.resolve("recordings").toString());
+        if (!storage.startsWith("s3://")) {
+            if (storage.contains("://")) {
+                throw new ConfigException("storage: '" + storage + "' is neither s3://bucket/prefix nor a directory path");
+            }
+            return new StorageTarget.Directory(Path.of(storage).toAbsolutePath());
+        }
+        String rest = storage.substring("s3://".length());
+        int slash = rest.indexOf('/');
+        String bucket = slash < 0 ? rest : rest.substring(0, slash);
+        String prefix = slash < 0 ? "" : rest.substring(slash + 1);
+        if (!prefix.isEmpty() && !prefix.endsWith("/")) {
+            prefix += "/";
+        }
+        URI endpoint = optionalUrl("s3.endpoint", "http", "https");
+        String keyId = values.get("s3.access-key-id");
+        Secret key = secret("s3.secret-access-key");
+        if ((keyId == null) != (key == null)) {
+            throw new ConfigException("s3.access-key-id and s3.secret-access-key go together: set both, or neither to use the AWS default chain");
+        }
+        int partMib = integer("s3.part-size-mib", 8, 5, 5 * 1024);
+        return new StorageTarget.S3(bucket, prefix, endpoint, values.get("s3.region"), bool("s3.path-style"),
+                keyId, key, partMib * 1024 * 1024);
+    }
+
+    private Config.Twilio twilio() {
+        URI api = optionalUrl("twilio.api-url", "http", "https");
+        Map<String, Map<String, String>> perAccount = new LinkedHashMap<>();
+        String mainSid = values.get("twilio.account-sid");
+        if (mainSid != null) {
+            require(Sids.isValid("AC", mainSid), "twilio.account-sid: '" + mainSid + "' is not an account SID (AC + 32 hex digits)");
+            Map<String, String> main = perAccount.computeIfAbsent(mainSid, k -> new HashMap<>());
+            for (String f : List.of("auth-token", "api-key", "api-secret")) {
+                if (values.containsKey("twilio." + f)) {
+                    main.put(f, values.get("twilio." + f));
+                }
+            }
+        } else {
+            require(!values.containsKey("twilio.auth-token") && !values.containsKey("twilio.api-key"),
+                    "twilio.auth-token is set but twilio.account-sid (TWILIO_ACCOUNT_SID) is not: set the account it belongs to");
+        }
+        values.forEach((k, v) -> {
+            Matcher m = ACCOUNT_KEY.matcher(k);
+            if (m.matches()) {
+                perAccount.computeIfAbsent(m.group(1), x -> new HashMap<>()).put(m.group(2), v);
+            }
+        });
+        List<TwilioCredentials> accounts = new ArrayList<>();
+        perAccount.forEach((sid, f) -> {
+            try {
+                accounts.add(new TwilioCredentials(sid, secretOf(f.get("auth-token")), f.get("api-key"), secretOf(f.get("api-secret"))));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException("twilio: " + e.getMessage());
+            }
+        });
+        return new Config.Twilio(api != null ? api : URI.create("https://api.twilio.com"), accounts,
+                integer("twilio.max-attempts", 5, 1, 20), Duration.ofMillis(integer("twilio.backoff-ms", 500, 1, 60_000)));
+    }
+
+    private String get(String key, String fallback) {
+        return values.getOrDefault(key, fallback);
+    }
+
+    private Secret secret(String key) {
+        return secretOf(values.get(key));
+    }
+
+    private static Secret secretOf(String v) {
+        return v == null ? null : Secret.of(v);
+    }
+
+    private boolean bool(String key) {
+        String v = values.get(key);
+        if (v == null) {
+            return false;
+        }
+        return switch (v.toLowerCase()) {
+            case "true", "yes", "1", "on" -> true;
+            case "false", "no", "0", "off" -> false;
+            default -> throw new ConfigException(key + ": expected true or false, got '" + v + "'");
+        };
+    }
+
+    private int integer(String key, int fallback, int min, int max) {
+        String v = values.get(key);
+        if (v == null) {
+            return fallback;
+        }
+        try {
+            int n = Integer.parseInt(v);
+            require(n >= min && n <= max, key + ": " + n + " is out of range " + min + ".." + max);
+            return n;
+        } catch (NumberFormatException e) {
+            throw new ConfigException(key + ": expected a whole number, got '" + v + "'");
+        }
+    }
+
+    private URI optionalUrl(String key, String... schemes) {
+        String v = values.get(key);
+        if (v == null) {
+            return null;
+        }
+        URI u = parse(key, v);
+        require(u.getScheme() != null && List.of(schemes).contains(u.getScheme()) && u.getHost() != null,
+                key + ": expected an absolute " + String.join(" or ", schemes) + " URL, got '" + v + "'");
+        return u;
+    }
+
+    private static URI parse(String key, String v) {
+        try {
+            return new URI(v);
+        } catch (URISyntaxException e) {
+            throw new ConfigException(key + ": not a valid URL: " + redactUserInfo(v));
+        }
+    }
+
+    private static String decode(String s) {
+        return java.net.URLDecoder.decode(s, StandardCharsets.UTF_8);
+    }
+
+    private static String redactUserInfo(String url) {
+        return url.replaceAll("//[^/@]*@", "//***@");
+    }
+
+    private static void require(boolean ok, String message) {
+        if (!ok) {
+            throw new ConfigException(message);
+        }
+    }
+}

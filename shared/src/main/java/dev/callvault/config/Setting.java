@@ -1,0 +1,44 @@
+package dev.callvault.config;
+
+import java.util.List;
+import java.util.Optional;
+
+/** One configuration setting: its key in the config file, its environment variable, and what it does. */
+public record Setting(String key, String env, boolean secret, String help) {
+
+    /** Every setting callvault knows; the config file may hold no other keys (but per-account ones). */
+    public static final List<Setting> ALL = List.of(
+            new Setting("public-url", "CALLVAULT_PUBLIC_URL", false,
+                    "The https URL Twilio reaches the daemon at (behind proxies); Twilio signs requests for it."),
+            new Setting("stream-url", "CALLVAULT_STREAM_URL", false,
+                    "The assistant's media stream (wss://) that calls are connected to; default wss://{public host}/streams."),
+            new Setting("http.host", "CALLVAULT_HTTP_HOST", false, "Address the daemon listens on; default 127.0.0.1."),
+            new Setting("http.port", "CALLVAULT_HTTP_PORT", false, "Port the daemon listens on; default 8080."),
+            new Setting("state-dir", "CALLVAULT_STATE_DIR", false,
+                    "Directory for local state (embedded database, local recordings); default $STATE_DIRECTORY or ~/.local/state/callvault."),
+            new Setting("database.url", "CALLVAULT_DATABASE_URL", false,
+                    "PostgreSQL as jdbc:postgresql://host:port/db or postgresql://user@host/db; unset = embedded PostgreSQL."),
+            new Setting("database.user", "CALLVAULT_DATABASE_USER", false, "Database user (when not in the URL)."),
+            new Setting("database.password", "CALLVAULT_DATABASE_PASSWORD", true, "Database password."),
+            new Setting("database.pool-size", "CALLVAULT_DATABASE_POOL_SIZE", false, "Database connections at most; default 10."),
+            new Setting("storage", "CALLVAULT_STORAGE", false,
+                    "Where recordings go: s3://bucket/prefix, or a directory; default {state-dir}/recordings."),
+            new Setting("s3.endpoint", "AWS_ENDPOINT_URL_S3", false, "Endpoint of an S3-compatible store (MinIO, R2, ...)."),
+            new Setting("s3.region", "AWS_REGION", false, "S3 region; default from the AWS SDK chain, else us-east-1."),
+            new Setting("s3.path-style", "CALLVAULT_S3_PATH_STYLE", false, "true for path-style bucket addressing (most S3-compatible stores)."),
+            new Setting("s3.access-key-id", "CALLVAULT_S3_ACCESS_KEY_ID", false,
+                    "S3 access key; unset = the AWS SDK's default credential chain (AWS_ACCESS_KEY_ID, profiles, instance roles)."),
+            new Setting("s3.secret-access-key", "CALLVAULT_S3_SECRET_ACCESS_KEY", true, "S3 secret key, with s3.access-key-id."),
+            new Setting("s3.part-size-mib", "CALLVAULT_S3_PART_SIZE_MIB", false, "Multipart upload part size in MiB (5 or more); default 8."),
+            new Setting("twilio.api-url", "CALLVAULT_TWILIO_API_URL", false, "Twilio REST API base URL; default https://api.twilio.com."),
+            new Setting("twilio.account-sid", "TWILIO_ACCOUNT_SID", false, "The Twilio account (AC...) whose recordings we archive."),
+            new Setting("twilio.auth-token", "TWILIO_AUTH_TOKEN", true, "Its auth token (also checks webhook signatures)."),
+            new Setting("twilio.api-key", "TWILIO_API_KEY", false, "An API key SID (SK...) to use for REST calls instead of the auth token."),
+            new Setting("twilio.api-secret", "TWILIO_API_SECRET", true, "The API key's secret."),
+            new Setting("twilio.max-attempts", "CALLVAULT_TWILIO_MAX_ATTEMPTS", false, "Tries per Twilio request on 429/5xx/network errors; default 5."),
+            new Setting("twilio.backoff-ms", "CALLVAULT_TWILIO_BACKOFF_MS", false, "First retry delay in ms, doubled per try with jitter; default 500."));
+
+    public static Optional<Setting> byKey(String key) {
+        return ALL.stream().filter(s -> s.key().equals(key)).findFirst();
+    }
+}

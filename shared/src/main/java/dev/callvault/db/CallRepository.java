@@ -1,0 +1,65 @@
+package dev.callvault.db;
+
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.mapper.reflect.ConstructorMapper;
+
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.Optional;
+import java.util.UUID;
+
+/** The {@code calls} table. */
+public final class CallRepository {
+    private final Jdbi jdbi;
+
+    public CallRepository(Jdbi jdbi) {
+        this.jdbi = jdbi;
+        jdbi.registerRowMapper(ConstructorMapper.factory(CallRow.class));
+    }
+
+    /**
+     * Returns the id of the call with this CallSid, creating the row when it is new. Fields already known are kept;
+     * the row stays locked until {@code h}'s transaction ends, which serializes work on one call.
+     */
+    public UUID upsert(Handle h, String callSid, String accountSid, Instant startedAt) {
+        return h.createQuery("""
+                        INSERT INTO calls (call_sid, account_sid, started_at) VALUES (:callSid, :accountSid, :startedAt)
+                        ON CONFLICT (call_sid) DO UPDATE SET started_at = coalesce(calls.started_at, EXCLUDED.started_at)
+                        RETURNING id""")
+                .bind("callSid", callSid)
+                .bind("accountSid", accountSid)
+                .bind("startedAt", startedAt == null ? null : OffsetDateTime.ofInstant(startedAt, ZoneOffset.UTC))
+                .mapTo(UUID.class)
+                .one();
+    }
+
+    /** Records a call as Twilio's voice webhook announces it; a repeated webhook fills in what was missing. */
+    public UUID recordStart(String callSid, String accountSid, String from, String to, String assistant, Instant at) {
+        return jdbi.withHandle(h -> h.createQuery("""
+                        INSERT INTO calls (call_sid, account_sid, from_number, to_number, assistant, started_at)
+                        VALUES (:callSid, :accountSid, :from, :to, :assistant, :at)
+                        ON CONFLICT (call_sid) DO UPDATE SET
+                            from_number = coalesce(calls.from_number, EXCLUDED.from_number),
+                            to_number = coalesce(calls.to_number, EXCLUDED.to_number),
+                            assistant = coalesce(calls.assistant, EXCLUDED.assistant),
+                            started_at = coalesce(calls.started_at, EXCLUDED.started_at)
+                        RETURNING id""")
+                .bind("callSid", callSid).bind("accountSid", accountSid)
+                .bind("from", from).bind("to", to).bind("assistant", assistant)
+                .bind("at", OffsetDateTime.ofInstant(at, ZoneOffset.UTC))
+                .mapTo(UUID.class).one());
+    }
+
+    public Optional<CallRow> findBySid(String callSid) {
+        return jdbi.withHandle(h -> h.createQuery(SELECT + " WHERE call_sid = :sid").bind("sid", callSid).mapTo(CallRow.class).findOne());
+    }
+
+    public Optional<CallRow> findById(UUID id) {
+        return jdbi.withHandle(h -> h.createQuery(SELECT + " WHERE id = :id").bind("id", id).mapTo(CallRow.class).findOne());
+    }
+
+    private static final String SELECT = """
+            SELECT id, call_sid, account_sid, from_number, to_number, assistant, started_at, ended_at FROM calls""";
+}

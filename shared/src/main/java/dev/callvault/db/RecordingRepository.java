@@ -1,0 +1,125 @@
+package dev.callvault.db;
+
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.mapper.RowMapper;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/** The {@code recordings} table. */
+public final class RecordingRepository {
+    static final String COLUMNS = """
+            id, call_id, recording_type, recording_source, status, recording_sid, stream_sid, s3_key, s3_url, format,
+            channels, duration_seconds, file_size, sha256, recording_metadata::text AS metadata, created_at, updated_at""";
+    static final RowMapper<RecordingRow> MAPPER = RecordingRepository::map;
+
+    private final Jdbi jdbi;
+
+    public RecordingRepository(Jdbi jdbi) {
+        this.jdbi = jdbi;
+    }
+
+    public Optional<RecordingRow> findByRecordingSid(String recordingSid) {
+        return jdbi.withHandle(h -> findByRecordingSid(h, recordingSid));
+    }
+
+    static Optional<RecordingRow> findByRecordingSid(Handle h, String recordingSid) {
+        return h.createQuery("SELECT " + COLUMNS + " FROM recordings WHERE recording_sid = :sid FOR UPDATE")
+                .bind("sid", recordingSid).map(MAPPER).findOne();
+    }
+
+    public Optional<RecordingRow> findById(UUID id) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT " + COLUMNS + " FROM recordings WHERE id = :id")
+                .bind("id", id).map(MAPPER).findOne());
+    }
+
+    public List<RecordingRow> findByCall(UUID callId) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT " + COLUMNS + " FROM recordings WHERE call_id = :call ORDER BY created_at, id")
+                .bind("call", callId).map(MAPPER).list());
+    }
+
+    /** The real-time {@code mixed} row of a call that Twilio's recording has not yet upgraded, locked. */
+    static Optional<RecordingRow> findUpgradableMixed(Handle h, UUID callId) {
+        return h.createQuery("""
+                        SELECT %s FROM recordings
+                        WHERE call_id = :call AND recording_type = 'mixed' AND recording_sid IS NULL
+                        ORDER BY created_at LIMIT 1 FOR UPDATE""".formatted(COLUMNS))
+                .bind("call", callId).map(MAPPER).findOne();
+    }
+
+    /**
+     * Writes an archived Twilio recording into the call's {@code mixed} row (DESIGN 2.3): the row that already holds
+     * this RecordingSid, else the real-time mixed row not yet upgraded, else a new mixed row. The real-time object's
+     * key is kept in the metadata as {@code original_s3_key}. Run inside the caller's transaction.
+     */
+    public RecordingRow applyTwilioRecording(Handle h, UUID callId, TwilioUpgrade u) {
+        Optional<RecordingRow> target = findByRecordingSid(h, u.recordingSid()).or(() -> findUpgradableMixed(h, callId));
+        if (target.isEmpty()) {
+            return h.createQuery("""
+                            INSERT INTO recordings (call_id, recording_type, recording_source, status, recording_sid, s3_key, s3_url,
+                                                    format, channels, duration_seconds, file_size, sha256, recording_metadata)
+                            VALUES (:call, 'mixed', 's3', 'completed', :sid, :key, :url, :format, :channels, :duration, :size, :sha,
+                                    :meta::jsonb)
+                            RETURNING %s""".formatted(COLUMNS))
+                    .bind("call", callId).bindMap(upgradeParams(u))
+                    .map(MAPPER).one();
+        }
+        return h.createQuery("""
+                        UPDATE recordings SET
+                            recording_sid = :sid, s3_key = :key, s3_url = :url, format = :format, channels = :channels,
+                            duration_seconds = :duration, file_size = :size, sha256 = :sha, status = 'completed',
+                            recording_metadata = recording_metadata
+                                || CASE WHEN s3_key IS NOT NULL AND s3_key <> :key AND recording_metadata->>'original_s3_key' IS NULL
+                                        THEN jsonb_build_object('original_s3_key', s3_key) ELSE '{}'::jsonb END
+                                || :meta::jsonb,
+                            updated_at = now()
+                        WHERE id = :id
+                        RETURNING %s""".formatted(COLUMNS))
+                .bind("id", target.get().id()).bindMap(upgradeParams(u))
+                .map(MAPPER).one();
+    }
+
+    private static java.util.Map<String, Object> upgradeParams(TwilioUpgrade u) {
+        java.util.Map<String, Object> p = new java.util.HashMap<>();
+        p.put("sid", u.recordingSid());
+        p.put("key", u.s3Key());
+        p.put("url", u.s3Url());
+        p.put("format", u.format());
+        p.put("channels", (short) u.channels());
+        p.put("duration", u.durationSeconds());
+        p.put("size", u.fileSize());
+        p.put("sha", u.sha256());
+        p.put("meta", u.metadataJson());
+        return p;
+    }
+
+    private static RecordingRow map(ResultSet rs, org.jdbi.v3.core.statement.StatementContext ctx) throws SQLException {
+        return new RecordingRow(
+                rs.getObject("id", UUID.class),
+                rs.getObject("call_id", UUID.class),
+                rs.getString("recording_type"),
+                rs.getString("recording_source"),
+                rs.getString("status"),
+                rs.getString("recording_sid"),
+                rs.getString("stream_sid"),
+                rs.getString("s3_key"),
+                rs.getString("s3_url"),
+                rs.getString("format"),
+                (Integer) rs.getObject("channels", Integer.class),
+                rs.getBigDecimal("duration_seconds"),
+                (Long) rs.getObject("file_size", Long.class),
+                rs.getString("sha256"),
+                rs.getString("metadata"),
+                instant(rs.getTimestamp("created_at")),
+                instant(rs.getTimestamp("updated_at")));
+    }
+
+    private static java.time.Instant instant(Timestamp t) {
+        return t == null ? null : t.toInstant();
+    }
+}

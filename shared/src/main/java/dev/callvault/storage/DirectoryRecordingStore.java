@@ -1,0 +1,208 @@
+package dev.callvault.storage;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.Reader;
+import java.io.Writer;
+import java.net.URI;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+
+/**
+ * Recordings in a local directory, for a machine without S3. An object is a file; its metadata a
+ * {@code .meta} file beside it. A put writes a temporary file and renames it into place, so readers never see
+ * a partial recording.
+ */
+public final class DirectoryRecordingStore implements RecordingStore {
+    private static final String META = ".meta";
+    private final Path root;
+
+    public DirectoryRecordingStore(Path root) {
+        this.root = root.toAbsolutePath().normalize();
+    }
+
+    private Path file(String key) {
+        Path p = root.resolve(key).normalize();
+        if (!p.startsWith(root) || key.endsWith(META) || key.contains("\\")) {
+            throw new IllegalArgumentException("invalid object key '" + key + "'");
+        }
+        return p;
+    }
+
+    @Override
+    public StoredObject put(String key, InputStream content, String contentType, Map<String, String> metadata) {
+        Path target = file(key);
+        Path tmp = null;
+        try {
+            Files.createDirectories(target.getParent());
+            tmp = Files.createTempFile(target.getParent(), ".upload-", ".tmp");
+            MessageDigest sha = Hex.sha256();
+            long size;
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE);
+                 OutputStream out = new DigestOutputStream(Channels.newOutputStream(ch), sha)) {
+                size = content.transferTo(out);
+                out.flush();
+                ch.force(true);
+            }
+            Map<String, String> meta = new HashMap<>(metadata);
+            meta.put(SHA256, Hex.of(sha.digest()));
+            meta.put("content-type", contentType);
+            writeMeta(target, meta);
+            move(tmp, target);
+            return new StoredObject(key, size, meta.get(SHA256), meta, Files.getLastModifiedTime(target).toInstant(), null, contentType);
+        } catch (IOException e) {
+            throw StorageException.unavailable("writing", key, e);
+        } finally {
+            if (tmp != null) {
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException ignored) {
+                    // best effort: a leftover .tmp file is never mistaken for a recording
+                }
+            }
+        }
+    }
+
+    private static void move(Path from, Path to) throws IOException {
+        try {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    private static void writeMeta(Path target, Map<String, String> meta) throws IOException {
+        Properties p = new Properties();
+        p.putAll(meta);
+        Path tmp = target.resolveSibling(target.getFileName() + META + ".tmp");
+        try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+            p.store(w, null);
+        }
+        move(tmp, target.resolveSibling(target.getFileName() + META));
+    }
+
+    @Override
+    public Optional<StoredObject> head(String key) {
+        Path f = file(key);
+        try {
+            long size = Files.size(f);
+            Properties p = new Properties();
+            Path meta = f.resolveSibling(f.getFileName() + META);
+            if (Files.exists(meta)) {
+                try (Reader r = Files.newBufferedReader(meta, StandardCharsets.UTF_8)) {
+                    p.load(r);
+                }
+            }
+            Map<String, String> m = new HashMap<>();
+            p.stringPropertyNames().forEach(n -> m.put(n, p.getProperty(n)));
+            var modified = Files.getLastModifiedTime(f).toInstant();
+            return Optional.of(new StoredObject(key, size, m.get(SHA256), m, modified,
+                    "\"" + Long.toHexString(size) + "-" + Long.toHexString(modified.toEpochMilli()) + "\"", m.get("content-type")));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw StorageException.unavailable("reading", key, e);
+        }
+    }
+
+    @Override
+    public InputStream get(String key, long offset, long length) {
+        try {
+            FileChannel ch = FileChannel.open(file(key), StandardOpenOption.READ);
+            ch.position(offset);
+            InputStream in = Channels.newInputStream(ch);
+            return length < 0 ? in : new BoundedInputStream(in, length);
+        } catch (IOException e) {
+            throw StorageException.unavailable("reading", key, e);
+        }
+    }
+
+    @Override
+    public Optional<URI> presignedGet(String key, Duration ttl, String downloadName) {
+        return Optional.empty();
+    }
+
+    @Override
+    public void delete(String key) {
+        Path f = file(key);
+        try {
+            Files.deleteIfExists(f.resolveSibling(f.getFileName() + META));
+            Files.deleteIfExists(f);
+        } catch (IOException e) {
+            throw StorageException.unavailable("deleting", key, e);
+        }
+    }
+
+    @Override
+    public String url(String key) {
+        return file(key).toUri().toString();
+    }
+
+    @Override
+    public String prefix() {
+        return "";
+    }
+
+    @Override
+    public boolean reachable() {
+        try {
+            Files.createDirectories(root);
+            return Files.isWritable(root);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public void close() {
+    }
+
+    /** Stops after {@code remaining} bytes: a ranged read. */
+    private static final class BoundedInputStream extends java.io.FilterInputStream {
+        private long remaining;
+
+        BoundedInputStream(InputStream in, long remaining) {
+            super(in);
+            this.remaining = remaining;
+        }
+
+        @Override
+        public int read() throws IOException {
+            if (remaining <= 0) {
+                return -1;
+            }
+            int b = super.read();
+            if (b >= 0) {
+                remaining--;
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (remaining <= 0) {
+                return -1;
+            }
+            int n = super.read(b, off, (int) Math.min(len, remaining));
+            if (n > 0) {
+                remaining -= n;
+            }
+            return n;
+        }
+    }
+}

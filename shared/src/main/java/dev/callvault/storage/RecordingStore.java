@@ -1,0 +1,44 @@
+package dev.callvault.storage;
+
+import java.io.InputStream;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Where recording files live. Keys are full object keys ({@link #prefix()} included). Every put streams: no
+ * implementation holds a whole file in memory, and none leaves a partial object behind when a put fails.
+ */
+public interface RecordingStore extends AutoCloseable {
+    /** Metadata key under which the object's SHA-256 (lowercase hex) is kept. */
+    String SHA256 = "sha256";
+
+    /**
+     * Streams {@code content} to {@code key}, computing size and SHA-256 on the way, and stores them with
+     * {@code metadata}. Replaces an existing object. Throws {@link StorageException} when the store fails.
+     */
+    StoredObject put(String key, InputStream content, String contentType, Map<String, String> metadata);
+
+    Optional<StoredObject> head(String key);
+
+    /** Bytes {@code [offset, offset+length)} of the object; {@code length < 0} means to the end. */
+    InputStream get(String key, long offset, long length);
+
+    /** A short-lived URL a client can fetch the object from without our credentials, where the store can mint one. */
+    Optional<URI> presignedGet(String key, Duration ttl, String downloadName);
+
+    void delete(String key);
+
+    /** The URL of the object as it stands in the database's {@code s3_url}. */
+    String url(String key);
+
+    /** Prefix under which this store keeps its keys: "" or ending in "/". */
+    String prefix();
+
+    /** True when the store answers (bucket exists and is reachable; directory is writable). */
+    boolean reachable();
+
+    @Override
+    void close();
+}

@@ -1,0 +1,276 @@
+package dev.callvault.storage;
+
+import dev.callvault.CallvaultException;
+import dev.callvault.config.ConfigException;
+import dev.callvault.config.StorageTarget;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3Configuration;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.MetadataDirective;
+import software.amazon.awssdk.services.s3.model.MultipartUpload;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Recordings in an S3 bucket. Uploads stream through one part-sized buffer: an object that fits in one part is
+ * a single PUT, a larger one a multipart upload that is aborted if anything fails, so no parts are left behind.
+ */
+public final class S3RecordingStore implements RecordingStore {
+    private static final Logger log = LoggerFactory.getLogger(S3RecordingStore.class);
+
+    private final S3Client s3;
+    private final S3Presigner presigner;
+    private final StorageTarget.S3 target;
+
+    public S3RecordingStore(StorageTarget.S3 target) {
+        this.target = target;
+        Region region = region(target);
+        AwsCredentialsProvider credentials = target.accessKeyId() != null
+                ? StaticCredentialsProvider.create(AwsBasicCredentials.create(target.accessKeyId(), target.secretAccessKey().reveal()))
+                : DefaultCredentialsProvider.builder().build();
+        S3Configuration s3Config = S3Configuration.builder().pathStyleAccessEnabled(target.pathStyle()).build();
+        var builder = S3Client.builder()
+                .region(region)
+                .credentialsProvider(credentials)
+                .serviceConfiguration(s3Config)
+                // S3-compatible stores (s3proxy, MinIO, R2) reject the SDK's default flexible checksums;
+                // we compute SHA-256 ourselves, so ask for checksums only where the API demands them.
+                .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+                .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
+        var presignerBuilder = S3Presigner.builder().region(region).credentialsProvider(credentials).serviceConfiguration(s3Config);
+        if (target.endpoint() != null) {
+            builder.endpointOverride(target.endpoint());
+            presignerBuilder.endpointOverride(target.endpoint());
+        }
+        this.s3 = builder.build();
+        this.presigner = presignerBuilder.build();
+    }
+
+    private static Region region(StorageTarget.S3 target) {
+        if (target.region() != null) {
+            return Region.of(target.region());
+        }
+        try {
+            return new DefaultAwsRegionProviderChain().getRegion();
+        } catch (SdkException e) {
+            if (target.endpoint() != null) {
+                return Region.US_EAST_1; // S3-compatible stores ignore the region but the signer needs one
+            }
+            throw new ConfigException("s3.region: no AWS region configured; set s3.region or AWS_REGION");
+        }
+    }
+
+    @Override
+    public StoredObject put(String key, InputStream content, String contentType, Map<String, String> metadata) {
+        byte[] part = new byte[target.partSizeBytes()];
+        MessageDigest sha = Hex.sha256();
+        int n = readFully(content, part);
+        if (n < part.length) {
+            sha.update(part, 0, n);
+            Map<String, String> meta = withSha(metadata, Hex.of(sha.digest()));
+            call("uploading", key, () -> s3.putObject(b -> b.bucket(target.bucket()).key(key).contentType(contentType).metadata(meta),
+                    body(part, n)));
+            return new StoredObject(key, n, meta.get(SHA256), meta, null, null, contentType);
+        }
+        return putMultipart(key, content, contentType, metadata, part, n, sha);
+    }
+
+    private StoredObject putMultipart(String key, InputStream content, String contentType, Map<String, String> metadata,
+                                      byte[] part, int firstLength, MessageDigest sha) {
+        abortStaleUploads(key);
+        String uploadId = call("starting upload of", key, () -> s3.createMultipartUpload(b -> b.bucket(target.bucket()).key(key)
+                .contentType(contentType).metadata(metadata))).uploadId();
+        try {
+            List<CompletedPart> parts = new ArrayList<>();
+            long size = 0;
+            int n = firstLength;
+            while (n > 0) {
+                sha.update(part, 0, n);
+                size += n;
+                int number = parts.size() + 1;
+                int length = n;
+                String etag = call("uploading part " + number + " of", key, () -> s3.uploadPart(b -> b.bucket(target.bucket()).key(key)
+                        .uploadId(uploadId).partNumber(number).contentLength((long) length), body(part, length))).eTag();
+                parts.add(CompletedPart.builder().partNumber(number).eTag(etag).build());
+                n = readFully(content, part);
+            }
+            call("completing upload of", key, () -> s3.completeMultipartUpload(b -> b.bucket(target.bucket()).key(key)
+                    .uploadId(uploadId).multipartUpload(m -> m.parts(parts))));
+            // The hash is known only now; a server-side self-copy stores it beside the other metadata.
+            Map<String, String> meta = withSha(metadata, Hex.of(sha.digest()));
+            call("recording the checksum of", key, () -> s3.copyObject(b -> b.sourceBucket(target.bucket()).sourceKey(key)
+                    .destinationBucket(target.bucket()).destinationKey(key)
+                    .metadataDirective(MetadataDirective.REPLACE).metadata(meta).contentType(contentType)));
+            return new StoredObject(key, size, meta.get(SHA256), meta, null, null, contentType);
+        } catch (RuntimeException e) {
+            abort(key, uploadId);
+            throw e;
+        }
+    }
+
+    /** Aborts uploads to {@code key} that an earlier, crashed attempt left unfinished. */
+    private void abortStaleUploads(String key) {
+        try {
+            for (MultipartUpload u : s3.listMultipartUploads(b -> b.bucket(target.bucket()).prefix(key)).uploads()) {
+                if (u.key().equals(key)) {
+                    abort(key, u.uploadId());
+                }
+            }
+        } catch (SdkException e) {
+            log.warn("could not list unfinished uploads of {}: {}", key, e.getMessage());
+        }
+    }
+
+    private void abort(String key, String uploadId) {
+        try {
+            s3.abortMultipartUpload(b -> b.bucket(target.bucket()).key(key).uploadId(uploadId));
+        } catch (SdkException e) {
+            log.warn("could not abort upload {} of {} (the next attempt for this key aborts it): {}", uploadId, key, e.getMessage());
+        }
+    }
+
+    /** Unfinished multipart uploads under {@code prefix}: what a failed put must never leave behind. */
+    public List<String> unfinishedUploads(String prefix) {
+        return call("listing uploads under", prefix, () -> s3.listMultipartUploads(b -> b.bucket(target.bucket()).prefix(prefix)))
+                .uploads().stream().map(MultipartUpload::key).toList();
+    }
+
+    private static RequestBody body(byte[] buffer, int length) {
+        // a content provider re-reads the same buffer on SDK retries without copying it
+        return RequestBody.fromContentProvider(() -> new ByteArrayInputStream(buffer, 0, length), length, "application/octet-stream");
+    }
+
+    private static Map<String, String> withSha(Map<String, String> metadata, String sha) {
+        Map<String, String> m = new HashMap<>(metadata);
+        m.put(SHA256, sha);
+        return m;
+    }
+
+    @Override
+    public Optional<StoredObject> head(String key) {
+        try {
+            HeadObjectResponse r = s3.headObject(b -> b.bucket(target.bucket()).key(key));
+            return Optional.of(new StoredObject(key, r.contentLength(), r.metadata().get(SHA256), r.metadata(), r.lastModified(),
+                    r.eTag(), r.contentType()));
+        } catch (NoSuchKeyException e) {
+            return Optional.empty();
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+                return Optional.empty();
+            }
+            throw translate("reading", key, e);
+        } catch (SdkException e) {
+            throw translate("reading", key, e);
+        }
+    }
+
+    @Override
+    public InputStream get(String key, long offset, long length) {
+        String range = length < 0 ? "bytes=" + offset + "-" : "bytes=" + offset + "-" + (offset + length - 1);
+        ResponseInputStream<GetObjectResponse> in = call("downloading", key,
+                () -> s3.getObject(b -> b.bucket(target.bucket()).key(key).range(offset == 0 && length < 0 ? null : range)));
+        return in;
+    }
+
+    @Override
+    public Optional<URI> presignedGet(String key, Duration ttl, String downloadName) {
+        var request = presigner.presignGetObject(p -> p.signatureDuration(ttl).getObjectRequest(g -> {
+            g.bucket(target.bucket()).key(key);
+            if (downloadName != null) {
+                g.responseContentDisposition("attachment; filename=\"" + downloadName + "\"");
+            }
+        }));
+        try {
+            return Optional.of(request.url().toURI());
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException("the SDK presigned an invalid URL for " + key, e);
+        }
+    }
+
+    @Override
+    public void delete(String key) {
+        call("deleting", key, () -> s3.deleteObject(b -> b.bucket(target.bucket()).key(key)));
+    }
+
+    @Override
+    public String url(String key) {
+        return s3.utilities().getUrl(b -> b.bucket(target.bucket()).key(key)).toString();
+    }
+
+    @Override
+    public String prefix() {
+        return target.prefix();
+    }
+
+    @Override
+    public boolean reachable() {
+        try {
+            s3.headBucket(b -> b.bucket(target.bucket()));
+            return true;
+        } catch (SdkException e) {
+            return false;
+        }
+    }
+
+    public String bucket() {
+        return target.bucket();
+    }
+
+    @Override
+    public void close() {
+        s3.close();
+        presigner.close();
+    }
+
+    private static int readFully(InputStream in, byte[] buffer) {
+        try {
+            return in.readNBytes(buffer, 0, buffer.length);
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading the recording to upload failed", e);
+        }
+    }
+
+    private static <T> T call(String what, String key, java.util.function.Supplier<T> action) {
+        try {
+            return action.get();
+        } catch (SdkException e) {
+            throw translate(what, key, e);
+        }
+    }
+
+    private static CallvaultException translate(String what, String key, SdkException e) {
+        if (e instanceof S3Exception s && s.statusCode() >= 400 && s.statusCode() < 500 && s.statusCode() != 408 && s.statusCode() != 429) {
+            return StorageException.refused(what, key, e);
+        }
+        return StorageException.unavailable(what, key, e);
+    }
+}

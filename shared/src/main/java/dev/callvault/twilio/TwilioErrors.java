@@ -1,0 +1,28 @@
+package dev.callvault.twilio;
+
+import dev.callvault.CallvaultException;
+import dev.callvault.PermanentException;
+import dev.callvault.RetryableException;
+
+/** Turns what Twilio answered into a failure an operator can act on, retryable or not by type. */
+final class TwilioErrors {
+    private TwilioErrors() {
+    }
+
+    static CallvaultException forStatus(int status, String what, String accountSid, String detail) {
+        String suffix = detail == null || detail.isBlank() ? "" : ": " + detail;
+        if (status == 404) {
+            return new RecordingNotFoundException("Twilio has no " + what + " (HTTP 404" + suffix + ")");
+        }
+        if (status == 401 || status == 403) {
+            return new PermanentException("Twilio refused the credentials for account " + accountSid + " while fetching " + what
+                    + " (HTTP " + status + suffix + "); check twilio.auth-token / TWILIO_AUTH_TOKEN or the API key");
+        }
+        if (status == 429 || status >= 500) {
+            return new RetryableException("Twilio is unavailable or rate-limiting us while fetching " + what + " (HTTP " + status + suffix
+                    + "); it will be tried again");
+        }
+        return new PermanentException("Twilio answered HTTP " + status + " for " + what + suffix);
+    }
+
+}

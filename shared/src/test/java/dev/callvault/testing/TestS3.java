@@ -1,0 +1,81 @@
+package dev.callvault.testing;
+
+import org.gaul.s3proxy.AuthenticationType;
+import org.gaul.s3proxy.S3Proxy;
+import org.jclouds.ContextBuilder;
+import org.jclouds.blobstore.BlobStoreContext;
+
+import java.net.URI;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * A real S3 server over loopback HTTP: s3proxy 3.0.0 in-process on an in-memory blob store, reached through the
+ * production aws-sdk-java-v2 client. One per JVM; each test takes a fresh bucket.
+ */
+public final class TestS3 {
+    public static final String ACCESS_KEY = "callvault-test";
+    public static final String SECRET_KEY = "callvault-test-secret";
+
+    private static TestS3 instance;
+
+    private final BlobStoreContext context;
+    private final FaultyBlobStore blobStore;
+    private final int port;
+    private S3Proxy proxy;
+
+    private TestS3() throws Exception {
+        context = ContextBuilder.newBuilder("transient").credentials("identity", "credential").build(BlobStoreContext.class);
+        blobStore = new FaultyBlobStore(context.getBlobStore());
+        proxy = start(0);
+        port = proxy.getPort();
+    }
+
+    public static synchronized TestS3 get() {
+        if (instance == null) {
+            try {
+                instance = new TestS3();
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot start s3proxy", e);
+            }
+        }
+        return instance;
+    }
+
+    private S3Proxy start(int onPort) throws Exception {
+        S3Proxy p = S3Proxy.builder()
+                .blobStore(blobStore)
+                .endpoint(URI.create("http://127.0.0.1:" + onPort))
+                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
+                .build();
+        p.start();
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!"STARTED".equals(p.getState()) && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        return p;
+    }
+
+    public URI endpoint() {
+        return URI.create("http://127.0.0.1:" + port);
+    }
+
+    public String createBucket() {
+        String name = "test-" + Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
+        blobStore.createContainerInLocation(null, name);
+        return name;
+    }
+
+    /** While on, multipart uploads fail from their second part on: S3 going away mid-upload. */
+    public void failPartsAfterFirst(boolean on) {
+        blobStore.failPartsAfterFirst(on);
+    }
+
+    /** Stops the server: connections are refused until {@link #restart()}. The objects stay. */
+    public synchronized void stop() throws Exception {
+        proxy.stop();
+    }
+
+    public synchronized void restart() throws Exception {
+        proxy = start(port);
+    }
+}

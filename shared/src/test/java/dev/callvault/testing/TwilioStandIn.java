@@ -1,0 +1,379 @@
+package dev.callvault.testing;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A local stand-in for Twilio's Recordings API that answers with Twilio's JSON shapes (../shared/twilio), real
+ * audio bytes, paging, basic auth, and faults on demand: 404, 401, 429 with Retry-After, 500, latency, and media
+ * redirected to another host (reached as "localhost" while the API is "127.0.0.1").
+ */
+public final class TwilioStandIn implements AutoCloseable {
+    public static final String ACCOUNT_SID = "AC0123456789abcdef0123456789abcdef";
+    public static final String AUTH_TOKEN = "f1e2d3c4b5a697887766554433221100";
+
+    private static final DateTimeFormatter RFC2822 = DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss Z", Locale.US)
+            .withZone(ZoneOffset.UTC);
+    private static final Pattern LIST = Pattern.compile("/2010-04-01/Accounts/(AC[0-9a-f]{32})/Recordings\\.json");
+    private static final Pattern ONE = Pattern.compile("/2010-04-01/Accounts/(AC[0-9a-f]{32})/Recordings/(RE[0-9a-f]{32})(\\.json|\\.mp3|\\.wav)?");
+    private static final Pattern REDIRECTED = Pattern.compile("/signed-media/(RE[0-9a-f]{32})\\.(mp3|wav)");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final HttpServer api;
+    private final HttpServer mediaHost;
+    private final ExecutorService executor = Executors.newCachedThreadPool();
+    private final Map<String, String> tokens = new ConcurrentHashMap<>();
+    private final Map<String, StandInRecording> recordings = new ConcurrentHashMap<>();
+    private final ConcurrentLinkedDeque<Fault> faults = new ConcurrentLinkedDeque<>();
+    private final List<String> requests = new CopyOnWriteArrayList<>();
+    private final List<String> authorizationAtMediaHost = new CopyOnWriteArrayList<>();
+    private final AtomicInteger mediaDownloads = new AtomicInteger();
+    private volatile Duration latency = Duration.ZERO;
+    private volatile boolean redirectMedia;
+
+    private record Fault(int status, Integer retryAfterSeconds) {
+    }
+
+    public TwilioStandIn() {
+        try {
+            api = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 100);
+            mediaHost = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 100);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot bind the Twilio stand-in", e);
+        }
+        api.createContext("/", this::handleApi);
+        mediaHost.createContext("/", this::handleMediaHost);
+        api.setExecutor(executor);
+        mediaHost.setExecutor(executor);
+        api.start();
+        mediaHost.start();
+        tokens.put(ACCOUNT_SID, AUTH_TOKEN);
+    }
+
+    public URI baseUrl() {
+        return URI.create("http://127.0.0.1:" + api.getAddress().getPort());
+    }
+
+    public void addAccount(String accountSid, String authToken) {
+        tokens.put(accountSid, authToken);
+    }
+
+    public StandInRecording add(StandInRecording r) {
+        recordings.put(r.sid(), r);
+        return r;
+    }
+
+    public boolean has(String recordingSid) {
+        return recordings.containsKey(recordingSid);
+    }
+
+    /** The next {@code count} API requests answer {@code status} (429 with Retry-After when given). */
+    public void failNext(int count, int status, Integer retryAfterSeconds) {
+        for (int i = 0; i < count; i++) {
+            faults.add(new Fault(status, retryAfterSeconds));
+        }
+    }
+
+    public void latency(Duration d) {
+        latency = d;
+    }
+
+    public void redirectMediaToOtherHost(boolean on) {
+        redirectMedia = on;
+    }
+
+    public int mediaDownloads() {
+        return mediaDownloads.get();
+    }
+
+    /** The Authorization headers the other (media) host received, "" for none. */
+    public List<String> authorizationAtMediaHost() {
+        return List.copyOf(authorizationAtMediaHost);
+    }
+
+    /** Every API request as "METHOD path?query", in order. */
+    public List<String> requests() {
+        return List.copyOf(requests);
+    }
+
+    public void reset() {
+        recordings.clear();
+        faults.clear();
+        requests.clear();
+        authorizationAtMediaHost.clear();
+        mediaDownloads.set(0);
+        latency = Duration.ZERO;
+        redirectMedia = false;
+        tokens.clear();
+        tokens.put(ACCOUNT_SID, AUTH_TOKEN);
+    }
+
+    private void handleApi(HttpExchange ex) throws IOException {
+        try (ex) {
+            String path = ex.getRequestURI().getRawPath();
+            requests.add(ex.getRequestMethod() + " " + path + (ex.getRequestURI().getRawQuery() == null ? "" : "?" + ex.getRequestURI().getRawQuery()));
+            sleep(latency);
+            Fault fault = faults.poll();
+            if (fault != null) {
+                if (fault.retryAfterSeconds() != null) {
+                    ex.getResponseHeaders().add("Retry-After", fault.retryAfterSeconds().toString());
+                }
+                error(ex, fault.status(), fault.status() == 429 ? 20429 : 20500, fault.status() == 429 ? "Too Many Requests" : "Internal Server Error");
+                return;
+            }
+            Matcher list = LIST.matcher(path);
+            Matcher one = ONE.matcher(path);
+            String account = list.matches() ? list.group(1) : one.matches() ? one.group(1) : null;
+            if (account == null) {
+                error(ex, 404, 20404, "The requested resource " + path + " was not found");
+                return;
+            }
+            if (!authorized(ex, account)) {
+                error(ex, 401, 20003, "Authenticate");
+                return;
+            }
+            if (list.matches() && ex.getRequestMethod().equals("GET")) {
+                list(ex, account);
+                return;
+            }
+            StandInRecording r = recordings.get(one.group(2));
+            if (r == null || !r.accountSid().equals(account)) {
+                error(ex, 404, 20404, "The requested resource " + path + " was not found");
+                return;
+            }
+            String suffix = one.group(3) == null ? "" : one.group(3);
+            switch (ex.getRequestMethod()) {
+                case "DELETE" -> {
+                    recordings.remove(r.sid());
+                    ex.sendResponseHeaders(204, -1);
+                }
+                case "GET", "HEAD" -> {
+                    if (suffix.equals(".json")) {
+                        json(ex, 200, recordingJson(r));
+                    } else {
+                        media(ex, r, suffix.isEmpty() ? "wav" : suffix.substring(1));
+                    }
+                }
+                default -> error(ex, 405, 20004, "Method not allowed");
+            }
+        } catch (RuntimeException e) {
+            e.printStackTrace();
+            throw e;
+        }
+    }
+
+    private void media(HttpExchange ex, StandInRecording r, String extension) throws IOException {
+        if (r.encrypted() && extension.equals("mp3")) {
+            error(ex, 400, 20001, "Encrypted recordings can only be fetched as .wav");
+            return;
+        }
+        if (!r.status().equals("completed")) {
+            error(ex, 404, 20404, "The requested resource was not found");
+            return;
+        }
+        if (redirectMedia) {
+            ex.getResponseHeaders().add("Location", "http://localhost:" + mediaHost.getAddress().getPort()
+                    + "/signed-media/" + r.sid() + "." + extension + "?Expires=1900000000&Signature=abc");
+            ex.sendResponseHeaders(302, -1);
+            return;
+        }
+        serveMedia(ex, r, extension);
+    }
+
+    private void handleMediaHost(HttpExchange ex) throws IOException {
+        try (ex) {
+            String auth = ex.getRequestHeaders().getFirst("Authorization");
+            authorizationAtMediaHost.add(auth == null ? "" : auth);
+            Matcher m = REDIRECTED.matcher(ex.getRequestURI().getPath());
+            StandInRecording r = m.matches() ? recordings.get(m.group(1)) : null;
+            if (r == null) {
+                ex.sendResponseHeaders(404, -1);
+                return;
+            }
+            serveMedia(ex, r, m.group(2));
+        }
+    }
+
+    private void serveMedia(HttpExchange ex, StandInRecording r, String extension) throws IOException {
+        mediaDownloads.incrementAndGet();
+        ex.getResponseHeaders().add("Content-Type", extension.equals("mp3") ? "audio/mpeg" : "audio/x-wav");
+        if (ex.getRequestMethod().equals("HEAD")) {
+            ex.sendResponseHeaders(200, -1);
+            return;
+        }
+        ex.sendResponseHeaders(200, r.mediaSize());
+        byte[] buf = new byte[64 * 1024];
+        try (InputStream in = new SyntheticAudio(r.kind(extension), r.seed(), r.mediaSize()); OutputStream out = ex.getResponseBody()) {
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                out.write(buf, 0, n);
+            }
+        } catch (IOException e) {
+            // the client went away mid-download: what a real server sees too
+        }
+    }
+
+    private void list(HttpExchange ex, String account) throws IOException {
+        Map<String, String> q = query(ex.getRequestURI().getRawQuery());
+        LocalDate on = day(q.get("DateCreated"));
+        LocalDate after = day(q.get("DateCreated>"));
+        LocalDate before = day(q.get("DateCreated<"));
+        String callSid = q.get("CallSid");
+        int pageSize = Integer.parseInt(q.getOrDefault("PageSize", "50"));
+        int page = Integer.parseInt(q.getOrDefault("Page", "0"));
+        List<StandInRecording> matching = recordings.values().stream()
+                .filter(r -> r.accountSid().equals(account))
+                .filter(r -> callSid == null || callSid.equals(r.callSid()))
+                .filter(r -> {
+                    LocalDate d = r.dateCreated().atZone(ZoneOffset.UTC).toLocalDate();
+                    return (on == null || d.equals(on)) && (after == null || !d.isBefore(after)) && (before == null || !d.isAfter(before));
+                })
+                .sorted(Comparator.comparing(StandInRecording::dateCreated).reversed().thenComparing(StandInRecording::sid))
+                .toList();
+        int start = page * pageSize;
+        List<StandInRecording> slice = start >= matching.size() ? List.of() : matching.subList(start, Math.min(matching.size(), start + pageSize));
+        Map<String, String> filters = new LinkedHashMap<>(q);
+        filters.keySet().removeAll(List.of("Page", "PageSize", "PageToken"));
+        String base = "/2010-04-01/Accounts/" + account + "/Recordings.json?" + encode(filters) + (filters.isEmpty() ? "" : "&") + "PageSize=" + pageSize;
+        boolean more = start + pageSize < matching.size();
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("end", start + Math.max(slice.size(), 1) - 1);
+        body.put("first_page_uri", base + "&Page=0");
+        body.put("next_page_uri", more ? base + "&Page=" + (page + 1) + "&PageToken=PA" + (slice.isEmpty() ? "" : slice.get(slice.size() - 1).sid()) : null);
+        body.put("page", page);
+        body.put("page_size", pageSize);
+        body.put("previous_page_uri", page == 0 ? null : base + "&Page=" + (page - 1));
+        body.put("recordings", slice.stream().map(this::recordingJson).toList());
+        body.put("start", start);
+        body.put("uri", base + "&Page=" + page);
+        json(ex, 200, body);
+    }
+
+    private Map<String, Object> recordingJson(StandInRecording r) {
+        String uri = "/2010-04-01/Accounts/" + r.accountSid() + "/Recordings/" + r.sid();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("account_sid", r.accountSid());
+        m.put("api_version", "2010-04-01");
+        m.put("call_sid", r.callSid());
+        m.put("conference_sid", null);
+        m.put("date_created", RFC2822.format(r.dateCreated()));
+        m.put("date_updated", RFC2822.format(r.dateCreated().plusSeconds(2)));
+        m.put("start_time", RFC2822.format(r.startTime()));
+        m.put("duration", Integer.toString(r.durationSeconds()));
+        m.put("sid", r.sid());
+        m.put("price", r.status().equals("completed") ? "-0.0025" : null);
+        m.put("price_unit", "USD");
+        m.put("status", r.status());
+        m.put("channels", r.channels());
+        m.put("source", r.source());
+        m.put("error_code", r.errorCode());
+        m.put("uri", uri + ".json");
+        m.put("encryption_details", r.encrypted()
+                ? Map.of("type", "rsa-aes", "public_key_sid", "CR00000000000000000000000000000000", "encrypted_cek", "abc", "iv", "def")
+                : null);
+        m.put("subresource_uris", Map.of("add_on_results", uri + "/AddOnResults.json", "transcriptions", uri + "/Transcriptions.json"));
+        m.put("media_url", "https://api.twilio.com" + uri);
+        return m;
+    }
+
+    private boolean authorized(HttpExchange ex, String account) {
+        String auth = ex.getRequestHeaders().getFirst("Authorization");
+        if (auth == null || !auth.startsWith("Basic ")) {
+            return false;
+        }
+        String[] pair = new String(Base64.getDecoder().decode(auth.substring(6)), StandardCharsets.UTF_8).split(":", 2);
+        return pair.length == 2 && pair[0].equals(account) && pair[1].equals(tokens.get(account));
+    }
+
+    private static void error(HttpExchange ex, int status, int code, String message) throws IOException {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("code", code);
+        body.put("message", message);
+        body.put("more_info", "https://www.twilio.com/docs/errors/" + code);
+        body.put("status", status);
+        json(ex, status, body);
+    }
+
+    private static void json(HttpExchange ex, int status, Object body) throws IOException {
+        byte[] bytes = JSON.writeValueAsBytes(body);
+        ex.getResponseHeaders().add("Content-Type", "application/json; charset=utf-8");
+        ex.sendResponseHeaders(status, bytes.length);
+        ex.getResponseBody().write(bytes);
+    }
+
+    /** Twilio's date filters take whole GMT days; twilio-java sends date-times: both are read as their day. */
+    private static LocalDate day(String v) {
+        return v == null ? null : LocalDate.parse(v.substring(0, 10));
+    }
+
+    static Map<String, String> query(String raw) {
+        Map<String, String> q = new LinkedHashMap<>();
+        if (raw == null) {
+            return q;
+        }
+        for (String pair : raw.split("&")) {
+            int eq = pair.indexOf('=');
+            String k = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+            String v = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+            q.put(k, v);
+        }
+        return q;
+    }
+
+    private static String encode(Map<String, String> q) {
+        List<String> parts = new ArrayList<>();
+        q.forEach((k, v) -> parts.add(URLEncoder.encode(k, StandardCharsets.UTF_8) + "=" + URLEncoder.encode(v, StandardCharsets.UTF_8)));
+        return String.join("&", parts);
+    }
+
+    private static void sleep(Duration d) {
+        if (!d.isZero()) {
+            try {
+                Thread.sleep(d.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        api.stop(0);
+        mediaHost.stop(0);
+        executor.shutdownNow();
+    }
+
+    public static Instant at(String iso) {
+        return Instant.parse(iso);
+    }
+}
