@@ -40,9 +40,16 @@ public final class TwilioRecordings {
     private final Map<String, TwilioHttp> http = new ConcurrentHashMap<>();
     private final Map<String, TwilioRestClient> rest = new ConcurrentHashMap<>();
     private final AtomicLong retries = new AtomicLong();
+    private final long pageSize;
 
     public TwilioRecordings(Config.Twilio config) {
+        this(config, 1000);
+    }
+
+    /** {@code pageSize}: recordings per list request (Twilio allows up to 1000). */
+    public TwilioRecordings(Config.Twilio config, long pageSize) {
         this.config = config;
+        this.pageSize = pageSize;
         this.retry = new RetryPolicy(config.maxAttempts(), config.backoff(), Duration.ofSeconds(30));
         this.httpClient = HttpClient.newBuilder()
                 .connectTimeout(Duration.ofSeconds(10))
@@ -77,7 +84,7 @@ public final class TwilioRecordings {
      * twilio-java sends date-times that some servers read as days), so the window's edges are trimmed here.
      */
     public void forEach(String accountSid, Instant from, Instant to, String callSid, Consumer<TwilioRecording> each) {
-        var reader = Recording.reader(accountSid).setPageSize(1000L);
+        var reader = Recording.reader(accountSid).setPageSize(pageSize);
         if (from != null) {
             reader.setDateCreatedAfter(ZonedDateTime.ofInstant(from, ZoneOffset.UTC));
         }
