@@ -118,6 +118,29 @@ public final class Archiver {
         return result;
     }
 
+    /**
+     * Records Twilio's word that recording {@code ref} ended without media ({@code absent} or {@code failed}):
+     * nothing is downloaded, the call's rows learn the status (DESIGN 2.3).
+     */
+    public RecordingRow recordStatusWithoutMedia(RecordingRef ref, String status, Map<String, String> callback) {
+        if (ref.callSid() == null) {
+            throw new PermanentException("a '" + status + "' callback for recording " + ref.recordingSid() + " without a CallSid cannot be attached to a call");
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("twilio_status", status);
+        m.put("twilio_recording_sid", ref.recordingSid());
+        if (callback.get("ErrorCode") != null) {
+            m.put("twilio_error_code", callback.get("ErrorCode"));
+        }
+        m.put("status_received_at", clock.instant().toString());
+        String meta = json(m);
+        RecordingRow row = db.jdbi().inTransaction(h -> recordings.applyTwilioStatus(h,
+                calls.upsert(h, ref.callSid(), ref.accountSid(), null), ref.recordingSid(), status, meta));
+        log.info("recording {} of call {} is '{}' at Twilio: recorded on row {}, nothing to download", ref.recordingSid(), ref.callSid(),
+                status, row.id());
+        return row;
+    }
+
     private StoredObject upload(TwilioRecording rec, MediaFormat format, String key) {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("account-sid", rec.accountSid());
@@ -150,6 +173,10 @@ public final class Archiver {
         m.put("channels", rec.channels());
         m.put("start_time", started.toString());
         m.put("archived_at", clock.instant().toString());
+        return json(m);
+    }
+
+    private static String json(Map<String, Object> m) {
         try {
             return JSON.writeValueAsString(m);
         } catch (JsonProcessingException e) {

@@ -18,13 +18,19 @@ public record Config(
         Database database,
         StorageTarget storage,
         Twilio twilio,
+        Worker worker,
         Path stateDir) {
 
     /**
      * The daemon's HTTP side. {@code publicUrl} is the URL Twilio calls us at (it signs that URL), null when unset.
      * {@code streamUrl} is the assistant's media stream the call is connected to.
      */
-    public record Http(String host, int port, URI publicUrl, URI streamUrl) {
+    public record Http(String host, int port, URI publicUrl, URI streamUrl, Secret apiToken, Secret linkSecret,
+                       boolean presignedRedirects, int maxBodyBytes) {
+    }
+
+    /** The archive workers: how many at once, how often to try, how long to wait for them at shutdown. */
+    public record Worker(int concurrency, int maxAttempts, Duration poll, Duration shutdownGrace, Duration retryBase) {
     }
 
     /** {@code jdbcUrl} null means: run an embedded PostgreSQL in the state directory. */

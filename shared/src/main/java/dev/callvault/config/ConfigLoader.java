@@ -98,8 +98,14 @@ public final class ConfigLoader {
         if (streamUrl == null && publicUrl != null) {
             streamUrl = URI.create("wss://" + publicUrl.getRawAuthority() + "/streams");
         }
-        Config.Http http = new Config.Http(get("http.host", "127.0.0.1"), integer("http.port", 8080, 0, 65535), publicUrl, streamUrl);
-        return new Config(http, database(), storage(stateDir), twilio(), stateDir);
+        Config.Http http = new Config.Http(get("http.host", "127.0.0.1"), integer("http.port", 8080, 0, 65535), publicUrl, streamUrl,
+                secret("http.api-token"), secret("http.link-secret"), bool("http.presigned-redirects"),
+                integer("http.max-body-bytes", 64 * 1024, 1024, 16 * 1024 * 1024));
+        Config.Worker worker = new Config.Worker(integer("worker.concurrency", 4, 1, 256), integer("worker.max-attempts", 10, 1, 1000),
+                Duration.ofMillis(integer("worker.poll-ms", 1000, 10, 600_000)),
+                Duration.ofSeconds(integer("shutdown.grace-seconds", 30, 0, 3600)),
+                Duration.ofMillis(integer("worker.retry-base-ms", 5000, 10, 3_600_000)));
+        return new Config(http, database(), storage(stateDir), twilio(), worker, stateDir);
     }
 
     private static String defaultStateDir(Map<String, String> env) {

@@ -84,6 +84,32 @@ public final class RecordingRepository {
                 .map(MAPPER).one();
     }
 
+    /**
+     * Records that Twilio's recording ended without media ({@code absent}, {@code failed}). The real-time mixed row
+     * keeps its own audio and status and only learns Twilio's word in its metadata; with no row, one is created.
+     */
+    public RecordingRow applyTwilioStatus(Handle h, UUID callId, String recordingSid, String status, String metadataJson) {
+        Optional<RecordingRow> own = findByRecordingSid(h, recordingSid);
+        if (own.isPresent()) {
+            return h.createQuery("""
+                            UPDATE recordings SET status = CASE WHEN status = 'completed' THEN status ELSE :status END,
+                                   recording_metadata = recording_metadata || :meta::jsonb, updated_at = now()
+                            WHERE id = :id RETURNING %s""".formatted(COLUMNS))
+                    .bind("id", own.get().id()).bind("status", status).bind("meta", metadataJson).map(MAPPER).one();
+        }
+        Optional<RecordingRow> realtime = findUpgradableMixed(h, callId);
+        if (realtime.isPresent()) {
+            return h.createQuery("""
+                            UPDATE recordings SET recording_metadata = recording_metadata || :meta::jsonb, updated_at = now()
+                            WHERE id = :id RETURNING %s""".formatted(COLUMNS))
+                    .bind("id", realtime.get().id()).bind("meta", metadataJson).map(MAPPER).one();
+        }
+        return h.createQuery("""
+                        INSERT INTO recordings (call_id, recording_type, recording_source, status, recording_sid, recording_metadata)
+                        VALUES (:call, 'mixed', 's3', :status, :sid, :meta::jsonb) RETURNING %s""".formatted(COLUMNS))
+                .bind("call", callId).bind("status", status).bind("sid", recordingSid).bind("meta", metadataJson).map(MAPPER).one();
+    }
+
     private static java.util.Map<String, Object> upgradeParams(TwilioUpgrade u) {
         java.util.Map<String, Object> p = new java.util.HashMap<>();
         p.put("sid", u.recordingSid());

@@ -1,0 +1,133 @@
+package dev.callvault.daemon;
+
+import dev.callvault.archive.Archiver;
+import dev.callvault.config.Config;
+import dev.callvault.config.ConfigException;
+import dev.callvault.config.StorageTarget;
+import dev.callvault.daemon.metrics.Metrics;
+import dev.callvault.daemon.worker.ArchiveWorkers;
+import dev.callvault.db.CallRepository;
+import dev.callvault.db.CallbackRepository;
+import dev.callvault.db.Database;
+import dev.callvault.db.RecordingRepository;
+import dev.callvault.storage.RecordingStore;
+import dev.callvault.storage.RecordingStores;
+import dev.callvault.twilio.MediaFormat;
+import dev.callvault.twilio.TwilioRecordings;
+import io.undertow.Undertow;
+import io.undertow.server.handlers.GracefulShutdownHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.time.Clock;
+
+/** callvaultd's object graph, wired by hand: database, store, Twilio, archiver, workers, HTTP server. */
+public final class Daemon implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Daemon.class);
+
+    private final Config config;
+    private final Database db;
+    private final RecordingStore store;
+    private final ArchiveWorkers workers;
+    private final Undertow server;
+    private final GracefulShutdownHandler graceful;
+    private volatile boolean stopped;
+
+    private Daemon(Config config, Database db, RecordingStore store, ArchiveWorkers workers, Undertow server, GracefulShutdownHandler graceful) {
+        this.config = config;
+        this.db = db;
+        this.store = store;
+        this.workers = workers;
+        this.server = server;
+        this.graceful = graceful;
+    }
+
+    /** Starts everything; the daemon is serving when this returns. */
+    public static Daemon start(Config config) {
+        checkPool(config);
+        logDefaults(config);
+        Clock clock = Clock.systemUTC();
+        Database db = Database.open(config);
+        try {
+            db.migrate();
+            RecordingStore store = RecordingStores.open(config.storage());
+            TwilioRecordings twilio = new TwilioRecordings(config.twilio());
+            CallbackRepository callbacks = new CallbackRepository(db.jdbi());
+            Metrics metrics = new Metrics(callbacks, twilio);
+            Archiver archiver = new Archiver(twilio, store, db, MediaFormat.MP3, clock);
+            ArchiveWorkers workers = new ArchiveWorkers(db, archiver, metrics, config.worker());
+            CallRepository calls = new CallRepository(db.jdbi());
+            Webhooks webhooks = new Webhooks(config, calls, callbacks, metrics, clock);
+            GracefulShutdownHandler graceful = new GracefulShutdownHandler(Routes.table(webhooks,
+                    new RecordingAccess(config.http(), calls, new RecordingRepository(db.jdbi()), store, clock),
+                    new Health(db, store, metrics), metrics));
+            Undertow server = Undertow.builder()
+                    .addHttpListener(config.http().port(), config.http().host())
+                    .setHandler(graceful)
+                    .build();
+            server.start();
+            workers.start();
+            Daemon d = new Daemon(config, db, store, workers, server, graceful);
+            log.info("callvaultd listening on http://{}:{} (public URL {})", config.http().host(), d.port(),
+                    config.http().publicUrl() == null ? "not set: Twilio webhooks are refused until public-url is set" : config.http().publicUrl());
+            return d;
+        } catch (RuntimeException e) {
+            db.close();
+            throw e;
+        }
+    }
+
+    private static void checkPool(Config config) {
+        int needed = 2 * config.worker().concurrency() + 2;
+        if (config.database().poolSize() < needed) {
+            throw new ConfigException("database.pool-size " + config.database().poolSize() + " is too small for worker.concurrency "
+                    + config.worker().concurrency() + ": each worker holds two connections while it archives; set database.pool-size to at least " + needed);
+        }
+    }
+
+    private static void logDefaults(Config config) {
+        if (config.database().embedded()) {
+            log.warn("no database configured: running an embedded PostgreSQL in {}; set database.url (CALLVAULT_DATABASE_URL) "
+                    + "to use a PostgreSQL server", config.stateDir().resolve("postgres"));
+        }
+        if (config.storage() instanceof StorageTarget.Directory dir) {
+            log.warn("no bucket configured: keeping recordings in {}; set storage=s3://bucket/prefix (CALLVAULT_STORAGE) for S3", dir.path());
+        }
+        if (config.twilio().accounts().isEmpty()) {
+            log.warn("no Twilio account configured: callbacks are refused; set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN");
+        }
+    }
+
+    public int port() {
+        return ((InetSocketAddress) server.getListenerInfo().get(0).getAddress()).getPort();
+    }
+
+    public Database database() {
+        return db;
+    }
+
+    /** Graceful stop: refuse new requests, let running ones and running archives finish within the grace period. */
+    @Override
+    public synchronized void close() {
+        if (stopped) {
+            return;
+        }
+        stopped = true;
+        log.info("stopping: no new requests; waiting up to {} s for running work", config.worker().shutdownGrace().toSeconds());
+        graceful.shutdown();
+        try {
+            graceful.awaitShutdown(config.worker().shutdownGrace().toMillis());
+            boolean clean = workers.stop(config.worker().shutdownGrace());
+            if (!clean) {
+                log.warn("some archives did not finish in time; their callbacks go back to the queue");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        server.stop();
+        store.close();
+        db.close();
+        log.info("stopped");
+    }
+}

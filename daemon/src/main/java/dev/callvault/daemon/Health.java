@@ -1,0 +1,50 @@
+package dev.callvault.daemon;
+
+import dev.callvault.daemon.metrics.Metrics;
+import dev.callvault.db.Database;
+import dev.callvault.storage.RecordingStore;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.util.Headers;
+
+/** {@code /healthz} (the process answers), {@code /readyz} (database, schema and store usable), {@code /metrics}. */
+final class Health {
+    private final Database db;
+    private final RecordingStore store;
+    private final Metrics metrics;
+
+    Health(Database db, RecordingStore store, Metrics metrics) {
+        this.db = db;
+        this.store = store;
+        this.metrics = metrics;
+    }
+
+    void live(HttpServerExchange ex) {
+        ex.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/plain");
+        ex.getResponseSender().send("ok\n");
+    }
+
+    void ready(HttpServerExchange ex) {
+        boolean database = db.reachable();
+        String schema;
+        boolean schemaCurrent;
+        try {
+            Database.MigrationStatus s = database ? db.migrationStatus() : null;
+            schemaCurrent = s != null && s.current();
+            schema = s == null ? "unknown" : s.currentVersion() + (s.pending() > 0 ? " (" + s.pending() + " pending)" : "");
+        } catch (RuntimeException e) {
+            schemaCurrent = false;
+            schema = "unknown";
+        }
+        boolean storage = store.reachable();
+        boolean ready = database && schemaCurrent && storage;
+        ex.setStatusCode(ready ? 200 : 503);
+        ex.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
+        ex.getResponseSender().send("{\"ready\":" + ready + ",\"database\":" + database + ",\"schema\":\"" + HttpSupport.json(schema)
+                + "\",\"schema_current\":" + schemaCurrent + ",\"storage\":" + storage + "}");
+    }
+
+    void metrics(HttpServerExchange ex) {
+        ex.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+        ex.getResponseSender().send(metrics.scrape());
+    }
+}

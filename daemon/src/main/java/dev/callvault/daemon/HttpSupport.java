@@ -1,0 +1,111 @@
+package dev.callvault.daemon;
+
+import io.undertow.server.HttpServerExchange;
+import io.undertow.util.Headers;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/** Small pieces every handler needs: problem responses, bounded body reading, form parsing, path parameters. */
+final class HttpSupport {
+    private HttpSupport() {
+    }
+
+    /** A client error the handler answers with {@code status} and a one-line reason. */
+    static final class Problem extends RuntimeException {
+        final int status;
+
+        Problem(int status, String detail) {
+            super(detail, null, false, false);
+            this.status = status;
+        }
+    }
+
+    /** Answers an RFC 9457 problem document; the detail never carries secrets. */
+    static void problem(HttpServerExchange ex, int status, String detail) {
+        ex.setStatusCode(status);
+        ex.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/problem+json");
+        String body = "{\"status\":" + status + ",\"title\":\"" + json(io.undertow.util.StatusCodes.getReason(status))
+                + "\",\"detail\":\"" + json(detail) + "\"}";
+        ex.getResponseSender().send(body);
+    }
+
+    static String json(String s) {
+        StringBuilder b = new StringBuilder();
+        for (char c : s.toCharArray()) {
+            switch (c) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                case '\n' -> b.append("\\n");
+                default -> {
+                    if (c < 0x20) {
+                        b.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        b.append(c);
+                    }
+                }
+            }
+        }
+        return b.toString();
+    }
+
+    /** Reads a form POST body of at most {@code max} bytes; 413 when larger, 415 when not form-encoded. */
+    static Map<String, String> readForm(HttpServerExchange ex, int max) throws IOException {
+        String length = ex.getRequestHeaders().getFirst(Headers.CONTENT_LENGTH);
+        if (length != null) {
+            try {
+                if (Long.parseLong(length) > max) {
+                    throw new Problem(413, "body larger than " + max + " bytes");
+                }
+            } catch (NumberFormatException e) {
+                throw new Problem(400, "invalid Content-Length");
+            }
+        }
+        String type = ex.getRequestHeaders().getFirst(Headers.CONTENT_TYPE);
+        if (type == null || !type.toLowerCase().startsWith("application/x-www-form-urlencoded")) {
+            throw new Problem(415, "expected application/x-www-form-urlencoded, as Twilio sends");
+        }
+        InputStream in = ex.getInputStream();
+        byte[] body = in.readNBytes(max + 1);
+        if (body.length > max) {
+            throw new Problem(413, "body larger than " + max + " bytes");
+        }
+        return parseForm(new String(body, StandardCharsets.UTF_8));
+    }
+
+    static Map<String, String> parseForm(String body) {
+        Map<String, String> params = new LinkedHashMap<>();
+        if (body.isEmpty()) {
+            return params;
+        }
+        for (String pair : body.split("&")) {
+            if (pair.isEmpty()) {
+                continue;
+            }
+            int eq = pair.indexOf('=');
+            try {
+                String k = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+                String v = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+                params.putIfAbsent(k, v);
+            } catch (IllegalArgumentException e) {
+                throw new Problem(400, "malformed form encoding");
+            }
+        }
+        return params;
+    }
+
+    static Optional<String> param(HttpServerExchange ex, String name) {
+        String p = ex.getPathParameters().containsKey(name) ? ex.getPathParameters().get(name).peekFirst() : null;
+        if (p == null) {
+            Deque<String> q = ex.getQueryParameters().get(name);
+            p = q == null ? null : q.peekFirst();
+        }
+        return Optional.ofNullable(p);
+    }
+}

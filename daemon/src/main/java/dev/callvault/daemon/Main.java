@@ -1,0 +1,133 @@
+package dev.callvault.daemon;
+
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.encoder.JsonEncoder;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.ConsoleAppender;
+import dev.callvault.CallvaultException;
+import dev.callvault.Version;
+import dev.callvault.config.Config;
+import dev.callvault.config.ConfigException;
+import dev.callvault.config.ConfigLoader;
+import dev.callvault.config.Setting;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code callvaultd}: answers Twilio's webhooks, archives recordings, serves them back. */
+@Command(name = "callvaultd", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
+        sortOptions = false, usageHelpAutoWidth = true,
+        description = {
+                "Answers Twilio's voice webhook with call-start TwiML, stores recording status callbacks durably, archives",
+                "each finished Twilio recording into S3 and PostgreSQL, and serves recordings to authenticated clients.",
+                "",
+                "With no database configured it runs an embedded PostgreSQL in the state directory; with no bucket it",
+                "keeps recordings in {state-dir}/recordings. Settings come from the config file, then the environment,",
+                "then --set, later winning; run with --check-config to see what it would use."},
+        footer = {"", "Examples:",
+                "  callvaultd                                   run on the defaults (embedded database, local directory)",
+                "  callvaultd --config /etc/callvault/callvault.conf --check-config",
+                "  CALLVAULT_STORAGE=s3://recordings/prod CALLVAULT_PUBLIC_URL=https://calls.example.com callvaultd",
+                "",
+                "Exit codes: 0 stopped cleanly (also on SIGTERM), 69 a dependency is unavailable at start, 70 internal error,",
+                "78 bad configuration, 64 bad usage."})
+public final class Main implements Callable<Integer> {
+    @Option(names = "--config", paramLabel = "FILE", description = "Config file (key = value lines); default /etc/callvault/callvault.conf when present.")
+    Path configFile;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override one setting, e.g. --set http.port=9090 (repeatable).")
+    Map<String, String> overrides = new LinkedHashMap<>();
+
+    @Option(names = "--check-config", description = "Validate the configuration, print it (secrets masked) and exit.")
+    boolean checkConfig;
+
+    @Option(names = "--log-format", paramLabel = "text|json", description = "Log line format; default text.")
+    String logFormat = "text";
+
+    @Option(names = "--list-settings", description = "List every setting with its environment variable and exit.")
+    boolean listSettings;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    static int run(String... args) {
+        CommandLine cmd = new CommandLine(new Main());
+        cmd.setExecutionExceptionHandler((e, c, parsed) -> {
+            c.getErr().println("callvaultd: " + e.getMessage());
+            return e instanceof ConfigException ? 78 : e instanceof CallvaultException ce && ce.retryable() ? 69 : 70;
+        });
+        cmd.setParameterExceptionHandler((e, a) -> {
+            e.getCommandLine().getErr().println("callvaultd: " + e.getMessage() + " (see callvaultd --help)");
+            return 64;
+        });
+        return cmd.execute(args);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (!logFormat.equals("text") && !logFormat.equals("json")) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--log-format must be text or json, not '" + logFormat + "'");
+        }
+        if (logFormat.equals("json")) {
+            jsonLogs();
+        }
+        if (listSettings) {
+            for (Setting s : Setting.ALL) {
+                System.out.printf("%-26s %-32s %s%n", s.key(), s.env(), s.help());
+            }
+            return 0;
+        }
+        Config config = ConfigLoader.load(configFile, System.getenv(), overrides);
+        if (checkConfig) {
+            config.describe().forEach((k, v) -> System.out.printf("%-16s %s%n", k, v));
+            System.out.println("configuration ok");
+            return 0;
+        }
+        Daemon daemon = Daemon.start(config);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runnable stop = () -> {
+            daemon.close();
+            stopped.countDown();
+        };
+        // SIGTERM is the normal way to stop a service: finish the work in hand, then exit 0 (not the JVM's 143)
+        sun.misc.Signal.handle(new sun.misc.Signal("TERM"), sig -> new Thread(() -> {
+            stop.run();
+            System.exit(0);
+        }, "sigterm").start());
+        sun.misc.Signal.handle(new sun.misc.Signal("INT"), sig -> new Thread(() -> {
+            stop.run();
+            System.exit(0);
+        }, "sigint").start());
+        stopped.await();
+        return 0;
+    }
+
+    private static void jsonLogs() {
+        LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
+        ch.qos.logback.classic.Logger root = ctx.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        root.detachAndStopAllAppenders();
+        JsonEncoder encoder = new JsonEncoder();
+        encoder.setContext(ctx);
+        encoder.start();
+        ConsoleAppender<ILoggingEvent> out = new ConsoleAppender<>();
+        out.setContext(ctx);
+        out.setEncoder(encoder);
+        out.start();
+        root.addAppender(out);
+    }
+
+    static final class VersionProvider implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[]{"callvaultd " + Version.current()};
+        }
+    }
+}

@@ -1,0 +1,159 @@
+package dev.callvault.daemon;
+
+import dev.callvault.config.Config;
+import dev.callvault.daemon.HttpSupport.Problem;
+import dev.callvault.db.CallRepository;
+import dev.callvault.db.CallRow;
+import dev.callvault.db.RecordingRepository;
+import dev.callvault.db.RecordingRow;
+import dev.callvault.signature.PlaybackLinks;
+import dev.callvault.storage.RecordingStore;
+import dev.callvault.storage.StoredObject;
+import dev.callvault.twilio.Sids;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.util.DateUtils;
+import io.undertow.util.Headers;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Date;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * {@code GET|HEAD /calls/{call_id}/recording/{recording_id}} (attachment) and {@code .../play} (inline, seekable
+ * with single HTTP ranges). Streams from the store, or redirects to a short-lived presigned URL when configured.
+ * Requires the configured bearer token or an unexpired signed link for this exact path.
+ */
+final class RecordingAccess {
+    private static final Duration PRESIGN_TTL = Duration.ofMinutes(5);
+
+    private final Config.Http http;
+    private final CallRepository calls;
+    private final RecordingRepository recordings;
+    private final RecordingStore store;
+    private final PlaybackLinks links;
+    private final Clock clock;
+
+    RecordingAccess(Config.Http http, CallRepository calls, RecordingRepository recordings, RecordingStore store, Clock clock) {
+        this.http = http;
+        this.calls = calls;
+        this.recordings = recordings;
+        this.store = store;
+        this.links = http.linkSecret() == null ? null : new PlaybackLinks(http.linkSecret().reveal());
+        this.clock = clock;
+    }
+
+    void download(HttpServerExchange ex) throws Exception {
+        serve(ex, false);
+    }
+
+    void play(HttpServerExchange ex) throws Exception {
+        serve(ex, true);
+    }
+
+    private void serve(HttpServerExchange ex, boolean inline) throws Exception {
+        authenticate(ex);
+        RecordingRow row = find(ex);
+        if (row.s3Key() == null || !row.completed()) {
+            throw new Problem(404, "recording " + row.id() + " has no stored audio yet (status " + row.status() + ")");
+        }
+        StoredObject object = store.head(row.s3Key())
+                .orElseThrow(() -> new Problem(404, "the object of recording " + row.id() + " is missing from storage"));
+        String filename = row.id() + "." + (row.format() == null ? "bin" : row.format());
+        String disposition = (inline ? "inline" : "attachment") + "; filename=\"" + filename + "\"";
+        if (http.presignedRedirects()) {
+            Optional<java.net.URI> url = store.presignedGet(row.s3Key(), PRESIGN_TTL, inline ? null : filename);
+            if (url.isPresent()) {
+                ex.setStatusCode(302);
+                ex.getResponseHeaders().put(Headers.LOCATION, url.get().toString());
+                ex.getResponseHeaders().put(Headers.CACHE_CONTROL, "no-store");
+                ex.endExchange();
+                return;
+            }
+        }
+        String etag = object.etag() != null ? object.etag() : "\"" + object.sha256() + "\"";
+        var h = ex.getResponseHeaders();
+        h.put(Headers.ACCEPT_RANGES, "bytes");
+        h.put(Headers.ETAG, etag);
+        h.put(Headers.CONTENT_TYPE, object.contentType() != null ? object.contentType() : contentType(row.format()));
+        h.put(Headers.CONTENT_DISPOSITION, disposition);
+        h.put(Headers.CACHE_CONTROL, "private, max-age=0");
+        if (object.lastModified() != null) {
+            h.put(Headers.LAST_MODIFIED, DateUtils.toDateString(Date.from(object.lastModified())));
+        }
+        String ifNoneMatch = ex.getRequestHeaders().getFirst(Headers.IF_NONE_MATCH);
+        if (ifNoneMatch != null && (ifNoneMatch.equals(etag) || ifNoneMatch.equals("*"))) {
+            ex.setStatusCode(304);
+            ex.endExchange();
+            return;
+        }
+        long size = object.size();
+        ByteRange range = ByteRange.parse(ex.getRequestHeaders().getFirst(Headers.RANGE), size);
+        String ifRange = ex.getRequestHeaders().getFirst(Headers.IF_RANGE);
+        if (range != null && ifRange != null && !ifRange.equals(etag)) {
+            range = null; // the client's copy is stale: send the whole current object
+        }
+        if (range == ByteRange.UNSATISFIABLE) {
+            h.put(Headers.CONTENT_RANGE, "bytes */" + size);
+            throw new Problem(416, "range not satisfiable for a " + size + "-byte recording");
+        }
+        long offset = 0;
+        long length = size;
+        if (range != null) {
+            offset = range.first();
+            length = range.length();
+            ex.setStatusCode(206);
+            h.put(Headers.CONTENT_RANGE, "bytes " + range.first() + "-" + range.last() + "/" + size);
+        }
+        h.put(Headers.CONTENT_LENGTH, length);
+        if (ex.getRequestMethod().toString().equals("HEAD") || length == 0) {
+            ex.endExchange();
+            return;
+        }
+        try (InputStream in = store.get(row.s3Key(), offset, range == null ? -1 : length); OutputStream out = ex.getOutputStream()) {
+            in.transferTo(out);
+        }
+    }
+
+    private void authenticate(HttpServerExchange ex) {
+        String auth = ex.getRequestHeaders().getFirst(Headers.AUTHORIZATION);
+        if (auth != null && auth.startsWith("Bearer ") && http.apiToken() != null
+                && MessageDigest.isEqual(auth.substring(7).trim().getBytes(StandardCharsets.UTF_8),
+                http.apiToken().reveal().getBytes(StandardCharsets.UTF_8))) {
+            return;
+        }
+        if (links != null && links.valid(ex.getRequestPath(), HttpSupport.param(ex, "expires").orElse(null),
+                HttpSupport.param(ex, "sig").orElse(null), clock.instant())) {
+            return;
+        }
+        ex.getResponseHeaders().put(Headers.WWW_AUTHENTICATE, "Bearer realm=\"callvault\"");
+        throw new Problem(401, "a bearer token or an unexpired signed link is required");
+    }
+
+    private RecordingRow find(HttpServerExchange ex) {
+        String callId = HttpSupport.param(ex, "call_id").orElse("");
+        Optional<CallRow> call = Sids.isValid("CA", callId) ? calls.findBySid(callId) : uuid(callId).flatMap(calls::findById);
+        CallRow c = call.orElseThrow(() -> new Problem(404, "no call " + callId));
+        String recordingId = HttpSupport.param(ex, "recording_id").orElse("");
+        return uuid(recordingId).flatMap(recordings::findById)
+                .filter(r -> r.callId().equals(c.id()))
+                .orElseThrow(() -> new Problem(404, "no recording " + recordingId + " in call " + callId));
+    }
+
+    private static Optional<UUID> uuid(String s) {
+        try {
+            return Optional.of(UUID.fromString(s));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static String contentType(String format) {
+        return "mp3".equals(format) ? "audio/mpeg" : "wav".equals(format) ? "audio/wav" : "application/octet-stream";
+    }
+}

@@ -1,0 +1,67 @@
+package dev.callvault.daemon;
+
+import dev.callvault.daemon.metrics.Metrics;
+import io.undertow.Handlers;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.server.RoutingHandler;
+import io.undertow.server.handlers.BlockingHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Every endpoint of callvaultd in one table, with one access log line and one latency sample per request. */
+final class Routes {
+    private static final Logger access = LoggerFactory.getLogger("callvault.access");
+
+    private Routes() {
+    }
+
+    interface Endpoint {
+        void handle(HttpServerExchange ex) throws Exception;
+    }
+
+    static HttpHandler table(Webhooks webhooks, RecordingAccess recordings, Health health, Metrics metrics) {
+        RoutingHandler r = Handlers.routing()
+                .post("/twiml", route("twiml", webhooks::voice, metrics))
+                .post("/recording/status", route("recording_status", webhooks::recordingStatus, metrics))
+                .get("/calls/{call_id}/recording/{recording_id}", route("download", recordings::download, metrics))
+                .add("HEAD", "/calls/{call_id}/recording/{recording_id}", route("download", recordings::download, metrics))
+                .get("/calls/{call_id}/recording/{recording_id}/play", route("play", recordings::play, metrics))
+                .add("HEAD", "/calls/{call_id}/recording/{recording_id}/play", route("play", recordings::play, metrics))
+                .get("/healthz", route("healthz", health::live, metrics))
+                .get("/readyz", route("readyz", health::ready, metrics))
+                .get("/metrics", route("metrics", health::metrics, metrics))
+                .setFallbackHandler(route("unknown", ex -> HttpSupport.problem(ex, 404, "no such endpoint"), metrics))
+                .setInvalidMethodHandler(route("unknown", ex -> HttpSupport.problem(ex, 405, "method not allowed here"), metrics));
+        return r;
+    }
+
+    /** Runs {@code endpoint} off the IO threads; maps problems to their status and anything else to a logged 500. */
+    private static HttpHandler route(String name, Endpoint endpoint, Metrics metrics) {
+        HttpHandler handler = ex -> {
+            long start = System.nanoTime();
+            ex.addExchangeCompleteListener((done, next) -> {
+                long nanos = System.nanoTime() - start;
+                metrics.request(name, done.getRequestMethod().toString(), done.getStatusCode(), nanos);
+                // the path only: signed links carry their signature in the query string
+                access.info("{} {} {} {}ms", done.getRequestMethod(), done.getRequestPath(), done.getStatusCode(), nanos / 1_000_000);
+                next.proceed();
+            });
+            try {
+                endpoint.handle(ex);
+            } catch (HttpSupport.Problem p) {
+                if (!ex.isResponseStarted()) {
+                    HttpSupport.problem(ex, p.status, p.getMessage());
+                }
+            } catch (Exception e) {
+                LoggerFactory.getLogger(Routes.class).error("{} {} failed", ex.getRequestMethod(), ex.getRequestPath(), e);
+                if (!ex.isResponseStarted()) {
+                    boolean dependency = e instanceof dev.callvault.RetryableException;
+                    HttpSupport.problem(ex, dependency ? 503 : 500,
+                            dependency ? "a dependency is unavailable; try again" : "internal error; see the daemon's log");
+                }
+            }
+        };
+        return new BlockingHandler(handler);
+    }
+}

@@ -1,0 +1,74 @@
+package dev.callvault.daemon.metrics;
+
+import dev.callvault.archive.ArchiveResult;
+import dev.callvault.db.CallbackRepository;
+import dev.callvault.twilio.TwilioRecordings;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/** Every metric the daemon exports at {@code /metrics}, named in one place. */
+public final class Metrics {
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private volatile CallbackRepository.QueueStats lastStats = new CallbackRepository.QueueStats(0, 0, 0);
+
+    public Metrics(CallbackRepository callbacks, TwilioRecordings twilio) {
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        Gauge.builder("callvault.queue.depth", this, m -> m.refresh(callbacks).pending())
+                .description("Recording status callbacks waiting to be archived").register(registry);
+        Gauge.builder("callvault.queue.dead", this, m -> m.lastStats.dead())
+                .description("Callbacks given up on (see callvault replay --status dead)").register(registry);
+        Gauge.builder("callvault.queue.oldest.pending", this, m -> m.lastStats.oldestPendingSeconds())
+                .baseUnit("seconds").description("Age of the oldest pending callback").register(registry);
+        FunctionCounter.builder("callvault.twilio.retries", twilio, TwilioRecordings::retryCount)
+                .description("Twilio requests retried after 429, 5xx or network errors").register(registry);
+    }
+
+    private CallbackRepository.QueueStats refresh(CallbackRepository callbacks) {
+        try {
+            lastStats = callbacks.stats();
+        } catch (RuntimeException e) {
+            // the database is down: /readyz says so; the gauges keep their last value
+        }
+        return lastStats;
+    }
+
+    public void callbackReceived(String status) {
+        Counter.builder("callvault.callbacks.received").tag("status", status).register(registry).increment();
+    }
+
+    public void callbackRejected(String reason) {
+        Counter.builder("callvault.callbacks.rejected").tag("reason", reason).register(registry).increment();
+    }
+
+    public void archived(ArchiveResult result) {
+        Counter.builder("callvault.archive.outcomes").tag("outcome", result.outcome().name().toLowerCase()).register(registry).increment();
+        Timer.builder("callvault.archive.duration").tag("outcome", result.outcome().name().toLowerCase()).register(registry)
+                .record(result.took());
+        if (result.outcome() == ArchiveResult.Outcome.ARCHIVED) {
+            Counter.builder("callvault.archive.bytes").baseUnit("bytes").register(registry).increment(result.size());
+        }
+    }
+
+    public void archiveFailed(boolean retryable) {
+        Counter.builder("callvault.archive.outcomes").tag("outcome", retryable ? "retry" : "dead").register(registry).increment();
+    }
+
+    public void request(String route, String method, int status, long nanos) {
+        Timer.builder("http.server.requests").tag("route", route).tag("method", method).tag("status", Integer.toString(status))
+                .register(registry).record(Duration.ofNanos(nanos).toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    public String scrape() {
+        return registry.scrape();
+    }
+}

@@ -1,0 +1,172 @@
+package dev.callvault.daemon.worker;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.callvault.CallvaultException;
+import dev.callvault.archive.ArchiveResult;
+import dev.callvault.archive.Archiver;
+import dev.callvault.config.Config;
+import dev.callvault.daemon.metrics.Metrics;
+import dev.callvault.db.CallbackRepository;
+import dev.callvault.db.CallbackRow;
+import dev.callvault.db.Database;
+import dev.callvault.twilio.RecordingRef;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The archive workers: each claims one due callback at a time with {@code FOR UPDATE SKIP LOCKED} (so replicas
+ * share the queue), holds the row lock while it works (so a worker that dies releases its claim at once), and
+ * marks it done, reschedules it with jittered exponential backoff, or marks it dead.
+ */
+public final class ArchiveWorkers {
+    private static final Logger log = LoggerFactory.getLogger(ArchiveWorkers.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration LAST_RETRY = Duration.ofHours(1);
+
+    private final Database db;
+    private final CallbackRepository callbacks;
+    private final Archiver archiver;
+    private final Metrics metrics;
+    private final Config.Worker config;
+    private final List<Thread> threads = new ArrayList<>();
+    private final Object wakeUp = new Object();
+    private volatile boolean running;
+
+    public ArchiveWorkers(Database db, Archiver archiver, Metrics metrics, Config.Worker config) {
+        this.db = db;
+        this.callbacks = new CallbackRepository(db.jdbi());
+        this.archiver = archiver;
+        this.metrics = metrics;
+        this.config = config;
+    }
+
+    public synchronized void start() {
+        running = true;
+        for (int i = 0; i < config.concurrency(); i++) {
+            Thread t = new Thread(this::loop, "archive-worker-" + i);
+            t.start();
+            threads.add(t);
+        }
+        log.info("{} archive workers started", config.concurrency());
+    }
+
+    /** Lets idle workers look for work now rather than at their next poll. */
+    public void nudge() {
+        synchronized (wakeUp) {
+            wakeUp.notifyAll();
+        }
+    }
+
+    /**
+     * Stops claiming; waits up to {@code grace} for running archives, then interrupts them (their claims roll back
+     * and another worker or replica picks them up). Returns true when all finished within the grace period.
+     */
+    public synchronized boolean stop(Duration grace) throws InterruptedException {
+        running = false;
+        nudge();
+        long deadline = System.nanoTime() + grace.toNanos();
+        boolean clean = true;
+        for (Thread t : threads) {
+            t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+            if (t.isAlive()) {
+                clean = false;
+                t.interrupt();
+            }
+        }
+        for (Thread t : threads) {
+            t.join(5_000);
+        }
+        threads.clear();
+        return clean;
+    }
+
+    private void loop() {
+        while (running) {
+            boolean worked;
+            try {
+                worked = db.jdbi().inTransaction(h -> {
+                    List<CallbackRow> claimed = callbacks.claim(h, 1);
+                    if (claimed.isEmpty()) {
+                        return false;
+                    }
+                    process(h, claimed.get(0));
+                    return true;
+                });
+            } catch (RuntimeException e) {
+                if (!running) {
+                    return;
+                }
+                log.warn("archive worker: the queue is unreachable ({}); trying again", e.getMessage());
+                worked = false;
+            }
+            if (!worked) {
+                synchronized (wakeUp) {
+                    try {
+                        if (running) {
+                            wakeUp.wait(config.poll().toMillis());
+                        }
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    private void process(org.jdbi.v3.core.Handle h, CallbackRow cb) {
+        RecordingRef ref = new RecordingRef(cb.accountSid(), cb.recordingSid(), cb.callSid());
+        try {
+            if ("completed".equals(cb.recordingStatus())) {
+                ArchiveResult result = archiver.archive(ref);
+                metrics.archived(result);
+            } else {
+                archiver.recordStatusWithoutMedia(ref, cb.recordingStatus(), params(cb));
+            }
+            callbacks.markDone(h, cb.id());
+        } catch (CallvaultException e) {
+            fail(h, cb, e.retryable(), e.getMessage());
+        } catch (RuntimeException e) {
+            // a bug or an unforeseen failure: keep the callback and try again later rather than lose it
+            log.error("archiving callback {} ({}) failed unexpectedly", cb.id(), ref, e);
+            fail(h, cb, true, e.toString());
+        }
+    }
+
+    private void fail(org.jdbi.v3.core.Handle h, CallbackRow cb, boolean retryable, String error) {
+        int attempts = cb.attempts() + 1;
+        if (retryable && attempts < config.maxAttempts() && running) {
+            Duration delay = backoff(config.retryBase(), attempts);
+            callbacks.reschedule(h, cb.id(), delay, error);
+            metrics.archiveFailed(true);
+            log.warn("callback {} for {} failed (attempt {} of {}), retrying in {} s: {}", cb.id(), cb.recordingSid(), attempts,
+                    config.maxAttempts(), delay.toSeconds(), error);
+        } else if (retryable && !running) {
+            callbacks.reschedule(h, cb.id(), Duration.ZERO, error); // shutting down: hand it back at once
+        } else {
+            callbacks.markDead(h, cb.id(), error);
+            metrics.archiveFailed(false);
+            log.error("callback {} for {} is dead after {} attempts: {}", cb.id(), cb.recordingSid(), attempts, error);
+        }
+    }
+
+    static Duration backoff(Duration first, int attempts) {
+        long base = Math.min(LAST_RETRY.toMillis(), first.toMillis() << Math.min(attempts - 1, 20));
+        return Duration.ofMillis(base / 2 + ThreadLocalRandom.current().nextLong(base / 2 + 1));
+    }
+
+    private static Map<String, String> params(CallbackRow cb) {
+        try {
+            return JSON.readValue(cb.paramsJson(), new TypeReference<Map<String, String>>() { });
+        } catch (Exception e) {
+            return Map.of();
+        }
+    }
+}

@@ -1,0 +1,107 @@
+package dev.callvault.db;
+
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.mapper.RowMapper;
+
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The {@code callbacks} table: every recording status callback received, and the durable queue workers claim from.
+ * A claim is a row lock held by the claiming transaction, so a worker that dies releases its work at once.
+ */
+public final class CallbackRepository {
+    private static final String COLUMNS = """
+            id, received_at, account_sid, call_sid, recording_sid, recording_status, params::text AS params, state, attempts,
+            next_attempt_at, last_error""";
+    static final RowMapper<CallbackRow> MAPPER = (rs, ctx) -> new CallbackRow(
+            rs.getLong("id"), instant(rs.getTimestamp("received_at")), rs.getString("account_sid"), rs.getString("call_sid"),
+            rs.getString("recording_sid"), rs.getString("recording_status"), rs.getString("params"), rs.getString("state"),
+            rs.getInt("attempts"), instant(rs.getTimestamp("next_attempt_at")), rs.getString("last_error"));
+
+    private final Jdbi jdbi;
+
+    public CallbackRepository(Jdbi jdbi) {
+        this.jdbi = jdbi;
+    }
+
+    /**
+     * Stores a callback; {@code queued} false means it is only kept (in-progress). Returns false when the same
+     * RecordingSid and status was already stored (Twilio retried, or a replica got it first).
+     */
+    public boolean store(String accountSid, String callSid, String recordingSid, String status, String paramsJson, boolean queued) {
+        return jdbi.withHandle(h -> h.createUpdate("""
+                        INSERT INTO callbacks (account_sid, call_sid, recording_sid, recording_status, params, state)
+                        VALUES (:account, :call, :recording, :status, :params::jsonb, :state)
+                        ON CONFLICT (recording_sid, recording_status) DO NOTHING""")
+                .bind("account", accountSid).bind("call", callSid).bind("recording", recordingSid).bind("status", status)
+                .bind("params", paramsJson).bind("state", queued ? "pending" : "done")
+                .execute() == 1);
+    }
+
+    /** Locks and returns up to {@code limit} due callbacks that no other worker holds. Run inside a transaction. */
+    public List<CallbackRow> claim(Handle h, int limit) {
+        return h.createQuery("""
+                        SELECT %s FROM callbacks
+                        WHERE state = 'pending' AND next_attempt_at <= now()
+                        ORDER BY next_attempt_at, id
+                        LIMIT :limit
+                        FOR UPDATE SKIP LOCKED""".formatted(COLUMNS))
+                .bind("limit", limit).map(MAPPER).list();
+    }
+
+    public void markDone(Handle h, long id) {
+        h.createUpdate("UPDATE callbacks SET state = 'done', attempts = attempts + 1, last_error = NULL, updated_at = now() WHERE id = :id")
+                .bind("id", id).execute();
+    }
+
+    public void reschedule(Handle h, long id, Duration delay, String error) {
+        h.createUpdate("""
+                        UPDATE callbacks SET attempts = attempts + 1, last_error = :error, updated_at = now(),
+                               next_attempt_at = now() + make_interval(secs => :delay)
+                        WHERE id = :id""")
+                .bind("id", id).bind("error", error).bind("delay", delay.toMillis() / 1000.0).execute();
+    }
+
+    public void markDead(Handle h, long id, String error) {
+        h.createUpdate("UPDATE callbacks SET state = 'dead', attempts = attempts + 1, last_error = :error, updated_at = now() WHERE id = :id")
+                .bind("id", id).bind("error", error).execute();
+    }
+
+    /** Puts a callback back in the queue, due now: what replay does for a dead one. */
+    public boolean requeue(long id) {
+        return jdbi.withHandle(h -> h.createUpdate("""
+                        UPDATE callbacks SET state = 'pending', next_attempt_at = now(), updated_at = now() WHERE id = :id""")
+                .bind("id", id).execute() == 1);
+    }
+
+    public Optional<CallbackRow> findById(long id) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT " + COLUMNS + " FROM callbacks WHERE id = :id").bind("id", id).map(MAPPER).findOne());
+    }
+
+    public List<CallbackRow> findByRecordingSid(String recordingSid) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT " + COLUMNS + " FROM callbacks WHERE recording_sid = :sid ORDER BY id")
+                .bind("sid", recordingSid).map(MAPPER).list());
+    }
+
+    /** Queue depth and the age of the oldest pending callback, for metrics and readiness. */
+    public QueueStats stats() {
+        return jdbi.withHandle(h -> h.createQuery("""
+                        SELECT count(*) FILTER (WHERE state = 'pending') AS pending,
+                               count(*) FILTER (WHERE state = 'dead') AS dead,
+                               coalesce(extract(epoch FROM now() - min(received_at) FILTER (WHERE state = 'pending')), 0) AS oldest
+                        FROM callbacks""")
+                .map((rs, ctx) -> new QueueStats(rs.getLong("pending"), rs.getLong("dead"), rs.getDouble("oldest"))).one());
+    }
+
+    public record QueueStats(long pending, long dead, double oldestPendingSeconds) {
+    }
+
+    private static Instant instant(Timestamp t) {
+        return t == null ? null : t.toInstant();
+    }
+}
