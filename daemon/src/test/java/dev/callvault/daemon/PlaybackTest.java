@@ -1,0 +1,171 @@
+package dev.callvault.daemon;
+
+import dev.callvault.archive.ArchiveResult;
+import dev.callvault.archive.Archiver;
+import dev.callvault.signature.PlaybackLinks;
+import dev.callvault.storage.RecordingStores;
+import dev.callvault.testing.Environment;
+import dev.callvault.testing.Sids;
+import dev.callvault.testing.StandInRecording;
+import dev.callvault.testing.SyntheticAudio;
+import dev.callvault.testing.TwilioStandIn;
+import dev.callvault.twilio.MediaFormat;
+import dev.callvault.twilio.RecordingRef;
+import dev.callvault.twilio.TwilioRecordings;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.net.http.HttpResponse;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Arrays;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class PlaybackTest {
+    @RegisterExtension
+    static final Environment env = new Environment();
+
+    private static final int SIZE = 50_000;
+    private final DaemonHarness harness = new DaemonHarness(env);
+    private final String bearer = "Bearer " + DaemonHarness.API_TOKEN;
+    private Daemon daemon;
+    private ArchiveResult archived;
+    private String callSid;
+    private byte[] audio;
+
+    @BeforeEach
+    void archiveOne() {
+        callSid = Sids.call();
+        StandInRecording r = env.twilio().add(StandInRecording.completed(TwilioStandIn.ACCOUNT_SID, callSid, Sids.recording(),
+                Instant.parse("2026-11-24T14:06:19Z"), SIZE));
+        audio = SyntheticAudio.bytes(SyntheticAudio.Kind.MP3, r.seed(), SIZE);
+        var config = env.config();
+        try (var store = RecordingStores.open(config.storage())) {
+            archived = new Archiver(new TwilioRecordings(config.twilio()), store, env.db(), MediaFormat.MP3, Clock.systemUTC())
+                    .archive(new RecordingRef(TwilioStandIn.ACCOUNT_SID, r.sid(), callSid));
+        }
+        daemon = harness.start();
+    }
+
+    @AfterEach
+    void stop() {
+        daemon.close();
+    }
+
+    private String path() {
+        return "/calls/" + callSid + "/recording/" + archived.recordingId();
+    }
+
+    @Test
+    void downloadsTheWholeRecordingAsAnAttachment() throws Exception {
+        HttpResponse<byte[]> r = harness.get(daemon, path(), "Authorization", bearer);
+
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo(audio);
+        assertThat(r.headers().firstValue("Content-Disposition").orElseThrow()).startsWith("attachment");
+        assertThat(r.headers().firstValue("Content-Type")).hasValue("audio/mpeg");
+    }
+
+    @Test
+    void servesExactlyTheRequestedRangeWith206() throws Exception {
+        HttpResponse<byte[]> r = harness.get(daemon, path() + "/play", "Authorization", bearer, "Range", "bytes=1000-1999");
+
+        assertThat(r.statusCode()).isEqualTo(206);
+        assertThat(r.body()).isEqualTo(Arrays.copyOfRange(audio, 1000, 2000));
+        assertThat(r.headers().firstValue("Content-Range")).hasValue("bytes 1000-1999/" + SIZE);
+        assertThat(r.headers().firstValue("Accept-Ranges")).hasValue("bytes");
+        assertThat(r.headers().firstValue("ETag")).isPresent();
+        assertThat(r.headers().firstValue("Last-Modified")).isPresent();
+        assertThat(r.headers().firstValue("Content-Disposition").orElseThrow()).startsWith("inline");
+    }
+
+    @Test
+    void servesOpenEndedAndSuffixRanges() throws Exception {
+        HttpResponse<byte[]> open = harness.get(daemon, path() + "/play", "Authorization", bearer, "Range", "bytes=49000-");
+        HttpResponse<byte[]> suffix = harness.get(daemon, path() + "/play", "Authorization", bearer, "Range", "bytes=-500");
+
+        assertThat(open.statusCode()).isEqualTo(206);
+        assertThat(open.body()).isEqualTo(Arrays.copyOfRange(audio, 49000, SIZE));
+        assertThat(suffix.statusCode()).isEqualTo(206);
+        assertThat(suffix.body()).isEqualTo(Arrays.copyOfRange(audio, SIZE - 500, SIZE));
+        assertThat(suffix.headers().firstValue("Content-Range")).hasValue("bytes " + (SIZE - 500) + "-" + (SIZE - 1) + "/" + SIZE);
+    }
+
+    @Test
+    void refusesAnUnsatisfiableRangeWith416() throws Exception {
+        HttpResponse<byte[]> r = harness.get(daemon, path() + "/play", "Authorization", bearer, "Range", "bytes=60000-70000");
+
+        assertThat(r.statusCode()).isEqualTo(416);
+        assertThat(r.headers().firstValue("Content-Range")).hasValue("bytes */" + SIZE);
+    }
+
+    @Test
+    void answersHeadWithoutABody() throws Exception {
+        var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + daemon.port() + path() + "/play"))
+                .method("HEAD", java.net.http.HttpRequest.BodyPublishers.noBody()).header("Authorization", bearer).build();
+        HttpResponse<byte[]> r = harness.http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("Content-Length")).hasValue(Integer.toString(SIZE));
+        assertThat(r.body()).isEmpty();
+    }
+
+    @Test
+    void requiresAuthentication() throws Exception {
+        assertThat(harness.get(daemon, path() + "/play").statusCode()).isEqualTo(401);
+        assertThat(harness.get(daemon, path(), "Authorization", "Bearer wrong").statusCode()).isEqualTo(401);
+    }
+
+    @Test
+    void acceptsASignedLinkUntilItExpires() throws Exception {
+        PlaybackLinks links = new PlaybackLinks(DaemonHarness.LINK_SECRET);
+        String play = path() + "/play";
+
+        HttpResponse<byte[]> valid = harness.get(daemon, play + "?" + links.sign(play, Instant.now().plusSeconds(60)));
+        HttpResponse<byte[]> expired = harness.get(daemon, play + "?" + links.sign(play, Instant.now().minusSeconds(1)));
+        HttpResponse<byte[]> otherPath = harness.get(daemon, path() + "?" + links.sign(play, Instant.now().plusSeconds(60)));
+
+        assertThat(valid.statusCode()).isEqualTo(200);
+        assertThat(valid.body()).isEqualTo(audio);
+        assertThat(expired.statusCode()).isEqualTo(401);
+        assertThat(otherPath.statusCode()).isEqualTo(401);
+    }
+
+    @Test
+    void answers404ForARecordingOfAnotherCall() throws Exception {
+        String otherCall = Sids.call();
+        dev.callvault.testing.Rows.call(env.db(), otherCall);
+
+        assertThat(harness.get(daemon, "/calls/" + otherCall + "/recording/" + archived.recordingId(), "Authorization", bearer).statusCode())
+                .isEqualTo(404);
+        assertThat(harness.get(daemon, "/calls/" + callSid + "/recording/not-a-uuid", "Authorization", bearer).statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void acceptsOurCallIdAsWellAsTheCallSid() throws Exception {
+        var callId = env.db().jdbi().withHandle(h -> h.createQuery("SELECT id FROM calls WHERE call_sid = :s").bind("s", callSid)
+                .mapTo(java.util.UUID.class).one());
+
+        HttpResponse<byte[]> r = harness.get(daemon, "/calls/" + callId + "/recording/" + archived.recordingId(), "Authorization", bearer);
+
+        assertThat(r.statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void redirectsToAPresignedUrlWhenConfigured() throws Exception {
+        daemon.close();
+        daemon = harness.start(java.util.Map.of("http.presigned-redirects", "true"));
+
+        HttpResponse<byte[]> r = harness.get(daemon, path(), "Authorization", bearer);
+
+        assertThat(r.statusCode()).isEqualTo(302);
+        String location = r.headers().firstValue("Location").orElseThrow();
+        assertThat(location).contains("X-Amz-Signature=").contains(archived.key());
+        HttpResponse<byte[]> fetched = harness.http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(location)).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(fetched.body()).isEqualTo(audio);
+    }
+}
