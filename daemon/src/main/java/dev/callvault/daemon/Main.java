@@ -91,22 +91,14 @@ public final class Main implements Callable<Integer> {
             System.out.println("configuration ok");
             return 0;
         }
+        // SIGTERM is the normal way to stop a service: finish the work in hand, then exit 0 (not the JVM's 143).
+        // The handler goes in before start so that a stop requested while starting is honoured too.
+        CountDownLatch stopRequested = new CountDownLatch(1);
+        sun.misc.Signal.handle(new sun.misc.Signal("TERM"), sig -> stopRequested.countDown());
+        sun.misc.Signal.handle(new sun.misc.Signal("INT"), sig -> stopRequested.countDown());
         Daemon daemon = Daemon.start(config);
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runnable stop = () -> {
-            daemon.close();
-            stopped.countDown();
-        };
-        // SIGTERM is the normal way to stop a service: finish the work in hand, then exit 0 (not the JVM's 143)
-        sun.misc.Signal.handle(new sun.misc.Signal("TERM"), sig -> new Thread(() -> {
-            stop.run();
-            System.exit(0);
-        }, "sigterm").start());
-        sun.misc.Signal.handle(new sun.misc.Signal("INT"), sig -> new Thread(() -> {
-            stop.run();
-            System.exit(0);
-        }, "sigint").start());
-        stopped.await();
+        stopRequested.await();
+        daemon.close();
         return 0;
     }
 

@@ -1,0 +1,117 @@
+package dev.callvault.daemon;
+
+import dev.callvault.testing.Environment;
+import dev.callvault.testing.Sids;
+import dev.callvault.testing.StandInRecording;
+import dev.callvault.testing.TwilioStandIn;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.net.URI;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class OperationsTest {
+    @RegisterExtension
+    static final Environment env = new Environment();
+
+    private final DaemonHarness harness = new DaemonHarness(env);
+
+    private long count(String sql) {
+        return env.db().jdbi().withHandle(h -> h.createQuery(sql).mapTo(Long.class).one());
+    }
+
+    @Test
+    void twoDaemonsOnOneDatabaseArchiveEachOf200CallbacksExactlyOnce() throws Exception {
+        try (Daemon a = harness.start(); Daemon b = harness.start()) {
+            List<Map<String, String>> callbacks = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                String callSid = Sids.call();
+                String recordingSid = Sids.recording();
+                env.twilio().add(StandInRecording.completed(TwilioStandIn.ACCOUNT_SID, callSid, recordingSid, Instant.parse("2026-11-24T14:06:19Z"), 8192));
+                callbacks.add(DaemonHarness.callback(callSid, recordingSid, "completed"));
+            }
+            ExecutorService pool = Executors.newFixedThreadPool(8);
+            List<Future<Integer>> acks = new ArrayList<>();
+            for (int i = 0; i < callbacks.size(); i++) {
+                Daemon target = i % 2 == 0 ? a : b;
+                Map<String, String> p = callbacks.get(i);
+                acks.add(pool.submit(() -> harness.postSigned(target, p).statusCode()));
+            }
+            for (Future<Integer> f : acks) {
+                assertThat(f.get()).isEqualTo(204);
+            }
+            pool.shutdown();
+
+            DaemonHarness.await("200 archived", Duration.ofSeconds(90),
+                    () -> count("SELECT count(*) FROM callbacks WHERE state = 'done'") == 200);
+        }
+        assertThat(env.twilio().mediaDownloads()).as("each recording downloaded once").isEqualTo(200);
+        assertThat(count("SELECT count(*) FROM recordings WHERE status = 'completed'")).isEqualTo(200);
+        assertThat(count("SELECT count(DISTINCT recording_sid) FROM recordings")).isEqualTo(200);
+        assertThat(count("SELECT count(*) FROM callbacks WHERE attempts <> 1")).as("no callback ran twice").isZero();
+    }
+
+    @Test
+    void readinessFailsWhenTheDatabaseIsUnreachable() throws Exception {
+        URI db = URI.create(env.jdbcUrl().substring("jdbc:".length()));
+        try (TcpProxy proxy = new TcpProxy(db.getHost(), db.getPort())) {
+            String viaProxy = env.jdbcUrl().replace(db.getHost() + ":" + db.getPort(), "127.0.0.1:" + proxy.port());
+            try (Daemon d = harness.start(Map.of("database.url", viaProxy))) {
+                assertThat(harness.get(d, "/readyz").statusCode()).isEqualTo(200);
+
+                proxy.close();
+
+                HttpResponse<byte[]> r = harness.get(d, "/readyz");
+                assertThat(r.statusCode()).isEqualTo(503);
+                assertThat(new String(r.body())).contains("\"database\":false");
+                assertThat(harness.get(d, "/healthz").statusCode()).as("the process itself is fine").isEqualTo(200);
+            }
+        }
+    }
+
+    @Test
+    void answersTheVoiceWebhookWithCallStartTwimlAndRecordsTheCall() throws Exception {
+        try (Daemon d = harness.start()) {
+            String callSid = Sids.call();
+            Map<String, String> p = new HashMap<>(Map.of("CallSid", callSid, "AccountSid", TwilioStandIn.ACCOUNT_SID,
+                    "From", "+15550100", "To", "+15550199", "CallStatus", "ringing"));
+
+            HttpResponse<String> r = harness.post(d, "/twiml?assistant=support-en", p, DaemonHarness.PUBLIC_URL + "/twiml?assistant=support-en");
+            HttpResponse<String> unsigned = harness.post(d, "/twiml", p, null);
+            p.remove("CallSid");
+            HttpResponse<String> noCall = harness.post(d, "/twiml", p, DaemonHarness.PUBLIC_URL + "/twiml");
+
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(r.headers().firstValue("Content-Type").orElseThrow()).startsWith("text/xml");
+            assertThat(r.body()).contains("<Start><Recording channels=\"dual\"").contains("<Connect><Stream url=\"wss://calls.example.com/streams\"/>");
+            assertThat(count("SELECT count(*) FROM calls WHERE assistant = 'support-en' AND from_number = '+15550100'")).isEqualTo(1);
+            assertThat(unsigned.statusCode()).isEqualTo(403);
+            assertThat(noCall.statusCode()).isEqualTo(400);
+            assertThat(noCall.body()).contains("CallSid");
+        }
+    }
+
+    @Test
+    void exportsPrometheusMetrics() throws Exception {
+        try (Daemon d = harness.start()) {
+            harness.post(d, "/recording/status", DaemonHarness.callback(Sids.call(), Sids.recording(), "completed"), null);
+
+            String metrics = new String(harness.get(d, "/metrics").body());
+
+            assertThat(metrics).contains("callvault_callbacks_rejected_total{reason=\"unsigned\"} 1.0")
+                    .contains("callvault_queue_depth").contains("callvault_queue_oldest_pending_seconds")
+                    .contains("callvault_twilio_retries_total").contains("http_server_requests_seconds_count{method=\"POST\",route=\"recording_status\",status=\"403\"}");
+        }
+    }
+}
