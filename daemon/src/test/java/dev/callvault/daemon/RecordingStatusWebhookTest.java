@@ -201,4 +201,19 @@ class RecordingStatusWebhookTest {
         assertThat(env.twilio().mediaDownloads()).isZero();
         assertThat(callbacksStored()).isEqualTo(2);
     }
+
+    @Test
+    void marksACallbackDeadAtOnceWhenTwilioDoesNotKnowTheRecording() throws Exception {
+        daemon = harness.start();
+        String recordingSid = Sids.recording();
+
+        assertThat(harness.postSigned(daemon, DaemonHarness.callback(Sids.call(), recordingSid, "completed")).statusCode()).isEqualTo(204);
+
+        var callbacks = new dev.callvault.db.CallbackRepository(env.db().jdbi());
+        DaemonHarness.await("the callback to die", Duration.ofSeconds(20),
+                () -> callbacks.findByRecordingSid(recordingSid).get(0).state().equals("dead"));
+        var dead = callbacks.findByRecordingSid(recordingSid).get(0);
+        assertThat(dead.attempts()).as("a permanent failure is not retried").isEqualTo(1);
+        assertThat(dead.lastError()).contains(recordingSid).contains("404");
+    }
 }

@@ -1,0 +1,58 @@
+package dev.callvault.db;
+
+import dev.callvault.PermanentException;
+import dev.callvault.testing.Environment;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class DatabaseTest {
+    @RegisterExtension
+    static final Environment env = new Environment();
+
+    @Test
+    void migratesToTheCurrentVersionAndSaysSo() {
+        Database.MigrationStatus status = env.db().migrationStatus();
+
+        assertThat(status.current()).isTrue();
+        assertThat(status.pending()).isZero();
+    }
+
+    @Test
+    void refusesASchemaNewerThanThisBuild() {
+        env.db().jdbi().useHandle(h -> h.execute("""
+                INSERT INTO flyway_schema_history (installed_rank, version, description, type, script, checksum, installed_by,
+                                                   execution_time, success)
+                VALUES (99, '99', 'from the future', 'SQL', 'V99__future.sql', 0, 'test', 0, true)"""));
+
+        assertThatThrownBy(() -> env.db().migrate())
+                .isInstanceOf(PermanentException.class)
+                .hasMessageContaining("version 99").hasMessageContaining("upgrade callvault");
+    }
+
+    @Test
+    void theSchemaEnforcesTheRules() {
+        var jdbi = env.db().jdbi();
+        assertThatThrownBy(() -> jdbi.useHandle(h -> h.execute(
+                "INSERT INTO calls (call_sid, account_sid) VALUES ('not-a-sid', 'AC0123456789abcdef0123456789abcdef')")))
+                .hasMessageContaining("call_sid");
+        jdbi.useHandle(h -> h.execute(
+                "INSERT INTO calls (call_sid, account_sid) VALUES ('CA0123456789abcdef0123456789abcdef', 'AC0123456789abcdef0123456789abcdef')"));
+        assertThatThrownBy(() -> jdbi.useHandle(h -> h.execute("""
+                INSERT INTO recordings (call_id, recording_type, status)
+                SELECT id, 'mixed', 'completed' FROM calls""")))
+                .as("a completed recording needs its object").hasMessageContaining("completed_has_object");
+        assertThatThrownBy(() -> jdbi.useHandle(h -> h.execute("""
+                INSERT INTO recordings (call_id, recording_type, status) SELECT id, 'stereo', 'in-progress' FROM calls""")))
+                .hasMessageContaining("recording_type");
+        jdbi.useHandle(h -> h.execute("""
+                INSERT INTO recordings (call_id, recording_type, status, recording_sid)
+                SELECT id, 'mixed', 'absent', 'RE0123456789abcdef0123456789abcdef' FROM calls"""));
+        assertThatThrownBy(() -> jdbi.useHandle(h -> h.execute("""
+                INSERT INTO recordings (call_id, recording_type, status, recording_sid)
+                SELECT id, 'mixed', 'absent', 'RE0123456789abcdef0123456789abcdef' FROM calls""")))
+                .hasMessageContaining("recording_sid");
+    }
+}
