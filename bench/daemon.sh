@@ -5,5 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mvn -B -q -DskipTests install
 mvn -B -q -pl daemon dependency:build-classpath -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=test
-exec java -Xmx2g -cp "daemon/target/test-classes:daemon/target/classes:$(cat daemon/target/bench.classpath)" \
+exec java -Xmx8g -cp "daemon/target/test-classes:daemon/target/classes:$(cat daemon/target/bench.classpath)" \
   dev.callvault.daemon.bench.DaemonBench "$@"

@@ -88,6 +88,51 @@ public final class CallbackRepository {
                 .bind("sid", recordingSid).map(MAPPER).list());
     }
 
+    /** Which stored callbacks to pick; every field may be null (no condition). */
+    public record Filter(List<Long> ids, String callSid, String recordingSid, String state, Instant since, Instant until) {
+    }
+
+    public List<CallbackRow> find(Filter f) {
+        StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM callbacks WHERE true");
+        if (f.ids() != null && !f.ids().isEmpty()) {
+            sql.append(" AND id IN (<ids>)");
+        }
+        if (f.callSid() != null) {
+            sql.append(" AND call_sid = :call");
+        }
+        if (f.recordingSid() != null) {
+            sql.append(" AND recording_sid = :recording");
+        }
+        if (f.state() != null) {
+            sql.append(" AND state = :state");
+        }
+        if (f.since() != null) {
+            sql.append(" AND received_at >= :since");
+        }
+        if (f.until() != null) {
+            sql.append(" AND received_at < :until");
+        }
+        sql.append(" ORDER BY id");
+        return jdbi.withHandle(h -> {
+            var q = h.createQuery(sql.toString());
+            if (f.ids() != null && !f.ids().isEmpty()) {
+                q.bindList("ids", f.ids());
+            }
+            q.bind("call", f.callSid()).bind("recording", f.recordingSid()).bind("state", f.state())
+                    .bind("since", f.since() == null ? null : java.time.OffsetDateTime.ofInstant(f.since(), java.time.ZoneOffset.UTC))
+                    .bind("until", f.until() == null ? null : java.time.OffsetDateTime.ofInstant(f.until(), java.time.ZoneOffset.UTC));
+            return q.map(MAPPER).list();
+        });
+    }
+
+    /** After a replay: done when it worked, else the error kept (and the state left as it was). */
+    public void recordReplay(long id, boolean ok, String error) {
+        jdbi.useHandle(h -> h.createUpdate(ok
+                        ? "UPDATE callbacks SET state = 'done', attempts = attempts + 1, last_error = NULL, updated_at = now() WHERE id = :id"
+                        : "UPDATE callbacks SET attempts = attempts + 1, last_error = :error, updated_at = now() WHERE id = :id")
+                .bind("id", id).bind("error", error).execute());
+    }
+
     /** Queue depth and the age of the oldest pending callback, for metrics and readiness. */
     public QueueStats stats() {
         return jdbi.withHandle(h -> h.createQuery("""

@@ -43,6 +43,42 @@ public final class RecordingRepository {
                 .bind("call", callId).map(MAPPER).list());
     }
 
+    /** Rows holding any of these RecordingSids. */
+    public List<RecordingRow> findByRecordingSids(java.util.Collection<String> recordingSids) {
+        if (recordingSids.isEmpty()) {
+            return List.of();
+        }
+        return jdbi.withHandle(h -> h.createQuery("SELECT " + COLUMNS + " FROM recordings WHERE recording_sid IN (<sids>)")
+                .bindList("sids", List.copyOf(recordingSids)).map(MAPPER).list());
+    }
+
+    /** The mixed rows of the calls with these CallSids, with the CallSid each belongs to. */
+    public java.util.Map<String, List<RecordingRow>> mixedRowsByCallSid(java.util.Collection<String> callSids) {
+        java.util.Map<String, List<RecordingRow>> out = new java.util.HashMap<>();
+        if (callSids.isEmpty()) {
+            return out;
+        }
+        jdbi.useHandle(h -> h.createQuery("""
+                        SELECT (SELECT call_sid FROM calls WHERE calls.id = recordings.call_id) AS call_sid, %s FROM recordings
+                        WHERE recording_type = 'mixed' AND call_id IN (SELECT id FROM calls WHERE call_sid IN (<sids>))""".formatted(COLUMNS))
+                .bindList("sids", List.copyOf(callSids))
+                .map((rs, ctx) -> java.util.Map.entry(rs.getString("call_sid"), MAPPER.map(rs, ctx)))
+                .forEach(e -> out.computeIfAbsent(e.getKey(), k -> new java.util.ArrayList<>()).add(e.getValue())));
+        return out;
+    }
+
+    /** Which of these object keys a row names, as its own object or as the real-time original it replaced. */
+    public java.util.Set<String> referencedKeys(java.util.Collection<String> keys) {
+        if (keys.isEmpty()) {
+            return java.util.Set.of();
+        }
+        return new java.util.HashSet<>(jdbi.withHandle(h -> h.createQuery("""
+                        SELECT s3_key FROM recordings WHERE s3_key IN (<keys>)
+                        UNION SELECT recording_metadata->>'original_s3_key' FROM recordings
+                        WHERE recording_metadata->>'original_s3_key' IN (<keys>)""")
+                .bindList("keys", List.copyOf(keys)).mapTo(String.class).list()));
+    }
+
     /** The real-time {@code mixed} row of a call that Twilio's recording has not yet upgraded, locked. */
     static Optional<RecordingRow> findUpgradableMixed(Handle h, UUID callId) {
         return h.createQuery("""

@@ -149,6 +149,37 @@ public final class DirectoryRecordingStore implements RecordingStore {
     }
 
     @Override
+    public java.util.List<String> list(String prefix) {
+        if (!Files.isDirectory(root)) {
+            return java.util.List.of();
+        }
+        try (var files = Files.walk(root)) {
+            return files.filter(Files::isRegularFile)
+                    .map(p -> root.relativize(p).toString().replace('\\', '/'))
+                    .filter(k -> k.startsWith(prefix) && !k.endsWith(META) && !k.endsWith(".tmp"))
+                    .sorted().toList();
+        } catch (IOException e) {
+            throw StorageException.unavailable("listing", prefix, e);
+        }
+    }
+
+    @Override
+    public void move(String from, String to) {
+        Path source = file(from);
+        Path target = file(to);
+        try {
+            Files.createDirectories(target.getParent());
+            Path meta = source.resolveSibling(source.getFileName() + META);
+            if (Files.exists(meta)) {
+                move(meta, target.resolveSibling(target.getFileName() + META));
+            }
+            move(source, target);
+        } catch (IOException e) {
+            throw StorageException.unavailable("moving", from, e);
+        }
+    }
+
+    @Override
     public String url(String key) {
         return file(key).toUri().toString();
     }

@@ -30,6 +30,12 @@ public interface RecordingStore extends AutoCloseable {
 
     void delete(String key);
 
+    /** Keys of the objects under {@code prefix}, in key order. */
+    java.util.List<String> list(String prefix);
+
+    /** Moves an object to another key, metadata and all (a copy, then a delete). */
+    void move(String from, String to);
+
     /** The URL of the object as it stands in the database's {@code s3_url}. */
     String url(String key);
 

@@ -222,6 +222,23 @@ public final class S3RecordingStore implements RecordingStore {
     }
 
     @Override
+    public List<String> list(String prefix) {
+        List<String> keys = new ArrayList<>();
+        call("listing", prefix, () -> {
+            s3.listObjectsV2Paginator(b -> b.bucket(target.bucket()).prefix(prefix)).contents().forEach(o -> keys.add(o.key()));
+            return null;
+        });
+        return keys;
+    }
+
+    @Override
+    public void move(String from, String to) {
+        call("copying", from, () -> s3.copyObject(b -> b.sourceBucket(target.bucket()).sourceKey(from)
+                .destinationBucket(target.bucket()).destinationKey(to).metadataDirective(MetadataDirective.COPY)));
+        delete(from);
+    }
+
+    @Override
     public String url(String key) {
         return s3.utilities().getUrl(b -> b.bucket(target.bucket()).key(key)).toString();
     }

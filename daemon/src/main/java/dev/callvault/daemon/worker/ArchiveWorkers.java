@@ -3,14 +3,13 @@ package dev.callvault.daemon.worker;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.callvault.CallvaultException;
-import dev.callvault.archive.ArchiveResult;
 import dev.callvault.archive.Archiver;
+import dev.callvault.archive.CallbackProcessor;
 import dev.callvault.config.Config;
 import dev.callvault.daemon.metrics.Metrics;
 import dev.callvault.db.CallbackRepository;
 import dev.callvault.db.CallbackRow;
 import dev.callvault.db.Database;
-import dev.callvault.twilio.RecordingRef;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,7 +32,7 @@ public final class ArchiveWorkers {
 
     private final Database db;
     private final CallbackRepository callbacks;
-    private final Archiver archiver;
+    private final CallbackProcessor processor;
     private final Metrics metrics;
     private final Config.Worker config;
     private final List<Thread> threads = new ArrayList<>();
@@ -43,7 +42,7 @@ public final class ArchiveWorkers {
     public ArchiveWorkers(Database db, Archiver archiver, Metrics metrics, Config.Worker config) {
         this.db = db;
         this.callbacks = new CallbackRepository(db.jdbi());
-        this.archiver = archiver;
+        this.processor = new CallbackProcessor(archiver);
         this.metrics = metrics;
         this.config = config;
     }
@@ -122,20 +121,14 @@ public final class ArchiveWorkers {
     }
 
     private void process(org.jdbi.v3.core.Handle h, CallbackRow cb) {
-        RecordingRef ref = new RecordingRef(cb.accountSid(), cb.recordingSid(), cb.callSid());
         try {
-            if ("completed".equals(cb.recordingStatus())) {
-                ArchiveResult result = archiver.archive(ref);
-                metrics.archived(result);
-            } else {
-                archiver.recordStatusWithoutMedia(ref, cb.recordingStatus(), params(cb));
-            }
+            processor.process(params(cb)).ifPresent(metrics::archived);
             callbacks.markDone(h, cb.id());
         } catch (CallvaultException e) {
             fail(h, cb, e.retryable(), e.getMessage());
         } catch (RuntimeException e) {
             // a bug or an unforeseen failure: keep the callback and try again later rather than lose it
-            log.error("archiving callback {} ({}) failed unexpectedly", cb.id(), ref, e);
+            log.error("archiving callback {} ({}) failed unexpectedly", cb.id(), cb.recordingSid(), e);
             fail(h, cb, true, e.toString());
         }
     }

@@ -37,7 +37,7 @@ public final class DaemonBench {
     }
 
     public static void main(String[] args) throws Exception {
-        int n = args.length > 0 ? Integer.parseInt(args[0]) : 2000;
+        int n = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
         int clients = args.length > 1 ? Integer.parseInt(args[1]) : 16;
         int workers = args.length > 2 ? Integer.parseInt(args[2]) : 4;
         String[] schema = new String[1];

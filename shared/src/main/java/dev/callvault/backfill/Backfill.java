@@ -1,0 +1,175 @@
+package dev.callvault.backfill;
+
+import dev.callvault.CallvaultException;
+import dev.callvault.archive.ArchiveResult;
+import dev.callvault.archive.Archiver;
+import dev.callvault.db.Database;
+import dev.callvault.storage.Hex;
+import dev.callvault.twilio.TwilioRecording;
+import dev.callvault.twilio.TwilioRecordings;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Archives Twilio's recordings of a time window into the store and the database. Idempotent (an archived and
+ * verified recording is skipped without downloading) and resumable (what a run finished is checkpointed in the
+ * database under the run's parameters). Deletes from Twilio only what it has verified in the store and database.
+ */
+public final class Backfill {
+    private static final Logger log = LoggerFactory.getLogger(Backfill.class);
+
+    private final TwilioRecordings twilio;
+    private final Archiver archiver;
+    private final Database db;
+
+    public Backfill(TwilioRecordings twilio, Archiver archiver, Database db) {
+        this.twilio = twilio;
+        this.archiver = archiver;
+        this.db = db;
+    }
+
+    /** What to backfill. {@code callSid} may be null (every call). */
+    public record Options(String accountSid, Instant since, Instant until, String callSid, int concurrency, boolean dryRun,
+                          boolean deleteFromTwilio, boolean restart) {
+        public Options {
+            if (since != null && until != null && !since.isBefore(until)) {
+                throw new IllegalArgumentException("--since " + since + " is not before --until " + until);
+            }
+            if (concurrency < 1 || concurrency > 64) {
+                throw new IllegalArgumentException("--concurrency must be 1 to 64, got " + concurrency);
+            }
+        }
+
+        String runKey() {
+            String key = accountSid + "|" + since + "|" + until + "|" + callSid;
+            return Hex.of(Hex.sha256().digest(key.getBytes(StandardCharsets.UTF_8))).substring(0, 32);
+        }
+    }
+
+    /** What happened to one recording. */
+    public enum Outcome { ARCHIVED, SKIPPED, NO_MEDIA, FAILED, DELETED, KEPT_AT_TWILIO }
+
+    /** Told of each recording as it is done, from several threads at once. */
+    public interface Listener {
+        void found(int recordings);
+
+        void done(TwilioRecording recording, Outcome outcome, String detail);
+    }
+
+    public record Failure(String recordingSid, String error) {
+    }
+
+    public record Summary(int found, int archived, int skipped, int noMedia, int failed, int deleted, long bytes,
+                          BigDecimal totalSeconds, Duration took, List<Failure> failures) {
+        public double recordingsPerSecond() {
+            return (archived + skipped) / Math.max(took.toNanos() / 1e9, 1e-9);
+        }
+
+        public double megabytesPerSecond() {
+            return bytes / 1e6 / Math.max(took.toNanos() / 1e9, 1e-9);
+        }
+    }
+
+    public Summary run(Options o, Listener listener) throws InterruptedException {
+        Instant start = Instant.now();
+        twilio.credentials(o.accountSid());
+        List<TwilioRecording> found = twilio.list(o.accountSid(), o.since(), o.until(), o.callSid());
+        listener.found(found.size());
+        BigDecimal seconds = found.stream().map(r -> r.durationSeconds() == null ? BigDecimal.ZERO : r.durationSeconds())
+                .reduce(BigDecimal.ZERO, BigDecimal::add);
+        if (o.dryRun()) {
+            return new Summary(found.size(), 0, 0, 0, 0, 0, 0, seconds, Duration.between(start, Instant.now()), List.of());
+        }
+        String run = o.runKey();
+        if (o.restart()) {
+            db.jdbi().useHandle(h -> h.createUpdate("DELETE FROM backfill_done WHERE run_key = :run").bind("run", run).execute());
+        }
+        Set<String> done = new HashSet<>(db.jdbi().withHandle(h -> h.createQuery("SELECT recording_sid FROM backfill_done WHERE run_key = :run")
+                .bind("run", run).mapTo(String.class).list()));
+        if (!done.isEmpty()) {
+            log.info("resuming backfill run {}: {} of {} recordings already done", run, done.size(), found.size());
+        }
+        AtomicInteger archived = new AtomicInteger();
+        AtomicInteger skipped = new AtomicInteger();
+        AtomicInteger noMedia = new AtomicInteger();
+        AtomicInteger deleted = new AtomicInteger();
+        AtomicLong bytes = new AtomicLong();
+        List<Failure> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        ExecutorService pool = Executors.newFixedThreadPool(o.concurrency());
+        try {
+            List<Future<?>> work = new ArrayList<>();
+            for (TwilioRecording r : found) {
+                work.add(pool.submit(() -> {
+                    Outcome outcome;
+                    String detail = null;
+                    try {
+                        if (done.contains(r.sid())) {
+                            outcome = Outcome.SKIPPED;
+                            detail = "done in an earlier run";
+                        } else {
+                            ArchiveResult result = archiver.archive(r);
+                            outcome = switch (result.outcome()) {
+                                case ARCHIVED -> Outcome.ARCHIVED;
+                                case ALREADY_ARCHIVED -> Outcome.SKIPPED;
+                                case NO_MEDIA -> Outcome.NO_MEDIA;
+                            };
+                            if (outcome == Outcome.ARCHIVED) {
+                                bytes.addAndGet(result.size());
+                            }
+                            checkpoint(run, r.sid(), outcome);
+                        }
+                        (outcome == Outcome.ARCHIVED ? archived : outcome == Outcome.SKIPPED ? skipped : noMedia).incrementAndGet();
+                        listener.done(r, outcome, detail);
+                        if (o.deleteFromTwilio() && outcome != Outcome.NO_MEDIA) {
+                            if (archiver.verifiedRow(r.sid()).isPresent()) {
+                                twilio.delete(r.accountSid(), r.sid());
+                                deleted.incrementAndGet();
+                                listener.done(r, Outcome.DELETED, null);
+                            } else {
+                                String why = "kept at Twilio: the stored object does not match the database row";
+                                failures.add(new Failure(r.sid(), why));
+                                listener.done(r, Outcome.KEPT_AT_TWILIO, why);
+                            }
+                        }
+                    } catch (CallvaultException e) {
+                        failures.add(new Failure(r.sid(), e.getMessage()));
+                        listener.done(r, Outcome.FAILED, e.getMessage());
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : work) {
+                try {
+                    f.get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw new IllegalStateException("backfill worker crashed", e.getCause());
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        return new Summary(found.size(), archived.get(), skipped.get(), noMedia.get(), failures.size(), deleted.get(), bytes.get(),
+                seconds, Duration.between(start, Instant.now()), List.copyOf(failures));
+    }
+
+    private void checkpoint(String run, String recordingSid, Outcome outcome) {
+        db.jdbi().useHandle(h -> h.createUpdate("""
+                        INSERT INTO backfill_done (run_key, recording_sid, outcome) VALUES (:run, :sid, :outcome)
+                        ON CONFLICT (run_key, recording_sid) DO NOTHING""")
+                .bind("run", run).bind("sid", recordingSid).bind("outcome", outcome.name()).execute());
+    }
+}

@@ -1,0 +1,144 @@
+package dev.callvault.doctor;
+
+import dev.callvault.CallvaultException;
+import dev.callvault.config.Config;
+import dev.callvault.db.Database;
+import dev.callvault.signature.WebhookSignatures;
+import dev.callvault.storage.RecordingStore;
+import dev.callvault.storage.RecordingStores;
+import dev.callvault.storage.StoredObject;
+import dev.callvault.twilio.RecordingNotFoundException;
+import dev.callvault.twilio.TwilioCredentials;
+import dev.callvault.twilio.TwilioRecordings;
+
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Collectors;
+
+/** Checks each part callvault depends on and says what to fix: database, store, Twilio accounts, the daemon. */
+public final class Doctor {
+    /** A check's verdict; {@code fix} says what to do when it failed. */
+    public record Check(String name, boolean ok, String detail, String fix) {
+    }
+
+    /** A SID no recording has: fetching it answers 404 when the credentials are good, 401 when they are not. */
+    static final String PROBE_RECORDING = "RE00000000000000000000000000000000";
+
+    private Doctor() {
+    }
+
+    public static List<Check> run(Config config, URI daemonUrl) {
+        List<Check> checks = new ArrayList<>();
+        checks.add(new Check("config", true, "valid: " + config.describe().get("storage") + ", " + config.describe().get("database"), null));
+        checks.add(database(config));
+        checks.add(storage(config));
+        TwilioRecordings twilio = new TwilioRecordings(config.twilio());
+        if (config.twilio().accounts().isEmpty()) {
+            checks.add(new Check("twilio", false, "no account configured", "set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN"));
+        }
+        for (TwilioCredentials account : config.twilio().accounts()) {
+            checks.add(twilio(twilio, account.accountSid()));
+        }
+        if (daemonUrl != null) {
+            checks.add(daemon(config, daemonUrl));
+        }
+        return checks;
+    }
+
+    private static Check database(Config config) {
+        try (Database db = Database.open(config)) {
+            if (!db.reachable()) {
+                return new Check("database", false, "unreachable at " + db.jdbcUrl(), "check database.url, the server and the credentials");
+            }
+            Database.MigrationStatus s = db.migrationStatus();
+            if (!s.current()) {
+                return new Check("database", false, "reachable, schema version " + s.currentVersion() + " with " + s.pending() + " pending migrations",
+                        "run 'callvault db migrate' (callvaultd also migrates at start)");
+            }
+            return new Check("database", true, "reachable, schema version " + s.currentVersion(), null);
+        } catch (CallvaultException e) {
+            return new Check("database", false, e.getMessage(), "check database.url, the server and the credentials");
+        }
+    }
+
+    private static Check storage(Config config) {
+        String what = config.storage().toString();
+        try (RecordingStore store = RecordingStores.open(config.storage())) {
+            String key = store.prefix() + ".callvault-doctor/" + UUID.randomUUID();
+            byte[] probe = ("callvault doctor probe " + key).getBytes(StandardCharsets.UTF_8);
+            StoredObject put = store.put(key, new ByteArrayInputStream(probe), "text/plain", Map.of());
+            byte[] back;
+            try (InputStream in = store.get(key, 0, -1)) {
+                back = in.readAllBytes();
+            }
+            store.delete(key);
+            boolean gone = store.head(key).isEmpty();
+            if (!Arrays.equals(probe, back) || put.size() != probe.length || !gone) {
+                return new Check("storage", false, what + ": the probe object did not read back intact or was not deleted",
+                        "check the store's consistency and permissions");
+            }
+            return new Check("storage", true, what + ": writable, readable, deletable", null);
+        } catch (Exception e) {
+            return new Check("storage", false, what + ": " + e.getMessage(),
+                    "check the bucket name, endpoint (AWS_ENDPOINT_URL_S3), region and credentials: it needs PutObject, GetObject, DeleteObject, ListBucket");
+        }
+    }
+
+    private static Check twilio(TwilioRecordings twilio, String accountSid) {
+        try {
+            twilio.fetch(accountSid, PROBE_RECORDING);
+            return new Check("twilio " + accountSid, true, "credentials accepted", null);
+        } catch (RecordingNotFoundException expected) {
+            return new Check("twilio " + accountSid, true, "credentials accepted", null);
+        } catch (CallvaultException e) {
+            return new Check("twilio " + accountSid, false, e.getMessage(), e.retryable()
+                    ? "Twilio did not answer; check the network and twilio.api-url"
+                    : "check the account's auth token or API key in the config");
+        }
+    }
+
+    /** Sends the daemon a signed in-progress callback for a probe recording: it must accept it (stored, never archived). */
+    private static Check daemon(Config config, URI daemonUrl) {
+        if (config.http().publicUrl() == null || config.twilio().accounts().isEmpty()) {
+            return new Check("daemon", false, "cannot sign a request without public-url and a Twilio account", "set CALLVAULT_PUBLIC_URL and TWILIO_AUTH_TOKEN");
+        }
+        TwilioCredentials account = config.twilio().accounts().get(0);
+        Map<String, String> p = new LinkedHashMap<>();
+        p.put("AccountSid", account.accountSid());
+        p.put("CallSid", "CA00000000000000000000000000000000");
+        p.put("RecordingSid", PROBE_RECORDING);
+        p.put("RecordingStatus", "in-progress");
+        p.put("RecordingSource", "callvault-doctor");
+        String base = config.http().publicUrl().toString().replaceAll("/$", "");
+        String signedFor = base + "/recording/status";
+        URI target = URI.create(daemonUrl.toString().replaceAll("/$", "") + "/recording/status");
+        String body = p.entrySet().stream().map(e -> e.getKey() + "=" + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
+                .collect(Collectors.joining("&"));
+        try {
+            HttpResponse<String> r = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build().send(HttpRequest.newBuilder(target)
+                    .header("Content-Type", "application/x-www-form-urlencoded")
+                    .header("X-Twilio-Signature", WebhookSignatures.sign(account.authToken().reveal(), signedFor, p))
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() / 100 == 2) {
+                return new Check("daemon", true, target + " accepted a request signed for " + signedFor, null);
+            }
+            return new Check("daemon", false, target + " answered " + r.statusCode() + " to a request signed for " + signedFor,
+                    r.statusCode() == 403 ? "the daemon's public-url or auth token differs from this config" : "see the daemon's log");
+        } catch (Exception e) {
+            return new Check("daemon", false, target + " unreachable: " + e.getMessage(), "check that callvaultd runs and the URL routes to it");
+        }
+    }
+}
