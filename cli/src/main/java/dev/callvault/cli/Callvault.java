@@ -8,8 +8,12 @@ import picocli.CommandLine.Command;
 
 /** {@code callvault}: the operators' and cron's tool over callvault's shared core. */
 @Command(name = "callvault", mixinStandardHelpOptions = true, versionProvider = Callvault.VersionProvider.class,
-        description = "Render TwiML, manage the database schema, and (in coming releases) backfill, verify and download recordings.",
-        subcommands = {TwimlCommand.class, DbCommand.class, CommandLine.HelpCommand.class})
+        description = {"Operate callvault: render and check TwiML, replay status callbacks, backfill recordings from Twilio into S3,",
+                "verify that every recording is archived and upgraded, download recordings, and check the installation.",
+                "Settings come from /etc/callvault/callvault.conf (or --config), the environment, then --set (see callvaultd --list-settings)."},
+        footer = {"", "Examples:", "  callvault doctor", "  callvault backfill --since 36h", "  callvault verify --since 24h --json"},
+        subcommands = {TwimlCommand.class, ReplayCommand.class, BackfillCommand.class, VerifyCommand.class, DownloadCommand.class,
+                DoctorCommand.class, LinkCommand.class, DbCommand.class, CommandLine.HelpCommand.class})
 public final class Callvault {
 
     public static void main(String[] args) {
@@ -21,8 +25,14 @@ public final class Callvault {
         withExitCodes(cmd);
         cmd.setExecutionExceptionHandler((e, c, parsed) -> {
             c.getErr().println("callvault: " + e.getMessage());
+            if (verbose(parsed)) {
+                e.printStackTrace(c.getErr());
+            }
             if (e instanceof UsageError) {
                 return ExitCode.USAGE.code;
+            }
+            if (e instanceof BadInput) {
+                return ExitCode.DATA.code;
             }
             if (e instanceof ConfigException) {
                 return ExitCode.CONFIG.code;
@@ -30,7 +40,9 @@ public final class Callvault {
             if (e instanceof CallvaultException ce) {
                 return ce.retryable() ? ExitCode.UNAVAILABLE.code : ExitCode.FAILED.code;
             }
-            e.printStackTrace(c.getErr());
+            if (!verbose(parsed)) {
+                c.getErr().println("callvault: internal error; run again with --verbose for the stack trace");
+            }
             return ExitCode.SOFTWARE.code;
         });
         cmd.setParameterExceptionHandler((e, a) -> {
@@ -38,6 +50,14 @@ public final class Callvault {
             return ExitCode.USAGE.code;
         });
         return cmd.execute(args);
+    }
+
+    private static boolean verbose(CommandLine.ParseResult parsed) {
+        CommandLine.ParseResult p = parsed;
+        while (p.hasSubcommand()) {
+            p = p.subcommand();
+        }
+        return p.hasMatchedOption("--verbose");
     }
 
     /** Every command's --help ends with the one exit code table. */

@@ -5,11 +5,21 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import dev.callvault.twiml.TwimlLinter;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code callvault twiml}: the call-start TwiML the daemon answers with. */
-@Command(name = "twiml", description = "Render the call-start TwiML.", subcommands = {TwimlCommand.Render.class})
+@Command(name = "twiml", description = "Render the call-start TwiML.", subcommands = {TwimlCommand.Render.class, TwimlCommand.Lint.class})
 public final class TwimlCommand {
 
     @Command(name = "render", description = {"Print the call-start TwiML exactly as callvaultd answers Twilio's voice webhook.",
@@ -43,6 +53,50 @@ public final class TwimlCommand {
                 throw new UsageError(e.getMessage());
             }
             return 0;
+        }
+    }
+
+    @Command(name = "lint", description = {"Check call-start TwiML for what loses recordings: <Record> before <Connect> (it blocks and records",
+            "only the caller until silence), a missing or non-https status callback, non-wss stream URLs, unknown attributes,",
+            "events Twilio never sends, <Start> after <Connect>, more than 4 streamed tracks. Exit 1 when it finds problems,",
+            "65 when the input is not XML."},
+            footer = {"", "Examples:", "  callvault twiml lint answer.xml", "  curl -s https://calls.example.com/twiml ... | callvault twiml lint -"})
+    static final class Lint implements Callable<Integer> {
+        @Mixin
+        OutputMixin output;
+
+        @Parameters(paramLabel = "FILE|-", description = "The TwiML document; - reads standard input.")
+        String file;
+
+        @Override
+        public Integer call() {
+            String twiml;
+            try {
+                twiml = file.equals("-") ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8) : Files.readString(Path.of(file));
+            } catch (IOException e) {
+                throw new BadInput("cannot read " + file + ": " + e.getMessage());
+            }
+            List<TwimlLinter.Finding> findings;
+            try {
+                findings = TwimlLinter.lint(twiml);
+            } catch (TwimlLinter.InvalidTwimlException e) {
+                throw new BadInput(file + ": " + e.getMessage());
+            }
+            Output out = output.output();
+            String name = file.equals("-") ? "<stdin>" : file;
+            for (TwimlLinter.Finding f : findings) {
+                out.text(name + ":" + f.line() + ": " + out.warning("<" + f.element() + ">") + " " + f.message());
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("file", name);
+                m.put("line", f.line());
+                m.put("element", f.element());
+                m.put("message", f.message());
+                out.json(m);
+            }
+            if (findings.isEmpty()) {
+                out.text(name + ": " + out.good("ok"));
+            }
+            return findings.isEmpty() ? ExitCode.OK.code : ExitCode.FAILED.code;
         }
     }
 }

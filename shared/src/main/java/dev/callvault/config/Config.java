@@ -41,7 +41,7 @@ public record Config(
     }
 
     /** Twilio's REST API base URL, the accounts we hold credentials for, and how hard to retry. */
-    public record Twilio(URI apiUrl, List<TwilioCredentials> accounts, int maxAttempts, Duration backoff) {
+    public record Twilio(URI apiUrl, List<TwilioCredentials> accounts, int maxAttempts, Duration backoff, int pageSize) {
         public Twilio {
             accounts = List.copyOf(accounts);
         }

@@ -51,6 +51,7 @@ public record Setting(String key, String env, boolean secret, String help) {
             new Setting("twilio.auth-token", "TWILIO_AUTH_TOKEN", true, "Its auth token (also checks webhook signatures)."),
             new Setting("twilio.api-key", "TWILIO_API_KEY", false, "An API key SID (SK...) to use for REST calls instead of the auth token."),
             new Setting("twilio.api-secret", "TWILIO_API_SECRET", true, "The API key's secret."),
+            new Setting("twilio.page-size", "CALLVAULT_TWILIO_PAGE_SIZE", false, "Recordings per list request (1-1000); default 1000."),
             new Setting("twilio.max-attempts", "CALLVAULT_TWILIO_MAX_ATTEMPTS", false, "Tries per Twilio request on 429/5xx/network errors; default 5."),
             new Setting("twilio.backoff-ms", "CALLVAULT_TWILIO_BACKOFF_MS", false, "First retry delay in ms, doubled per try with jitter; default 500."));
 

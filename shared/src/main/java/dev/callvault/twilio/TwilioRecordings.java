@@ -43,7 +43,7 @@ public final class TwilioRecordings {
     private final long pageSize;
 
     public TwilioRecordings(Config.Twilio config) {
-        this(config, 1000);
+        this(config, config.pageSize());
     }
 
     /** {@code pageSize}: recordings per list request (Twilio allows up to 1000). */

@@ -140,7 +140,8 @@ public final class TwimlLinter {
             }
         } catch (XMLStreamException e) {
             throw new InvalidTwimlException("not well-formed XML at line " + (e.getLocation() == null ? "?" : e.getLocation().getLineNumber())
-                    + ": " + e.getMessage().replaceAll("(?s)^ParseError at \\[row,col\\]:\\[\\d+,\\d+\\]\\s*Message: ", ""));
+                    + ": " + e.getMessage().lines().filter(l -> !l.isBlank() && !l.startsWith(" at ")).findFirst().orElse("")
+                    .replaceAll("^ParseError at \\[row,col\\]:\\[\\d+,\\d+\\]", "").replaceAll("^\\s*Message: ", ""));
         }
         if (anyRecording && !recordingCallback) {
             findings.add(new Finding(1, "Response", "no recordingStatusCallback: Twilio will never tell us the recording is ready"));

@@ -65,6 +65,22 @@ public final class TestS3 {
         return name;
     }
 
+    /** How many objects the bucket holds under {@code prefix} (asked of the blob store itself, not through S3). */
+    public int countObjects(String bucket, String prefix) {
+        int n = 0;
+        for (var m : blobStore.list(bucket, org.jclouds.blobstore.options.ListContainerOptions.Builder.prefix(prefix).recursive())) {
+            if (m.getType() == org.jclouds.blobstore.domain.StorageType.BLOB) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Multipart uploads begun and neither completed nor aborted. */
+    public int unfinishedUploads(String bucket) {
+        return blobStore.listMultipartUploads(bucket).size();
+    }
+
     /** While on, multipart uploads fail from their second part on: S3 going away mid-upload. */
     public void failPartsAfterFirst(boolean on) {
         blobStore.failPartsAfterFirst(on);
