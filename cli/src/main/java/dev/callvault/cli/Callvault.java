@@ -20,9 +20,15 @@ public final class Callvault {
         System.exit(run(args));
     }
 
-    public static int run(String... args) {
+    /** The command tree with its help sections, as the man pages and completion scripts are generated from it. */
+    public static CommandLine commandLine() {
         CommandLine cmd = new CommandLine(new Callvault());
         withExitCodes(cmd);
+        return cmd;
+    }
+
+    public static int run(String... args) {
+        CommandLine cmd = commandLine();
         cmd.setExecutionExceptionHandler((e, c, parsed) -> {
             c.getErr().println("callvault: " + e.getMessage());
             if (verbose(parsed)) {
@@ -63,8 +69,17 @@ public final class Callvault {
     /** Every command's --help ends with the one exit code table. */
     private static void withExitCodes(CommandLine cmd) {
         java.util.Map<String, String> codes = new java.util.LinkedHashMap<>();
-        for (ExitCode c : ExitCode.values()) {
-            codes.put(Integer.toString(c.code), c.meaning);
+        if (cmd.getCommand() instanceof VerifyCommand) {
+            // verify speaks the monitoring-plugin convention so cron and Nagios-style monitors can read it
+            codes.put("0", "OK: everything archived, upgraded and matching");
+            codes.put("1", "WARNING: recordings not upgraded or orphan objects (above --warning)");
+            codes.put("2", "CRITICAL: objects missing or mismatched (above --critical)");
+            codes.put("3", "UNKNOWN: could not check (Twilio, S3 or the database unavailable)");
+            codes.put("64", "bad usage");
+        } else {
+            for (ExitCode c : ExitCode.values()) {
+                codes.put(Integer.toString(c.code), c.meaning);
+            }
         }
         cmd.getCommandSpec().usageMessage().exitCodeListHeading("%nExit codes:%n").exitCodeList(codes);
         cmd.getSubcommands().values().forEach(Callvault::withExitCodes);

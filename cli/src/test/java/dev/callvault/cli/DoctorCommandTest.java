@@ -1,0 +1,45 @@
+package dev.callvault.cli;
+
+import dev.callvault.config.ConfigLoader;
+import dev.callvault.daemon.Daemon;
+import dev.callvault.testing.Environment;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class DoctorCommandTest {
+    @RegisterExtension
+    static final Environment env = new Environment();
+
+    private final Cli cli = new Cli(env);
+
+    @Test
+    void passesEveryCheckIncludingASignedRequestToTheDaemon() throws Exception {
+        int port;
+        try (var socket = new java.net.ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        Map<String, String> settings = new LinkedHashMap<>(env.settings());
+        settings.put("http.port", Integer.toString(port));
+        settings.put("public-url", "http://127.0.0.1:" + port);
+        try (Daemon d = Daemon.start(ConfigLoader.of(settings))) {
+            Cli.Result r = cli.run(List.of("doctor"), Map.of("public-url", "http://127.0.0.1:" + port), "--daemon");
+
+            assertThat(r.exit()).as(r.out()).isZero();
+            assertThat(r.out()).contains("PASS database").contains("PASS storage").contains("PASS twilio").contains("PASS daemon");
+        }
+    }
+
+    @Test
+    void saysWhatToFixAndExits1() {
+        Cli.Result r = cli.run(List.of("doctor"), Map.of("twilio.auth-token", "0000000000000000000000000000dead"));
+
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.out()).contains("FAIL twilio").contains("fix: check the account's auth token").doesNotContain("0000000000000000000000000000dead");
+    }
+}

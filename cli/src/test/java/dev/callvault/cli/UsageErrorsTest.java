@@ -1,0 +1,41 @@
+package dev.callvault.cli;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Every command's bad-input path: usage error, exit 64, one line saying what was wrong. */
+class UsageErrorsTest {
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            backfill --bogus                                   | Unknown option: '--bogus'
+            backfill --since yesterday                         | bad date 'yesterday'
+            backfill --call-sid CA123                          | bad CallSid 'CA123'
+            backfill --since 2026-11-25 --until 2026-11-24     | is not before
+            verify --frobnicate                                | Unknown option
+            verify --until 2026-02-30                          | bad date '2026-02-30'
+            verify --account AC1                               | bad AccountSid 'AC1'
+            replay --bogus                                     | Unknown option
+            replay --since last-week                           | bad date 'last-week'
+            replay --recording-sid re5f6e7d8c9b0a11223344556677889900 | bad RecordingSid
+            replay --status zombie                             | --status must be dead, pending or done
+            download --bogus                                   | Unknown option
+            download --recording-sid RE-nope                   | bad RecordingSid 'RE-nope'
+            download --from carrier-pigeon --recording-sid RE5f6e7d8c9b0a11223344556677889900 | --from must be store or twilio
+            doctor --bogus                                     | Unknown option
+            link --call CA1 --recording x --ttl forever        | bad duration 'forever'
+            twiml render --bogus                               | Unknown option
+            twiml lint                                         | Missing required parameter
+            db migrate --bogus                                 | Unknown option
+            no-such-command                                    | Unmatched argument
+            """)
+    void rejectsWithExit64AndOneLine(String commandLine, String expected) {
+        Cli.Result r = Cli.raw(commandLine.trim().split("\\s+"));
+
+        assertThat(r.exit()).as(r.err()).isEqualTo(64);
+        assertThat(r.err()).contains(expected);
+        assertThat(r.err().strip().lines().count()).as(r.err()).isEqualTo(1);
+        assertThat(r.out()).isEmpty();
+    }
+}
