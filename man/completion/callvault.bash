@@ -225,7 +225,7 @@ function _picocli_callvault_twiml() {
   local curr_word=${COMP_WORDS[COMP_CWORD]}
 
   local commands="render lint"
-  local flag_opts=""
+  local flag_opts="'-h' '--help' '-V' '--version'"
   local arg_opts=""
 
   if [[ "${curr_word}" == -* ]]; then
@@ -244,7 +244,7 @@ function _picocli_callvault_replay() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'--json' '-v' '--verbose' '--dry-run'"
+  local flag_opts="'--json' '-v' '--verbose' '--dry-run' '-h' '--help' '-V' '--version'"
   local arg_opts="'--config' '--set' '--file' '--from-twilio' '--id' '--call-sid' '--recording-sid' '--status' '--since' '--until' '--account' '--to' '--rate'"
 
   type compopt &>/dev/null && compopt +o default
@@ -313,7 +313,7 @@ function _picocli_callvault_backfill() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'--json' '-v' '--verbose' '--dry-run' '--delete-from-twilio' '--yes' '--restart'"
+  local flag_opts="'--json' '-v' '--verbose' '--dry-run' '--delete-from-twilio' '--yes' '--restart' '-h' '--help' '-V' '--version'"
   local arg_opts="'--config' '--set' '--since' '--until' '--call-sid' '--account' '--concurrency'"
 
   type compopt &>/dev/null && compopt +o default
@@ -361,7 +361,7 @@ function _picocli_callvault_verify() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'--json' '-v' '--verbose' '--fix'"
+  local flag_opts="'--json' '-v' '--verbose' '--fix' '-h' '--help' '-V' '--version'"
   local arg_opts="'--config' '--set' '--since' '--until' '--account' '--warning' '--critical'"
 
   type compopt &>/dev/null && compopt +o default
@@ -409,7 +409,7 @@ function _picocli_callvault_download() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'--json' '-v' '--verbose'"
+  local flag_opts="'--json' '-v' '--verbose' '-h' '--help' '-V' '--version'"
   local arg_opts="'--config' '--set' '--call' '--recording' '--recording-sid' '--from' '-o' '--output'"
 
   type compopt &>/dev/null && compopt +o default
@@ -457,7 +457,7 @@ function _picocli_callvault_doctor() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'--json' '-v' '--verbose' '--daemon'"
+  local flag_opts="'--json' '-v' '--verbose' '--daemon' '-h' '--help' '-V' '--version'"
   local arg_opts="'--config' '--set' '--daemon-url'"
 
   type compopt &>/dev/null && compopt +o default
@@ -493,7 +493,7 @@ function _picocli_callvault_link() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'--json' '-v' '--verbose' '--download'"
+  local flag_opts="'--json' '-v' '--verbose' '--download' '-h' '--help' '-V' '--version'"
   local arg_opts="'--config' '--set' '--call' '--recording' '--ttl' '--base-url'"
 
   type compopt &>/dev/null && compopt +o default
@@ -537,7 +537,7 @@ function _picocli_callvault_db() {
   local curr_word=${COMP_WORDS[COMP_CWORD]}
 
   local commands="migrate status"
-  local flag_opts=""
+  local flag_opts="'-h' '--help' '-V' '--version'"
   local arg_opts=""
 
   if [[ "${curr_word}" == -* ]]; then
@@ -574,7 +574,7 @@ function _picocli_callvault_twiml_render() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'--legacy-record'"
+  local flag_opts="'--legacy-record' '-h' '--help' '-V' '--version'"
   local arg_opts="'--config' '--set' '--public-url' '--stream-url'"
 
   type compopt &>/dev/null && compopt +o default
@@ -612,7 +612,7 @@ function _picocli_callvault_twiml_lint() {
   local curr_word=${COMP_WORDS[COMP_CWORD]}
 
   local commands=""
-  local flag_opts="'--json' '-v' '--verbose'"
+  local flag_opts="'--json' '-v' '--verbose' '-h' '--help' '-V' '--version'"
   local arg_opts=""
 
   if [[ "${curr_word}" == -* ]]; then
@@ -631,7 +631,7 @@ function _picocli_callvault_db_migrate() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts=""
+  local flag_opts="'-h' '--help' '-V' '--version'"
   local arg_opts="'--config' '--set'"
 
   type compopt &>/dev/null && compopt +o default
@@ -664,7 +664,7 @@ function _picocli_callvault_db_status() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts=""
+  local flag_opts="'-h' '--help' '-V' '--version'"
   local arg_opts="'--config' '--set'"
 
   type compopt &>/dev/null && compopt +o default

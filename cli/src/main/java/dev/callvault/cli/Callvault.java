@@ -8,9 +8,7 @@ import picocli.CommandLine.Command;
 
 /** {@code callvault}: the operators' and cron's tool over callvault's shared core. */
 @Command(name = "callvault", mixinStandardHelpOptions = true, versionProvider = Callvault.VersionProvider.class,
-        description = {"Operate callvault: render and check TwiML, replay status callbacks, backfill recordings from Twilio into S3,",
-                "verify that every recording is archived and upgraded, download recordings, and check the installation.",
-                "Settings come from /etc/callvault/callvault.conf (or --config), the environment, then --set (see callvaultd --list-settings)."},
+        description = {"Operate callvault: render and check TwiML, replay status callbacks, backfill recordings from Twilio into S3, verify that every recording is archived and upgraded, download recordings, and check the installation. Settings come from /etc/callvault/callvault.conf (or --config), the environment, then --set (see callvaultd --list-settings)."},
         footer = {"", "Examples:", "  callvault doctor", "  callvault backfill --since 36h", "  callvault verify --since 24h --json"},
         subcommands = {TwimlCommand.class, ReplayCommand.class, BackfillCommand.class, VerifyCommand.class, DownloadCommand.class,
                 DoctorCommand.class, LinkCommand.class, DbCommand.class, CommandLine.HelpCommand.class})
@@ -85,7 +83,7 @@ public final class Callvault {
         cmd.getSubcommands().values().forEach(Callvault::withExitCodes);
     }
 
-    static final class VersionProvider implements CommandLine.IVersionProvider {
+    public static final class VersionProvider implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
             return new String[]{"callvault " + Version.current()};

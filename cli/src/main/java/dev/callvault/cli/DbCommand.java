@@ -7,10 +7,10 @@ import picocli.CommandLine.Mixin;
 import java.util.concurrent.Callable;
 
 /** {@code callvault db}: the schema's migrations. */
-@Command(name = "db", description = "Apply or inspect database migrations.", subcommands = {DbCommand.Migrate.class, DbCommand.Status.class})
+@Command(mixinStandardHelpOptions = true, versionProvider = Callvault.VersionProvider.class, name = "db", description = "Apply or inspect database migrations.", subcommands = {DbCommand.Migrate.class, DbCommand.Status.class})
 public final class DbCommand {
 
-    @Command(name = "migrate", description = "Apply pending migrations (callvaultd also does this at start).")
+    @Command(mixinStandardHelpOptions = true, versionProvider = Callvault.VersionProvider.class, name = "migrate", description = "Apply pending migrations (callvaultd also does this at start).")
     static final class Migrate implements Callable<Integer> {
         @Mixin
         ConfigMixin config;
@@ -26,7 +26,7 @@ public final class DbCommand {
         }
     }
 
-    @Command(name = "status", description = "Print the schema version and the number of pending migrations; exit 1 when some are pending.")
+    @Command(mixinStandardHelpOptions = true, versionProvider = Callvault.VersionProvider.class, name = "status", description = "Print the schema version and the number of pending migrations; exit 1 when some are pending.")
     static final class Status implements Callable<Integer> {
         @Mixin
         ConfigMixin config;

@@ -21,10 +21,8 @@ import java.util.UUID;
 import java.util.concurrent.Callable;
 
 /** {@code callvault download}: a recording's bytes, checked against the database's SHA-256. */
-@Command(name = "download", sortOptions = false,
-        description = {"Download recordings: one (--call and --recording, or --recording-sid) or every recording of a call (--call alone).",
-                "From S3, checked against the SHA-256 in the database, resuming a partial file; or from Twilio when the recording is",
-                "not archived yet (--from twilio forces it)."},
+@Command(mixinStandardHelpOptions = true, versionProvider = Callvault.VersionProvider.class, name = "download", sortOptions = false,
+        description = {"Download recordings: one (--call and --recording, or --recording-sid) or every recording of a call (--call alone). From S3, checked against the SHA-256 in the database, resuming a partial file; or from Twilio when the recording is not archived yet (--from twilio forces it)."},
         footer = {"", "Examples:",
                 "  callvault download --recording-sid RE5f6e7d8c9b0a11223344556677889900 -o call.mp3",
                 "  callvault download --call CA1f2e3d4c5b6a79880123456789abcdef -o recordings/",

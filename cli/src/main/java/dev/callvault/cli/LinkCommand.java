@@ -14,7 +14,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code callvault link}: an expiring signed playback link. */
-@Command(name = "link", description = "Print an expiring link that plays (or downloads) one recording without a token.",
+@Command(mixinStandardHelpOptions = true, versionProvider = Callvault.VersionProvider.class, name = "link", description = "Print an expiring link that plays (or downloads) one recording without a token.",
         footer = {"", "Examples:", "  callvault link --call CA1f2e3d4c5b6a79880123456789abcdef --recording 6f1c...-... --ttl 1h"})
 public final class LinkCommand implements Callable<Integer> {
     @Mixin

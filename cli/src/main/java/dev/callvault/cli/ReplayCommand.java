@@ -19,11 +19,8 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code callvault replay}: re-deliver recording status callbacks. */
-@Command(name = "replay", sortOptions = false,
-        description = {"Re-deliver recording status callbacks: stored ones picked by --id/--call-sid/--recording-sid/--status/--since,",
-                "those of a capture file (--file: form-encoded lines or JSON objects), or rebuilt from Twilio's API (--from-twilio).",
-                "By default they go through the archiver in this process, as a daemon worker would; with --to they are POSTed to a",
-                "running daemon, signed with the account's auth token for exactly that URL. Exits 1 when any was not accepted."},
+@Command(mixinStandardHelpOptions = true, versionProvider = Callvault.VersionProvider.class, name = "replay", sortOptions = false,
+        description = {"Re-deliver recording status callbacks: stored ones picked by --id/--call-sid/--recording-sid/--status/--since, those of a capture file (--file: form-encoded lines or JSON objects), or rebuilt from Twilio's API (--from-twilio). By default they go through the archiver in this process, as a daemon worker would; with --to they are POSTed to a running daemon, signed with the account's auth token for exactly that URL. Exits 1 when any was not accepted."},
         footer = {"", "Examples:",
                 "  callvault replay --status dead                         retry every dead callback here",
                 "  callvault replay --recording-sid RE5f6e... --to https://calls.example.com/recording/status",

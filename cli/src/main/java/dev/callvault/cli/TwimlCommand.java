@@ -19,11 +19,10 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code callvault twiml}: the call-start TwiML the daemon answers with. */
-@Command(name = "twiml", description = "Render the call-start TwiML.", subcommands = {TwimlCommand.Render.class, TwimlCommand.Lint.class})
+@Command(mixinStandardHelpOptions = true, versionProvider = Callvault.VersionProvider.class, name = "twiml", description = "Render the call-start TwiML.", subcommands = {TwimlCommand.Render.class, TwimlCommand.Lint.class})
 public final class TwimlCommand {
 
-    @Command(name = "render", description = {"Print the call-start TwiML exactly as callvaultd answers Twilio's voice webhook.",
-            "URLs default to the configuration (public-url, stream-url)."},
+    @Command(mixinStandardHelpOptions = true, versionProvider = Callvault.VersionProvider.class, name = "render", description = {"Print the call-start TwiML exactly as callvaultd answers Twilio's voice webhook. URLs default to the configuration (public-url, stream-url)."},
             footer = {"", "Examples:", "  callvault twiml render --public-url https://calls.example.com",
                     "  callvault twiml render --legacy-record > seed.xml"})
     static final class Render implements Callable<Integer> {
@@ -56,10 +55,7 @@ public final class TwimlCommand {
         }
     }
 
-    @Command(name = "lint", description = {"Check call-start TwiML for what loses recordings: <Record> before <Connect> (it blocks and records",
-            "only the caller until silence), a missing or non-https status callback, non-wss stream URLs, unknown attributes,",
-            "events Twilio never sends, <Start> after <Connect>, more than 4 streamed tracks. Exit 1 when it finds problems,",
-            "65 when the input is not XML."},
+    @Command(mixinStandardHelpOptions = true, versionProvider = Callvault.VersionProvider.class, name = "lint", description = {"Check call-start TwiML for what loses recordings: <Record> before <Connect> (it blocks and records only the caller until silence), a missing or non-https status callback, non-wss stream URLs, unknown attributes, events Twilio never sends, <Start> after <Connect>, more than 4 streamed tracks. Exit 1 when it finds problems, 65 when the input is not XML."},
             footer = {"", "Examples:", "  callvault twiml lint answer.xml", "  curl -s https://calls.example.com/twiml ... | callvault twiml lint -"})
     static final class Lint implements Callable<Integer> {
         @Mixin

@@ -15,11 +15,8 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code callvault verify}: Twilio ↔ database ↔ store reconciliation for a window, for cron and monitors. */
-@Command(name = "verify", sortOptions = false,
-        description = {"Reconcile a time window three ways: Twilio's recordings, our database rows and the objects in S3 (HEAD).",
-                "Each recording is ok, not upgraded (Twilio has it, our mixed row lacks it), object missing, size or hash mismatch,",
-                "or absent/failed at Twilio (expected); objects no row names are orphans. --fix re-archives what it can and moves",
-                "unknown orphans to orphaned/ (nothing is deleted).",
+@Command(mixinStandardHelpOptions = true, versionProvider = Callvault.VersionProvider.class, name = "verify", sortOptions = false,
+        description = {"Reconcile a time window three ways: Twilio's recordings, our database rows and the objects in S3 (HEAD). Each recording is ok, not upgraded (Twilio has it, our mixed row lacks it), object missing, size or hash mismatch, or absent/failed at Twilio (expected); objects no row names are orphans. --fix re-archives what it can and moves unknown orphans to orphaned/ (nothing is deleted).",
                 "",
                 "Its exit codes follow the monitoring-plugin convention (below), so cron and monitors can act on them."},
         footer = {"", "Examples:",

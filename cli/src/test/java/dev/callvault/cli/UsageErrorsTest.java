@@ -38,4 +38,17 @@ class UsageErrorsTest {
         assertThat(r.err().strip().lines().count()).as(r.err()).isEqualTo(1);
         assertThat(r.out()).isEmpty();
     }
+
+    @ParameterizedTest(name = "{0} --help")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"backfill", "verify", "replay", "download", "doctor", "link", "twiml render",
+            "twiml lint", "db migrate", "db status"})
+    void everyCommandExplainsItselfWithExamplesAndExitCodes(String command) {
+        java.util.List<String> argv = new java.util.ArrayList<>(java.util.List.of(command.split(" ")));
+        argv.add("--help");
+
+        Cli.Result r = Cli.raw(argv.toArray(String[]::new));
+
+        assertThat(r.exit()).isZero();
+        assertThat(r.out()).startsWith("Usage: callvault " + command).contains("Exit codes:");
+    }
 }
