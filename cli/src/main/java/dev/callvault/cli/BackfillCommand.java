@@ -26,12 +26,8 @@ public final class BackfillCommand implements Callable<Integer> {
     @Mixin
     OutputMixin output;
 
-    @Option(names = "--since", paramLabel = "TIME", converter = Args.Time.class,
-            description = "Start of the window: an instant, a UTC date or a time ago (36h, 7d). Default: 24h.")
-    Instant since;
-
-    @Option(names = "--until", paramLabel = "TIME", converter = Args.Time.class, description = "End of the window (exclusive). Default: now.")
-    Instant until;
+    @Mixin
+    WindowMixin window;
 
     @Option(names = "--call-sid", paramLabel = "CA...", converter = Args.CallSid.class, description = "Only this call's recordings.")
     String callSid;
@@ -56,11 +52,9 @@ public final class BackfillCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Instant to = until != null ? until : Instant.now();
-        Instant from = since != null ? since : to.minusSeconds(24 * 3600);
-        if (!from.isBefore(to)) {
-            throw new UsageError("--since " + from + " is not before --until " + to);
-        }
+        Instant[] w = window.window();
+        Instant from = w[0];
+        Instant to = w[1];
         if (concurrency < 1 || concurrency > 64) {
             throw new UsageError("--concurrency must be between 1 and 64, got " + concurrency);
         }

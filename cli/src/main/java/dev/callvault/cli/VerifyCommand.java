@@ -35,11 +35,8 @@ public final class VerifyCommand implements Callable<Integer> {
     @Mixin
     OutputMixin output;
 
-    @Option(names = "--since", paramLabel = "TIME", converter = Args.Time.class, description = "Start of the window; default 24h.")
-    Instant since;
-
-    @Option(names = "--until", paramLabel = "TIME", converter = Args.Time.class, description = "End of the window (exclusive); default now.")
-    Instant until;
+    @Mixin
+    WindowMixin window;
 
     @Option(names = "--account", paramLabel = "AC...", converter = Args.AccountSid.class, description = "Only this account; default: every configured account.")
     String account;
@@ -55,11 +52,9 @@ public final class VerifyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Instant to = until != null ? until : Instant.now();
-        Instant from = since != null ? since : to.minusSeconds(24 * 3600);
-        if (!from.isBefore(to)) {
-            throw new UsageError("--since " + from + " is not before --until " + to);
-        }
+        Instant[] w = window.window();
+        Instant from = w[0];
+        Instant to = w[1];
         Output out = output.output();
         try (Services s = new Services(config.load())) {
             Reconciler reconciler = new Reconciler(s.twilio, new RecordingRepository(s.db.jdbi()), s.store, s.archiver);

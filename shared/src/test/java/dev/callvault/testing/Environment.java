@@ -73,6 +73,11 @@ public final class Environment implements BeforeAllCallback, AfterAllCallback, B
 
     /** The settings that point callvault at this environment, as command-line style overrides. */
     public Map<String, String> settings() {
+        return settings(jdbcUrl, bucket, twilio);
+    }
+
+    /** Settings for a database schema, a bucket on the test S3 server and a Twilio stand-in (benchmarks use it too). */
+    public static Map<String, String> settings(String jdbcUrl, String bucket, TwilioStandIn twilio) {
         Map<String, String> s = new LinkedHashMap<>();
         s.put("database.url", jdbcUrl);
         s.put("database.user", TestPostgres.user());
