@@ -19,8 +19,16 @@ import io.undertow.server.handlers.GracefulShutdownHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.callvault.daemon.media.MediaStreams;
+import dev.callvault.recorder.Recorder;
+
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /** callvaultd's object graph, wired by hand: database, store, Twilio, archiver, workers, HTTP server. */
 public final class Daemon implements AutoCloseable {
@@ -32,9 +40,16 @@ public final class Daemon implements AutoCloseable {
     private final ArchiveWorkers workers;
     private final Undertow server;
     private final GracefulShutdownHandler graceful;
+    private final Recorder recorder;
+    private final ScheduledExecutorService ticker;
+    private final ExecutorService finalizers;
     private volatile boolean stopped;
 
-    private Daemon(Config config, Database db, RecordingStore store, ArchiveWorkers workers, Undertow server, GracefulShutdownHandler graceful) {
+    private Daemon(Config config, Database db, RecordingStore store, ArchiveWorkers workers, Undertow server, GracefulShutdownHandler graceful,
+                   Recorder recorder, ScheduledExecutorService ticker, ExecutorService finalizers) {
+        this.recorder = recorder;
+        this.ticker = ticker;
+        this.finalizers = finalizers;
         this.config = config;
         this.db = db;
         this.store = store;
@@ -59,16 +74,28 @@ public final class Daemon implements AutoCloseable {
             ArchiveWorkers workers = new ArchiveWorkers(db, archiver, metrics, config.worker());
             CallRepository calls = new CallRepository(db.jdbi());
             Webhooks webhooks = new Webhooks(config, calls, callbacks, metrics, clock);
+            Recorder recorder = new Recorder(db, store, config.stateDir().resolve("realtime"), daemonId(), clock);
+            int recovered = recorder.recover();
+            if (recovered > 0) {
+                log.warn("finished {} real-time recordings interrupted by the previous run", recovered);
+            }
+            metrics.activeStreams(() -> recorder.active().size());
+            ExecutorService finalizers = Executors.newFixedThreadPool(2, r -> new Thread(r, "media-finalizer"));
+            ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "media-sync"));
+            ticker.scheduleWithFixedDelay(recorder::syncAll, 1, 1, TimeUnit.SECONDS);
+            Duration stale = config.assistants().staleAfter();
+            ticker.scheduleWithFixedDelay(() -> recorder.markAbandoned(stale), 0, 1, TimeUnit.MINUTES);
+            MediaStreams media = new MediaStreams(config, recorder, calls, metrics, finalizers);
             GracefulShutdownHandler graceful = new GracefulShutdownHandler(Routes.table(webhooks,
                     new RecordingAccess(config.http(), calls, new RecordingRepository(db.jdbi()), store, clock),
-                    new Health(db, store, metrics), metrics));
+                    new Health(db, store, metrics), metrics, media.handler()));
             Undertow server = Undertow.builder()
                     .addHttpListener(config.http().port(), config.http().host())
                     .setHandler(graceful)
                     .build();
             server.start();
             workers.start();
-            Daemon d = new Daemon(config, db, store, workers, server, graceful);
+            Daemon d = new Daemon(config, db, store, workers, server, graceful, recorder, ticker, finalizers);
             log.info("callvaultd listening on http://{}:{} (public URL {})", config.http().host(), d.port(),
                     config.http().publicUrl() == null ? "not set: Twilio webhooks are refused until public-url is set" : config.http().publicUrl());
             return d;
@@ -99,6 +126,20 @@ public final class Daemon implements AutoCloseable {
         }
     }
 
+    private static String daemonId() {
+        String host;
+        try {
+            host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            host = "unknown";
+        }
+        return host + "/" + ProcessHandle.current().pid();
+    }
+
+    public Recorder recorder() {
+        return recorder;
+    }
+
     public int port() {
         return ((InetSocketAddress) server.getListenerInfo().get(0).getAddress()).getPort();
     }
@@ -116,7 +157,17 @@ public final class Daemon implements AutoCloseable {
         stopped = true;
         log.info("stopping: no new requests; waiting up to {} s for running work", config.worker().shutdownGrace().toSeconds());
         graceful.shutdown();
+        ticker.shutdownNow();
+        for (var r : recorder.active()) {
+            try {
+                recorder.stop(r, 0, true);
+            } catch (Exception e) {
+                log.error("could not finish the recording of stream {}; it is finished at the next start", r.info().streamSid(), e);
+            }
+        }
+        finalizers.shutdown();
         try {
+            finalizers.awaitTermination(config.worker().shutdownGrace().toMillis(), TimeUnit.MILLISECONDS);
             graceful.awaitShutdown(config.worker().shutdownGrace().toMillis());
             boolean clean = workers.stop(config.worker().shutdownGrace());
             if (!clean) {

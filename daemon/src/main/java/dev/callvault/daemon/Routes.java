@@ -20,8 +20,9 @@ final class Routes {
         void handle(HttpServerExchange ex) throws Exception;
     }
 
-    static HttpHandler table(Webhooks webhooks, RecordingAccess recordings, Health health, Metrics metrics) {
+    static HttpHandler table(Webhooks webhooks, RecordingAccess recordings, Health health, Metrics metrics, HttpHandler media) {
         RoutingHandler r = Handlers.routing()
+                .get("/media", media)
                 .post("/twiml", route("twiml", webhooks::voice, metrics))
                 .post("/recording/status", route("recording_status", webhooks::recordingStatus, metrics))
                 .get("/calls/{call_id}/recording/{recording_id}", route("download", recordings::download, metrics))

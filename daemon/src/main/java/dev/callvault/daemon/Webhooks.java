@@ -67,7 +67,12 @@ final class Webhooks {
         String callSid = sid("CA", p.get("CallSid"), "CallSid");
         String assistant = HttpSupport.param(ex, "assistant").orElse(null);
         calls.recordStart(callSid, p.get("AccountSid"), p.get("From"), p.get("To"), assistant, clock.instant());
-        String twiml = CallStartTwiml.render(new CallStartTwiml.Options(config.http().publicUrl(), config.http().streamUrl(), false, null));
+        var settings = config.assistants().match(assistant, p.get("To"));
+        var recorder = settings.records()
+                ? new CallStartTwiml.Recorder(dev.callvault.daemon.media.MediaStreams.mediaUrl(config.http().publicUrl()),
+                        settings.id().isEmpty() ? null : settings.id())
+                : null;
+        String twiml = CallStartTwiml.render(new CallStartTwiml.Options(config.http().publicUrl(), config.http().streamUrl(), false, recorder));
         log.info("call {} started (from {} to {}, assistant {})", callSid, p.get("From"), p.get("To"), assistant);
         ex.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/xml; charset=utf-8");
         ex.getResponseSender().send(twiml);

@@ -19,7 +19,31 @@ public record Config(
         StorageTarget storage,
         Twilio twilio,
         Worker worker,
+        Assistants assistants,
         Path stateDir) {
+
+    /** Every assistant's recording settings and the defaults for calls that match none. */
+    public record Assistants(Assistant defaults, Map<String, Assistant> byId, Duration staleAfter) {
+        public Assistants {
+            byId = Map.copyOf(byId);
+        }
+
+        /** The assistant of a call: by {@code ?assistant=ID} when given, else by the number called, else the defaults. */
+        public Assistant match(String id, String calledNumber) {
+            if (id != null && byId.containsKey(id)) {
+                return byId.get(id);
+            }
+            if (calledNumber != null) {
+                for (Assistant a : byId.values()) {
+                    if (a.numbers().contains(calledNumber)) {
+                        return a;
+                    }
+                }
+            }
+            return id == null ? defaults : new Assistant(id, defaults.enabled(), defaults.format(), defaults.recordUser(),
+                    defaults.recordAssistant(), defaults.recordMixed(), java.util.Set.of());
+        }
+    }
 
     /**
      * The daemon's HTTP side. {@code publicUrl} is the URL Twilio calls us at (it signs that URL), null when unset.

@@ -28,6 +28,8 @@ import java.util.regex.Pattern;
 public final class ConfigLoader {
     public static final Path DEFAULT_FILE = Path.of("/etc/callvault/callvault.conf");
     private static final Pattern ACCOUNT_KEY = Pattern.compile("twilio\\.account\\.(AC[0-9a-f]{32})\\.(auth-token|api-key|api-secret)");
+    private static final Pattern ASSISTANT_KEY = Pattern.compile("assistant\\.([A-Za-z0-9_-]+)\\.(recording\\.(enabled|format|record-user-audio|"
+            + "record-assistant-audio|record-mixed-audio)|numbers|twilio\\.account-sid|twilio\\.auth-token)");
 
     private final Map<String, String> values;
 
@@ -85,9 +87,9 @@ public final class ConfigLoader {
     }
 
     private static void checkKnown(String key, String where) {
-        if (Setting.byKey(key).isEmpty() && !ACCOUNT_KEY.matcher(key).matches()) {
+        if (Setting.byKey(key).isEmpty() && !ACCOUNT_KEY.matcher(key).matches() && !ASSISTANT_KEY.matcher(key).matches()) {
             throw new ConfigException(where + ": unknown setting '" + key + "' (known: "
-                    + Setting.ALL.stream().map(Setting::key).toList() + ", twilio.account.AC....auth-token)");
+                    + Setting.ALL.stream().map(Setting::key).toList() + ", twilio.account.AC....auth-token, assistant.ID.recording.enabled ...)");
         }
     }
 
@@ -105,7 +107,7 @@ public final class ConfigLoader {
                 Duration.ofMillis(integer("worker.poll-ms", 1000, 10, 600_000)),
                 Duration.ofSeconds(integer("shutdown.grace-seconds", 30, 0, 3600)),
                 Duration.ofMillis(integer("worker.retry-base-ms", 5000, 10, 3_600_000)));
-        return new Config(http, database(), storage(stateDir), twilio(), worker, stateDir);
+        return new Config(http, database(), storage(stateDir), twilio(), worker, assistants(), stateDir);
     }
 
     private static String defaultStateDir(Map<String, String> env) {
@@ -168,6 +170,34 @@ public final class ConfigLoader {
                 keyId, key, partMib * 1024 * 1024);
     }
 
+    private Config.Assistants assistants() {
+        Assistant defaults = new Assistant("", bool("recording.enabled"), get("recording.format", "mp3"),
+                boolOr("recording.record-user-audio", true), boolOr("recording.record-assistant-audio", true),
+                boolOr("recording.record-mixed-audio", true), java.util.Set.of());
+        Map<String, Assistant> byId = new LinkedHashMap<>();
+        java.util.Set<String> ids = new java.util.TreeSet<>();
+        values.keySet().forEach(k -> {
+            Matcher m = ASSISTANT_KEY.matcher(k);
+            if (m.matches()) {
+                ids.add(m.group(1));
+            }
+        });
+        for (String id : ids) {
+            String p = "assistant." + id + ".";
+            String numbers = values.getOrDefault(p + "numbers", "");
+            byId.put(id, new Assistant(id, boolOr(p + "recording.enabled", defaults.enabled()), get(p + "recording.format", defaults.format()),
+                    boolOr(p + "recording.record-user-audio", defaults.recordUser()),
+                    boolOr(p + "recording.record-assistant-audio", defaults.recordAssistant()),
+                    boolOr(p + "recording.record-mixed-audio", defaults.recordMixed()),
+                    java.util.Arrays.stream(numbers.split("[ ,]+")).filter(n -> !n.isBlank()).collect(java.util.stream.Collectors.toSet())));
+        }
+        return new Config.Assistants(defaults, byId, Duration.ofMinutes(integer("recording.stale-minutes", 10, 1, 24 * 60)));
+    }
+
+    private boolean boolOr(String key, boolean fallback) {
+        return values.containsKey(key) ? bool(key) : fallback;
+    }
+
     private Config.Twilio twilio() {
         URI api = optionalUrl("twilio.api-url", "http", "https");
         Map<String, Map<String, String>> perAccount = new LinkedHashMap<>();
@@ -188,6 +218,16 @@ public final class ConfigLoader {
             Matcher m = ACCOUNT_KEY.matcher(k);
             if (m.matches()) {
                 perAccount.computeIfAbsent(m.group(1), x -> new HashMap<>()).put(m.group(2), v);
+            }
+        });
+        // an assistant on its own Twilio account (the seed's "assistant-specific credentials") adds that account
+        values.forEach((k, v) -> {
+            Matcher m = ASSISTANT_KEY.matcher(k);
+            if (m.matches() && m.group(2).equals("twilio.account-sid")) {
+                require(Sids.isValid("AC", v), k + ": '" + v + "' is not an account SID");
+                String token = values.get("assistant." + m.group(1) + ".twilio.auth-token");
+                require(token != null, "assistant." + m.group(1) + ".twilio.auth-token is missing for account " + v);
+                perAccount.computeIfAbsent(v, x -> new HashMap<>()).putIfAbsent("auth-token", token);
             }
         });
         List<TwilioCredentials> accounts = new ArrayList<>();

@@ -43,6 +43,59 @@ public final class RecordingRepository {
                 .bind("call", callId).map(MAPPER).list());
     }
 
+    /** A real-time recording's row, in progress from the stream's start; {@code key} is where its object will be. */
+    public UUID createRealtime(Handle h, UUID callId, String type, String streamSid, String key, String url, String format, String metadataJson) {
+        return h.createQuery("""
+                        INSERT INTO recordings (call_id, recording_type, recording_source, status, stream_sid, s3_key, s3_url, format,
+                                                channels, duration_seconds, recording_metadata)
+                        VALUES (:call, :type, 's3', 'in-progress', :stream, :key, :url, :format, 1, 0, :meta::jsonb)
+                        RETURNING id""")
+                .bind("call", callId).bind("type", type).bind("stream", streamSid).bind("key", key).bind("url", url)
+                .bind("format", format).bind("meta", metadataJson).mapTo(UUID.class).one();
+    }
+
+    /** The heartbeat of live real-time rows: their duration so far, and updated_at now. */
+    public void heartbeat(java.util.Collection<UUID> ids, java.math.BigDecimal seconds) {
+        if (ids.isEmpty()) {
+            return;
+        }
+        jdbi.useHandle(h -> h.createUpdate("""
+                        UPDATE recordings SET duration_seconds = :seconds, updated_at = now()
+                        WHERE id IN (<ids>) AND status = 'in-progress'""")
+                .bindList("ids", List.copyOf(ids)).bind("seconds", seconds).execute());
+    }
+
+    /**
+     * Completes a real-time row with its uploaded object. A mixed row that Twilio's recording already upgraded keeps
+     * Twilio's data and only names the real-time object as {@code original_s3_key}, so either order ends the same.
+     */
+    public void completeRealtime(UUID id, String key, String url, long size, String sha256, java.math.BigDecimal seconds, String metadataJson) {
+        jdbi.useHandle(h -> h.createUpdate("""
+                        UPDATE recordings SET
+                            status = CASE WHEN recording_sid IS NULL THEN 'completed' ELSE status END,
+                            s3_key = CASE WHEN recording_sid IS NULL THEN :key ELSE s3_key END,
+                            s3_url = CASE WHEN recording_sid IS NULL THEN :url ELSE s3_url END,
+                            file_size = CASE WHEN recording_sid IS NULL THEN :size ELSE file_size END,
+                            sha256 = CASE WHEN recording_sid IS NULL THEN :sha ELSE sha256 END,
+                            duration_seconds = CASE WHEN recording_sid IS NULL THEN :seconds ELSE duration_seconds END,
+                            recording_metadata = recording_metadata || :meta::jsonb
+                                || CASE WHEN recording_sid IS NOT NULL THEN jsonb_build_object('original_s3_key', :key) ELSE '{}'::jsonb END,
+                            updated_at = now()
+                        WHERE id = :id""")
+                .bind("id", id).bind("key", key).bind("url", url).bind("size", size).bind("sha", sha256).bind("seconds", seconds)
+                .bind("meta", metadataJson).execute());
+    }
+
+    /** Marks real-time rows whose heartbeat stopped longer ago than {@code limit} as failed. Returns how many. */
+    public int markAbandoned(java.time.Duration limit, String reason) {
+        return jdbi.withHandle(h -> h.createUpdate("""
+                        UPDATE recordings SET status = 'failed', updated_at = now(),
+                               recording_metadata = recording_metadata || jsonb_build_object('failure', :reason)
+                        WHERE status = 'in-progress' AND stream_sid IS NOT NULL
+                          AND updated_at < now() - make_interval(secs => :limit)""")
+                .bind("reason", reason).bind("limit", (double) limit.toSeconds()).execute());
+    }
+
     /** Rows holding any of these RecordingSids. */
     public List<RecordingRow> findByRecordingSids(java.util.Collection<String> recordingSids) {
         if (recordingSids.isEmpty()) {

@@ -68,6 +68,30 @@ public final class Metrics {
                 .register(registry).record(Duration.ofNanos(nanos).toNanos(), TimeUnit.NANOSECONDS);
     }
 
+    public void activeStreams(java.util.function.Supplier<Integer> count) {
+        Gauge.builder("callvault.media.streams.active", count, c -> c.get()).description("Media streams being recorded now").register(registry);
+    }
+
+    public void mediaRejected() {
+        Counter.builder("callvault.media.handshakes.rejected").register(registry).increment();
+    }
+
+    public void frameReceived(String event) {
+        Counter.builder("callvault.media.frames.received").tag("event", event).register(registry).increment();
+    }
+
+    public void frameSkipped(String reason) {
+        Counter.builder("callvault.media.frames.skipped").tag("reason", reason).register(registry).increment();
+    }
+
+    public void audioBytes(int n) {
+        Counter.builder("callvault.media.audio.bytes").baseUnit("bytes").register(registry).increment(n);
+    }
+
+    public void finalized(long nanos) {
+        Timer.builder("callvault.media.finalize").register(registry).record(nanos, TimeUnit.NANOSECONDS);
+    }
+
     public String scrape() {
         return registry.scrape();
     }

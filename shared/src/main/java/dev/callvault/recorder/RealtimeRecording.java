@@ -1,0 +1,118 @@
+package dev.callvault.recorder;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.callvault.audio.AudioSink;
+import dev.callvault.audio.Mp3Sink;
+import dev.callvault.audio.MuLaw;
+import dev.callvault.audio.WavSink;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * One call's real-time recording in its spool directory: each track's frames placed by timestamp and encoded as
+ * they arrive (WAV or MP3), the mixed track summed on the fly, everything made durable by {@link #sync()}.
+ * Not thread-safe: one WebSocket feeds it, and the recorder syncs it under the same lock.
+ */
+public final class RealtimeRecording implements AutoCloseable {
+    static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule());
+    static final String INFO = "info.json";
+
+    private final Path dir;
+    private final StreamInfo info;
+    private final Map<String, Placement> tracks = new LinkedHashMap<>();
+    private final Mixer mixer;
+    private final Map<String, AudioSink> sinks = new LinkedHashMap<>();
+    private long lastSample;
+    private boolean closed;
+
+    RealtimeRecording(Path dir, StreamInfo info) throws IOException {
+        this.dir = dir;
+        this.info = info;
+        Files.createDirectories(dir);
+        JSON.writeValue(dir.resolve(INFO).toFile(), info);
+        for (String type : info.rows().keySet()) {
+            Path file = dir.resolve(type + "." + info.format());
+            AudioSink sink = info.format().equals("mp3") ? new Mp3Sink(file) : new WavSink(file);
+            sinks.put(type, sink);
+        }
+        for (String type : new String[]{"user", "assistant"}) {
+            if (sinks.containsKey(type)) {
+                tracks.put(type, new Placement(sinks.get(type)));
+            }
+        }
+        mixer = sinks.containsKey("mixed") ? new Mixer(sinks.get("mixed")) : null;
+    }
+
+    public StreamInfo info() {
+        return info;
+    }
+
+    /**
+     * A frame of {@code track} ("inbound": the caller, "outbound": the assistant) starting {@code timestampMs}
+     * after the stream began.
+     */
+    public void media(String track, long timestampMs, byte[] mulaw) throws IOException {
+        String type = switch (track) {
+            case "inbound" -> "user";
+            case "outbound" -> "assistant";
+            default -> throw new IllegalArgumentException("unknown track '" + track + "'");
+        };
+        short[] pcm = MuLaw.decode(mulaw);
+        long start = timestampMs * AudioSink.SAMPLE_RATE / 1000;
+        Placement p = tracks.get(type);
+        if (p != null) {
+            p.place(start, pcm);
+        }
+        if (mixer != null) {
+            mixer.add(type.equals("user") ? 0 : 1, start, pcm);
+        }
+        lastSample = Math.max(lastSample, start + pcm.length);
+    }
+
+    /** Makes what has arrived durable, and returns the seconds recorded so far. */
+    public double sync() throws IOException {
+        for (AudioSink s : sinks.values()) {
+            s.sync();
+        }
+        return lastSample / (double) AudioSink.SAMPLE_RATE;
+    }
+
+    public double seconds() {
+        return lastSample / (double) AudioSink.SAMPLE_RATE;
+    }
+
+    /** Pads every track to the stream's end, finishes the files, and returns them by recording type. */
+    public Map<String, Path> finish(long endTimestampMs) throws IOException {
+        long end = Math.max(lastSample, endTimestampMs * AudioSink.SAMPLE_RATE / 1000);
+        for (Placement p : tracks.values()) {
+            p.padTo(end);
+        }
+        if (mixer != null) {
+            mixer.finish(end);
+        }
+        lastSample = end;
+        close();
+        Map<String, Path> files = new LinkedHashMap<>();
+        sinks.keySet().forEach(type -> files.put(type, dir.resolve(type + "." + info.format())));
+        return files;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (!closed) {
+            closed = true;
+            for (AudioSink s : sinks.values()) {
+                s.close();
+            }
+        }
+    }
+}

@@ -1,0 +1,200 @@
+package dev.callvault.recorder;
+
+import dev.callvault.config.Assistant;
+import dev.callvault.db.CallRepository;
+import dev.callvault.db.Database;
+import dev.callvault.db.RecordingRepository;
+import dev.callvault.storage.RecordingKeys;
+import dev.callvault.storage.RecordingStore;
+import dev.callvault.storage.StoredObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+
+/**
+ * The real-time recorder (DESIGN 2.2): starts a call's user/assistant/mixed rows when its Media Stream starts,
+ * keeps their heartbeat while it runs, and on stop uploads the files and completes the rows. A daemon that died
+ * mid-call finishes what its spool directory holds when it starts again ({@link #recover}).
+ */
+public final class Recorder {
+    private static final Logger log = LoggerFactory.getLogger(Recorder.class);
+
+    private final Database db;
+    private final RecordingStore store;
+    private final CallRepository calls;
+    private final RecordingRepository recordings;
+    private final Path spool;
+    private final String daemonId;
+    private final Clock clock;
+    private final Map<String, RealtimeRecording> active = new ConcurrentHashMap<>();
+
+    public Recorder(Database db, RecordingStore store, Path spool, String daemonId, Clock clock) {
+        this.db = db;
+        this.store = store;
+        this.calls = new CallRepository(db.jdbi());
+        this.recordings = new RecordingRepository(db.jdbi());
+        this.spool = spool;
+        this.daemonId = daemonId;
+        this.clock = clock;
+    }
+
+    /** Creates the rows the assistant's settings ask for, in progress, and the recording that fills them. */
+    public RealtimeRecording start(String accountSid, String callSid, String streamSid, Assistant assistant) throws IOException {
+        var started = clock.instant();
+        String folder = RecordingKeys.callFolder(store.prefix(), started, callSid);
+        Map<String, String> keys = new LinkedHashMap<>();
+        for (String type : assistant.tracks()) {
+            keys.put(type, folder + streamSid + "-" + type + "." + assistant.format());
+        }
+        String meta = RealtimeRecording.JSON.writeValueAsString(Map.of("recorder", "realtime", "daemon", daemonId, "assistant", assistant.id()));
+        Map<String, UUID> rows = db.jdbi().inTransaction(h -> {
+            UUID call = calls.upsert(h, callSid, accountSid, started);
+            Map<String, UUID> ids = new LinkedHashMap<>();
+            keys.forEach((type, key) -> ids.put(type, recordings.createRealtime(h, call, type, streamSid, key, store.url(key), assistant.format(), meta)));
+            return ids;
+        });
+        StreamInfo info = new StreamInfo(accountSid, callSid, streamSid, assistant.id(), assistant.format(), started, rows, keys, daemonId);
+        RealtimeRecording r = new RealtimeRecording(spool.resolve(streamSid), info);
+        active.put(streamSid, r);
+        log.info("recording stream {} of call {} in real time: {} as {}", streamSid, callSid, keys.keySet(), assistant.format());
+        return r;
+    }
+
+    /** Makes every live recording durable and beats its rows' heart (duration so far, updated_at). */
+    public void syncAll() {
+        for (RealtimeRecording r : active.values()) {
+            try {
+                double seconds;
+                synchronized (r) {
+                    seconds = r.sync();
+                }
+                Files.writeString(r.dir().resolve("progress"), Double.toString(seconds));
+                recordings.heartbeat(r.info().rows().values(), seconds(seconds));
+            } catch (IOException | RuntimeException e) {
+                log.warn("could not sync the recording of stream {}: {}", r.info().streamSid(), e.getMessage());
+            }
+        }
+    }
+
+    /** Finishes a stream's recording: files completed, uploaded beside Twilio's, rows completed. */
+    public void stop(RealtimeRecording r, long endTimestampMs, boolean interrupted) throws IOException {
+        if (active.remove(r.info().streamSid()) == null) {
+            return; // already finished (the daemon's shutdown and the socket's close may both ask)
+        }
+        Map<String, Path> files;
+        synchronized (r) {
+            files = r.finish(endTimestampMs);
+        }
+        complete(r.info(), files, r.seconds(), interrupted);
+    }
+
+    private void complete(StreamInfo info, Map<String, Path> files, double seconds, boolean interrupted) throws IOException {
+        for (var e : files.entrySet()) {
+            String type = e.getKey();
+            String key = info.keys().get(type);
+            StoredObject stored;
+            try (InputStream in = Files.newInputStream(e.getValue())) {
+                stored = store.put(key, in, info.format().equals("mp3") ? "audio/mpeg" : "audio/wav",
+                        Map.of("call-sid", info.callSid(), "stream-sid", info.streamSid(), "recording-type", type));
+            }
+            String meta = RealtimeRecording.JSON.writeValueAsString(Map.of("interrupted", interrupted,
+                    "realtime", Map.of("s3_key", key, "file_size", stored.size(), "sha256", stored.sha256(), "duration_seconds", seconds)));
+            recordings.completeRealtime(info.rows().get(type), key, store.url(key), stored.size(), stored.sha256(), seconds(seconds), meta);
+        }
+        deleteTree(spool.resolve(info.streamSid()));
+        log.info("stream {} of call {} recorded: {} s{}", info.streamSid(), info.callSid(), String.format("%.2f", seconds),
+                interrupted ? " (interrupted)" : "");
+    }
+
+    /**
+     * Finishes every recording a previous run of this daemon left in its spool directory: the audio made durable
+     * before it died is uploaded and the rows completed with {@code "interrupted": true}. Returns how many.
+     */
+    public int recover() {
+        if (!Files.isDirectory(spool)) {
+            return 0;
+        }
+        int n = 0;
+        try (Stream<Path> dirs = Files.list(spool)) {
+            for (Path dir : dirs.filter(d -> Files.exists(d.resolve(RealtimeRecording.INFO))).toList()) {
+                StreamInfo info = RealtimeRecording.JSON.readValue(dir.resolve(RealtimeRecording.INFO).toFile(), StreamInfo.class);
+                if (active.containsKey(info.streamSid())) {
+                    continue;
+                }
+                Map<String, Path> files = new LinkedHashMap<>();
+                long samples = Long.MAX_VALUE;
+                for (String type : info.rows().keySet()) {
+                    Path f = dir.resolve(type + "." + info.format());
+                    if (Files.exists(f)) {
+                        if (info.format().equals("wav")) {
+                            samples = Math.min(samples, dev.callvault.audio.WavSink.repair(f));
+                        }
+                        files.put(type, f);
+                    }
+                }
+                double seconds = Files.exists(dir.resolve("progress")) || samples == Long.MAX_VALUE ? progress(dir) : samples / 8000.0;
+                complete(info, files, seconds, true);
+                n++;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("recovering real-time recordings in " + spool + " failed", e);
+        }
+        return n;
+    }
+
+    /** Rows left in progress by a daemon that is gone for good: marked failed with the reason. */
+    public int markAbandoned(Duration limit) {
+        int n = recordings.markAbandoned(limit, "no heartbeat for " + limit.toMinutes() + " minutes: the recording daemon is gone");
+        if (n > 0) {
+            log.warn("marked {} abandoned real-time recordings failed", n);
+        }
+        return n;
+    }
+
+    public Optional<RealtimeRecording> active(String streamSid) {
+        return Optional.ofNullable(active.get(streamSid));
+    }
+
+    public Collection<RealtimeRecording> active() {
+        return active.values();
+    }
+
+    private static double progress(Path dir) throws IOException {
+        Path p = dir.resolve("progress");
+        return Files.exists(p) ? Double.parseDouble(Files.readString(p).trim()) : 0;
+    }
+
+    private static BigDecimal seconds(double s) {
+        return BigDecimal.valueOf(s).setScale(3, RoundingMode.HALF_UP);
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    static List<String> types() {
+        return List.of("user", "assistant", "mixed");
+    }
+}

@@ -1,0 +1,17 @@
+package dev.callvault.recorder;
+
+import java.time.Instant;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * What a real-time recording is: its stream and call, the assistant's format, and for each recording type the row
+ * and object key it fills. Kept as {@code info.json} beside the audio so a restarted daemon can finish it.
+ */
+public record StreamInfo(String accountSid, String callSid, String streamSid, String assistant, String format, Instant startedAt,
+                         Map<String, UUID> rows, Map<String, String> keys, String daemonId) {
+    public StreamInfo {
+        rows = Map.copyOf(rows);
+        keys = Map.copyOf(keys);
+    }
+}
