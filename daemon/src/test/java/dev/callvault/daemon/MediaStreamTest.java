@@ -1,0 +1,219 @@
+package dev.callvault.daemon;
+
+import dev.callvault.db.RecordingRepository;
+import dev.callvault.db.RecordingRow;
+import dev.callvault.storage.RecordingStores;
+import dev.callvault.testing.AudioFiles;
+import dev.callvault.testing.Environment;
+import dev.callvault.testing.Goertzel;
+import dev.callvault.testing.SyntheticCall;
+import dev.callvault.testing.TwilioStandIn;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.InputStream;
+import java.net.http.WebSocketHandshakeException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class MediaStreamTest {
+    @RegisterExtension
+    static final Environment env = new Environment();
+
+    @TempDir
+    Path state;
+
+    private final DaemonHarness harness = new DaemonHarness(env);
+    private Daemon daemon;
+
+    @AfterEach
+    void stop() {
+        if (daemon != null) {
+            daemon.close();
+        }
+    }
+
+    private Daemon start(String format, Map<String, String> extra) {
+        Map<String, String> s = new java.util.HashMap<>(Map.of("recording.enabled", "true", "recording.format", format,
+                "state-dir", state.toString()));
+        s.putAll(extra);
+        daemon = harness.start(s);
+        return daemon;
+    }
+
+    private List<RecordingRow> rows(String callSid) {
+        return env.db().jdbi().withHandle(h -> h.createQuery("""
+                        SELECT id FROM recordings WHERE call_id = (SELECT id FROM calls WHERE call_sid = :c) ORDER BY recording_type""")
+                .bind("c", callSid).mapTo(java.util.UUID.class).list()).stream()
+                .map(id -> new RecordingRepository(env.db().jdbi()).findById(id).orElseThrow()).toList();
+    }
+
+    private void awaitCompleted(String callSid, int n) throws InterruptedException {
+        DaemonHarness.await(n + " completed rows", Duration.ofSeconds(20),
+                () -> rows(callSid).stream().filter(RecordingRow::completed).count() == n);
+    }
+
+    @Test
+    void acceptsOnlyAHandshakeSignedForTheStreamUrl() throws Exception {
+        start("wav", Map.of());
+        SyntheticCall call = SyntheticCall.standard(TwilioStandIn.ACCOUNT_SID);
+
+        for (String signedFor : new String[]{null, "wss://evil.example.com/media", "wss://calls.example.com/media?x=1"}) {
+            assertThatThrownBy(() -> MediaClient.open(daemon.port(), signedFor))
+                    .isInstanceOf(ExecutionException.class)
+                    .hasCauseInstanceOf(WebSocketHandshakeException.class)
+                    .satisfies(e -> assertThat(((WebSocketHandshakeException) e.getCause()).getResponse().statusCode()).isEqualTo(403));
+        }
+        try (MediaClient ok = MediaClient.open(daemon.port())) {
+            ok.send(call.connected());
+        }
+        assertThat(rows(call.callSid)).isEmpty();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"wav", "mp3"})
+    void recordsTheCallerTheAssistantAndBothMixedWhereTheySpoke(String format) throws Exception {
+        start(format, Map.of());
+        SyntheticCall call = SyntheticCall.standard(TwilioStandIn.ACCOUNT_SID);
+
+        try (MediaClient stream = MediaClient.open(daemon.port())) {
+            stream.send(call.all());
+        }
+
+        awaitCompleted(call.callSid, 3);
+        Map<String, short[]> audio = new java.util.HashMap<>();
+        try (var store = RecordingStores.open(env.config().storage())) {
+            for (RecordingRow row : rows(call.callSid)) {
+                assertThat(row.recordingSource()).isEqualTo("s3");
+                assertThat(row.streamSid()).isEqualTo(call.streamSid);
+                assertThat(row.format()).isEqualTo(format);
+                assertThat(row.s3Key()).endsWith("/" + call.callSid + "/" + call.streamSid + "-" + row.recordingType() + "." + format);
+                assertThat(row.durationSeconds().doubleValue()).isCloseTo(30.0, org.assertj.core.data.Offset.offset(0.1));
+                var object = store.head(row.s3Key()).orElseThrow();
+                assertThat(object.size()).isEqualTo(row.fileSize());
+                assertThat(object.sha256()).isEqualTo(row.sha256());
+                Path local = state.resolve(row.recordingType() + "." + format);
+                try (InputStream in = store.get(row.s3Key(), 0, -1)) {
+                    Files.write(local, in.readAllBytes());
+                }
+                audio.put(row.recordingType(), AudioFiles.decode(local));
+            }
+        }
+        assertThat(audio).containsOnlyKeys("user", "assistant", "mixed");
+        Tones.assertTones(audio.get("user"), call.callerSpeaks(), new double[0][]);
+        Tones.assertTones(audio.get("assistant"), new double[0][], call.assistantSpeaks());
+        Tones.assertTones(audio.get("mixed"), call.callerSpeaks(), call.assistantSpeaks());
+    }
+
+    @Test
+    void rowsAreInProgressAndGrowWhileTheCallStreams() throws Exception {
+        start("wav", Map.of());
+        SyntheticCall call = SyntheticCall.standard(TwilioStandIn.ACCOUNT_SID);
+        try (MediaClient stream = MediaClient.open(daemon.port())) {
+            stream.send(call.connected());
+            stream.send(call.start(null));
+            stream.send(call.media(0, 3));
+            DaemonHarness.await("a heartbeat", Duration.ofSeconds(5), () -> rows(call.callSid).size() == 3 && rows(call.callSid).stream()
+                    .allMatch(r -> r.status().equals("in-progress") && r.durationSeconds().doubleValue() >= 2.9));
+            assertThat(rows(call.callSid)).hasSize(3);
+
+            stream.send(call.media(3, 8));
+            DaemonHarness.await("the duration to grow", Duration.ofSeconds(5), () -> rows(call.callSid).stream()
+                    .allMatch(r -> r.status().equals("in-progress") && r.durationSeconds().doubleValue() >= 7.9));
+            stream.send(call.stop());
+        }
+        awaitCompleted(call.callSid, 3);
+    }
+
+    @Test
+    void skipsAndCountsMalformedMessagesAndTheRecordingStaysRight() throws Exception {
+        start("wav", Map.of());
+        SyntheticCall call = SyntheticCall.standard(TwilioStandIn.ACCOUNT_SID);
+        List<String> media = call.media(0, 30);
+        try (MediaClient stream = MediaClient.open(daemon.port())) {
+            stream.send(call.connected());
+            stream.send(media.get(0).replace("\"track\":\"inbound\"", "\"track\":\"inbound\""));  // media before start
+            stream.send(call.start(null));
+            stream.send("this is not JSON");
+            stream.send("{\"event\":\"teleport\"}");
+            stream.send("{\"event\":\"media\",\"media\":{\"track\":\"inbound\",\"timestamp\":\"40\",\"payload\":\"***not base64***\"}}");
+            stream.send("{\"event\":\"media\",\"media\":{\"track\":\"inbound\",\"timestamp\":\"40\",\"payload\":\"" + "A".repeat(70_000) + "\"}}");
+            stream.send(media);
+            stream.send(call.stop());
+        }
+
+        awaitCompleted(call.callSid, 3);
+        String metrics = new String(harness.get(daemon, "/metrics").body());
+        for (String reason : new String[]{"media_before_start", "not_json", "unknown_event", "bad_base64", "oversized"}) {
+            assertThat(metrics).contains("callvault_media_frames_skipped_total{reason=\"" + reason + "\"} 1.0");
+        }
+        RecordingRow user = rows(call.callSid).stream().filter(r -> r.recordingType().equals("user")).findFirst().orElseThrow();
+        assertThat(user.durationSeconds().doubleValue()).isCloseTo(30.0, org.assertj.core.data.Offset.offset(0.1));
+    }
+
+    @Test
+    void finishesARecordingWhoseSocketDroppedWithoutStop() throws Exception {
+        start("wav", Map.of());
+        SyntheticCall call = SyntheticCall.standard(TwilioStandIn.ACCOUNT_SID);
+        MediaClient stream = MediaClient.open(daemon.port());
+        stream.send(call.connected());
+        stream.send(call.start(null));
+        stream.send(call.media(0, 12));
+
+        stream.drop();
+
+        awaitCompleted(call.callSid, 3);
+        assertThat(rows(call.callSid)).allSatisfy(r -> assertThat(r.durationSeconds().doubleValue()).isCloseTo(12.0, org.assertj.core.data.Offset.offset(0.1)));
+    }
+
+    @Test
+    void recordsOnlyTheTracksTheAssistantAsksFor() throws Exception {
+        start("wav", Map.of("assistant.sales.recording.record-user-audio", "false"));
+        SyntheticCall call = SyntheticCall.standard(TwilioStandIn.ACCOUNT_SID);
+
+        try (MediaClient stream = MediaClient.open(daemon.port())) {
+            stream.send(call.connected());
+            stream.send(call.start("sales"));
+            stream.send(call.media(0, 5));
+            stream.send(call.stop());
+        }
+
+        awaitCompleted(call.callSid, 2);
+        assertThat(rows(call.callSid)).extracting(RecordingRow::recordingType).containsExactlyInAnyOrder("assistant", "mixed");
+    }
+
+    /** Which tone sounds where, in 100 ms windows, ±40 ms at the edges. */
+    static final class Tones {
+        static void assertTones(short[] audio, double[][] caller, double[][] assistant) {
+            assertThat(audio.length / 8000.0).as("decoded duration").isCloseTo(30.0, org.assertj.core.data.Offset.offset(0.1));
+            for (int w = 0; w + 800 <= Math.min(audio.length, 30 * 8000); w += 800) {
+                double t0 = w / 8000.0;
+                check(audio, w, t0, caller, SyntheticCall.CALLER_HZ);
+                check(audio, w, t0, assistant, SyntheticCall.ASSISTANT_HZ);
+            }
+        }
+
+        private static void check(short[] audio, int w, double t0, double[][] spans, int hz) {
+            double t1 = t0 + 0.1;
+            boolean on = SyntheticCall.speaks(spans, t0 + 0.045) && SyntheticCall.speaks(spans, t1 - 0.045);
+            boolean off = !SyntheticCall.speaks(spans, t0 - 0.04) && !SyntheticCall.speaks(spans, t1 + 0.04);
+            double p = Goertzel.power(audio, w, 800, hz);
+            if (on) {
+                assertThat(p).as(hz + " Hz at " + t0 + " s").isGreaterThan(0.01);
+            } else if (off) {
+                assertThat(p).as("no " + hz + " Hz at " + t0 + " s").isLessThan(0.001);
+            }
+        }
+    }
+}
