@@ -87,7 +87,7 @@ public final class Daemon implements AutoCloseable {
             ticker.scheduleWithFixedDelay(() -> recorder.markAbandoned(stale), 0, 1, TimeUnit.MINUTES);
             MediaStreams media = new MediaStreams(config, recorder, calls, metrics, finalizers);
             GracefulShutdownHandler graceful = new GracefulShutdownHandler(Routes.table(webhooks,
-                    new RecordingAccess(config.http(), calls, new RecordingRepository(db.jdbi()), store, clock),
+                    new RecordingAccess(config.http(), calls, new RecordingRepository(db.jdbi()), store, clock, recorder),
                     new Health(db, store, metrics), metrics, media.handler()));
             Undertow server = Undertow.builder()
                     .addHttpListener(config.http().port(), config.http().host())

@@ -39,7 +39,11 @@ final class RecordingAccess {
     private final PlaybackLinks links;
     private final Clock clock;
 
-    RecordingAccess(Config.Http http, CallRepository calls, RecordingRepository recordings, RecordingStore store, Clock clock) {
+    private final dev.callvault.recorder.Recorder recorder;
+
+    RecordingAccess(Config.Http http, CallRepository calls, RecordingRepository recordings, RecordingStore store, Clock clock,
+                    dev.callvault.recorder.Recorder recorder) {
+        this.recorder = recorder;
         this.http = http;
         this.calls = calls;
         this.recordings = recordings;
@@ -59,6 +63,10 @@ final class RecordingAccess {
     private void serve(HttpServerExchange ex, boolean inline) throws Exception {
         authenticate(ex);
         RecordingRow row = find(ex);
+        if ("in-progress".equals(row.status()) && row.streamSid() != null) {
+            serveLive(ex, row, inline);
+            return;
+        }
         if (row.s3Key() == null || !row.completed()) {
             throw new Problem(404, "recording " + row.id() + " has no stored audio yet (status " + row.status() + ")");
         }
@@ -117,6 +125,63 @@ final class RecordingAccess {
         }
         try (InputStream in = store.get(row.s3Key(), offset, range == null ? -1 : length); OutputStream out = ex.getOutputStream()) {
             in.transferTo(out);
+        }
+    }
+
+    /**
+     * What a recording still in progress has captured so far, from the spool of the daemon that holds the stream;
+     * another replica answers 409 naming the one that records it.
+     */
+    private void serveLive(HttpServerExchange ex, RecordingRow row, boolean inline) throws Exception {
+        var live = recorder.active(row.streamSid());
+        if (live.isEmpty()) {
+            String holder = row.metadataJson().replaceAll(".*\"daemon\": \"([^\"]*)\".*", "$1");
+            throw new Problem(409, "recording " + row.id() + " is in progress on daemon " + holder + "; ask that one, or wait until the call ends");
+        }
+        java.nio.file.Path file;
+        synchronized (live.get()) {
+            live.get().sync();
+            file = live.get().dir().resolve(row.recordingType() + "." + row.format());
+        }
+        long size = java.nio.file.Files.size(file);
+        var h = ex.getResponseHeaders();
+        h.put(Headers.CONTENT_TYPE, contentType(row.format()));
+        h.put(Headers.CONTENT_DISPOSITION, (inline ? "inline" : "attachment") + "; filename=\"" + row.id() + "-so-far." + row.format() + "\"");
+        h.put(Headers.CACHE_CONTROL, "no-store");
+        h.put(Headers.CONTENT_LENGTH, size);
+        if (ex.getRequestMethod().toString().equals("HEAD")) {
+            ex.endExchange();
+            return;
+        }
+        try (InputStream in = java.nio.file.Files.newInputStream(file); OutputStream out = ex.getOutputStream()) {
+            in.transferTo(new BoundedOutput(out, size));
+        }
+    }
+
+    /** Sends at most the length announced: the spool file may grow while it is read. */
+    private static final class BoundedOutput extends java.io.FilterOutputStream {
+        private long left;
+
+        BoundedOutput(OutputStream out, long left) {
+            super(out);
+            this.left = left;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws java.io.IOException {
+            int n = (int) Math.min(len, left);
+            if (n > 0) {
+                out.write(b, off, n);
+                left -= n;
+            }
+        }
+
+        @Override
+        public void write(int b) throws java.io.IOException {
+            if (left > 0) {
+                out.write(b);
+                left--;
+            }
         }
     }
 

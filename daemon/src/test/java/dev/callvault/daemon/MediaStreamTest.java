@@ -193,6 +193,39 @@ class MediaStreamTest {
         assertThat(rows(call.callSid)).extracting(RecordingRow::recordingType).containsExactlyInAnyOrder("assistant", "mixed");
     }
 
+    @Test
+    void playsWhatAnInProgressRecordingHoldsAndAnotherReplicaSaysWhereItIs(@TempDir Path otherState) throws Exception {
+        start("wav", Map.of());
+        SyntheticCall call = SyntheticCall.standard(TwilioStandIn.ACCOUNT_SID);
+        try (MediaClient stream = MediaClient.open(daemon.port());
+             Daemon replica = harness.start(Map.of("recording.enabled", "true", "state-dir", otherState.toString()))) {
+            stream.send(call.connected());
+            stream.send(call.start(null));
+            stream.send(call.media(0, 5));
+            DaemonHarness.await("the rows", Duration.ofSeconds(5), () -> rows(call.callSid).size() == 3);
+            RecordingRow user = rows(call.callSid).stream().filter(r -> r.recordingType().equals("user")).findFirst().orElseThrow();
+            String path = "/calls/" + call.callSid + "/recording/" + user.id() + "/play";
+            DaemonHarness.await("5 s captured", Duration.ofSeconds(5), () -> {
+                try {
+                    return harness.get(daemon, path, "Authorization", "Bearer " + DaemonHarness.API_TOKEN).body().length >= 44 + 5 * 8000 * 2;
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+
+            var here = harness.get(daemon, path, "Authorization", "Bearer " + DaemonHarness.API_TOKEN);
+            var elsewhere = harness.get(replica, path, "Authorization", "Bearer " + DaemonHarness.API_TOKEN);
+
+            assertThat(here.statusCode()).isEqualTo(200);
+            short[] soFar = AudioFiles.wav(here.body());
+            assertThat(Goertzel.power(soFar, 8000, 800, SyntheticCall.CALLER_HZ)).isGreaterThan(0.01);
+            assertThat(elsewhere.statusCode()).isEqualTo(409);
+            assertThat(new String(elsewhere.body())).contains("in progress on daemon");
+            stream.send(call.stop());
+        }
+        awaitCompleted(call.callSid, 3);
+    }
+
     /** Which tone sounds where, in 100 ms windows, ±40 ms at the edges. */
     static final class Tones {
         static void assertTones(short[] audio, double[][] caller, double[][] assistant) {
