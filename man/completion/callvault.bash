@@ -161,10 +161,14 @@ function _complete_callvault() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} download" ];    then _picocli_callvault; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} doctor" ];    then _picocli_callvault; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} link" ];    then _picocli_callvault; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} call" ];    then _picocli_callvault; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} media" ];    then _picocli_callvault; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} db" ];    then _picocli_callvault; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} help" ];    then _picocli_callvault; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} twiml render" ];    then _picocli_callvault_twiml; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} twiml lint" ];    then _picocli_callvault_twiml; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} call show" ];    then _picocli_callvault_call; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} media replay" ];    then _picocli_callvault_media; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} db migrate" ];    then _picocli_callvault_db; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} db status" ];    then _picocli_callvault_db; return $?; fi
 
@@ -176,19 +180,27 @@ function _complete_callvault() {
   local cmds4=(download)
   local cmds5=(doctor)
   local cmds6=(link)
-  local cmds7=(db)
-  local cmds8=(help)
-  local cmds9=(twiml render)
-  local cmds10=(twiml lint)
-  local cmds11=(db migrate)
-  local cmds12=(db status)
+  local cmds7=(call)
+  local cmds8=(media)
+  local cmds9=(db)
+  local cmds10=(help)
+  local cmds11=(twiml render)
+  local cmds12=(twiml lint)
+  local cmds13=(call show)
+  local cmds14=(media replay)
+  local cmds15=(db migrate)
+  local cmds16=(db status)
 
-  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_callvault_db_status; return $?; fi
-  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_callvault_db_migrate; return $?; fi
-  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_callvault_twiml_lint; return $?; fi
-  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_callvault_twiml_render; return $?; fi
-  if CompWordsContainsArray "${cmds8[@]}"; then _picocli_callvault_help; return $?; fi
-  if CompWordsContainsArray "${cmds7[@]}"; then _picocli_callvault_db; return $?; fi
+  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_callvault_db_status; return $?; fi
+  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_callvault_db_migrate; return $?; fi
+  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_callvault_media_replay; return $?; fi
+  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_callvault_call_show; return $?; fi
+  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_callvault_twiml_lint; return $?; fi
+  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_callvault_twiml_render; return $?; fi
+  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_callvault_help; return $?; fi
+  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_callvault_db; return $?; fi
+  if CompWordsContainsArray "${cmds8[@]}"; then _picocli_callvault_media; return $?; fi
+  if CompWordsContainsArray "${cmds7[@]}"; then _picocli_callvault_call; return $?; fi
   if CompWordsContainsArray "${cmds6[@]}"; then _picocli_callvault_link; return $?; fi
   if CompWordsContainsArray "${cmds5[@]}"; then _picocli_callvault_doctor; return $?; fi
   if CompWordsContainsArray "${cmds4[@]}"; then _picocli_callvault_download; return $?; fi
@@ -206,7 +218,7 @@ function _picocli_callvault() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
 
-  local commands="twiml replay backfill verify download doctor link db help"
+  local commands="twiml replay backfill verify download doctor link call media db help"
   local flag_opts="'-h' '--help' '-V' '--version'"
   local arg_opts=""
 
@@ -531,6 +543,42 @@ function _picocli_callvault_link() {
   fi
 }
 
+# Generates completions for the options and subcommands of the `call` subcommand.
+function _picocli_callvault_call() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+
+  local commands="show"
+  local flag_opts="'-h' '--help' '-V' '--version'"
+  local arg_opts=""
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `media` subcommand.
+function _picocli_callvault_media() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+
+  local commands="replay"
+  local flag_opts="'-h' '--help' '-V' '--version'"
+  local arg_opts=""
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
 # Generates completions for the options and subcommands of the `db` subcommand.
 function _picocli_callvault_db() {
   # Get completion data
@@ -554,7 +602,7 @@ function _picocli_callvault_help() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
 
-  local commands="twiml replay backfill verify download doctor link db"
+  local commands="twiml replay backfill verify download doctor link call media db"
   local flag_opts="'-h' '--help'"
   local arg_opts=""
 
@@ -575,7 +623,7 @@ function _picocli_callvault_twiml_render() {
 
   local commands=""
   local flag_opts="'--legacy-record' '-h' '--help' '-V' '--version'"
-  local arg_opts="'--config' '--set' '--public-url' '--stream-url'"
+  local arg_opts="'--config' '--set' '--public-url' '--stream-url' '--assistant' '--to'"
 
   type compopt &>/dev/null && compopt +o default
 
@@ -593,6 +641,12 @@ function _picocli_callvault_twiml_render() {
       return
       ;;
     '--stream-url')
+      return
+      ;;
+    '--assistant')
+      return
+      ;;
+    '--to')
       return
       ;;
   esac
@@ -619,6 +673,91 @@ function _picocli_callvault_twiml_lint() {
     COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
   else
     local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `show` subcommand.
+function _picocli_callvault_call_show() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'--json' '-v' '--verbose' '-h' '--help' '-V' '--version'"
+  local arg_opts="'--config' '--set'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--config')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--set')
+      return
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `replay` subcommand.
+function _picocli_callvault_media_replay() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'--json' '-v' '--verbose' '-h' '--help' '-V' '--version'"
+  local arg_opts="'--config' '--set' '--to' '--signed-for' '--speed' '--calls'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--config')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--set')
+      return
+      ;;
+    '--to')
+      return
+      ;;
+    '--signed-for')
+      return
+      ;;
+    '--speed')
+      return
+      ;;
+    '--calls')
+      return
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local currIndex
+    currIndex=$(currentPositionalIndex "replay" "${arg_opts}" "${flag_opts}")
+    if (( currIndex >= 0 && currIndex <= 0 )); then
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      positionals=$( compgen -f -- "${curr_word}" ) # files
+    fi
     local IFS=$'\n'
     COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
   fi

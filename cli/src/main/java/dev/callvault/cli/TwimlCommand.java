@@ -38,21 +38,37 @@ public final class TwimlCommand {
         @Option(names = "--legacy-record", description = "Render the seed's blocking <Record> form (records the caller until silence only).")
         boolean legacy;
 
+        @Option(names = "--assistant", paramLabel = "ID", description = "The call's assistant (as ?assistant=ID on the voice webhook): its recording settings decide whether the real-time recorder's stream is added.")
+        String assistant;
+
+        @Option(names = "--to", paramLabel = "NUMBER", description = "The number called, which picks the assistant when --assistant is not given.")
+        String to;
+
         @Override
         public Integer call() {
-            var cfg = config.load().http();
+            var whole = config.load();
+            var cfg = whole.http();
             URI pub = publicUrl != null ? publicUrl : cfg.publicUrl();
             URI stream = streamUrl != null ? streamUrl : cfg.streamUrl();
             if (stream == null && pub != null) {
                 stream = URI.create("wss://" + pub.getRawAuthority() + "/streams");
             }
             try {
-                System.out.println(CallStartTwiml.render(new CallStartTwiml.Options(pub, stream, legacy, null)));
+                var settings = whole.assistants().match(assistant, to);
+                var recorder = settings.records() && pub != null
+                        ? new CallStartTwiml.Recorder(mediaUrl(pub), settings.id().isEmpty() ? null : settings.id()) : null;
+                System.out.println(CallStartTwiml.render(new CallStartTwiml.Options(pub, stream, legacy, recorder)));
             } catch (IllegalArgumentException e) {
                 throw new UsageError(e.getMessage());
             }
             return 0;
         }
+    }
+
+    /** Where callvaultd takes the recorder's stream: the public URL's wss:// twin, path /media (as the daemon renders it). */
+    static URI mediaUrl(URI publicUrl) {
+        String base = publicUrl.toString().replaceAll("/$", "");
+        return URI.create(base.replaceFirst("^https:", "wss:").replaceFirst("^http:", "ws:") + "/media");
     }
 
     @Command(mixinStandardHelpOptions = true, versionProvider = Callvault.VersionProvider.class, name = "lint", description = {"Check call-start TwiML for what loses recordings: <Record> before <Connect> (it blocks and records only the caller until silence), a missing or non-https status callback, non-wss stream URLs, unknown attributes, events Twilio never sends, <Start> after <Connect>, more than 4 streamed tracks. Exit 1 when it finds problems, 65 when the input is not XML."},

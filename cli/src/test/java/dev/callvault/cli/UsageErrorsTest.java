@@ -28,6 +28,9 @@ class UsageErrorsTest {
             twiml render --bogus                               | Unknown option
             twiml lint                                         | Missing required parameter
             db migrate --bogus                                 | Unknown option
+            call show CA12                                     | neither a CallSid
+            media replay x.jsonl --to ws://h/media --speed warp | --speed must be realtime or max
+            media replay x.jsonl --to http://h/media           | --to must be a ws:// or wss:// URL
             no-such-command                                    | Unmatched argument
             """)
     void rejectsWithExit64AndOneLine(String commandLine, String expected) {
@@ -41,7 +44,7 @@ class UsageErrorsTest {
 
     @ParameterizedTest(name = "{0} --help")
     @org.junit.jupiter.params.provider.ValueSource(strings = {"backfill", "verify", "replay", "download", "doctor", "link", "twiml render",
-            "twiml lint", "db migrate", "db status"})
+            "twiml lint", "db migrate", "db status", "call show", "media replay"})
     void everyCommandExplainsItselfWithExamplesAndExitCodes(String command) {
         java.util.List<String> argv = new java.util.ArrayList<>(java.util.List.of(command.split(" ")));
         argv.add("--help");
