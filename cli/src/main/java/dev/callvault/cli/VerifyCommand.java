@@ -57,7 +57,8 @@ public final class VerifyCommand implements Callable<Integer> {
         Instant to = w[1];
         Output out = output.output();
         try (Services s = new Services(config.load())) {
-            Reconciler reconciler = new Reconciler(s.twilio, new RecordingRepository(s.db.jdbi()), s.store, s.archiver);
+            Reconciler reconciler = new Reconciler(s.twilio, new RecordingRepository(s.db.jdbi()), s.store, s.archiver,
+                    s.config.assistants().staleAfter());
             List<Reconciler.Item> items = new ArrayList<>();
             for (String acc : s.accounts(account)) {
                 Reconciler.Report report = reconciler.check(acc, from, to);

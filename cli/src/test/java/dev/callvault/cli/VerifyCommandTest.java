@@ -115,6 +115,21 @@ class VerifyCommandTest {
         assertThat(r.err()).contains("UNKNOWN");
     }
 
+    @Test
+    void reportsARealtimeRecordingItsDaemonAbandoned() {
+        String callSid = Sids.call();
+        java.util.UUID call = Rows.call(env.db(), callSid);
+        env.db().jdbi().useHandle(h -> h.createUpdate("""
+                        INSERT INTO recordings (call_id, recording_type, status, stream_sid, created_at, updated_at)
+                        VALUES (:c, 'user', 'in-progress', 'MZ0123456789abcdef0123456789abcdef', now() - interval '2 hours', now() - interval '2 hours')""")
+                .bind("c", call).execute());
+
+        Cli.Result r = cli.run("verify", "--since", "3h");
+
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.out()).contains("realtime_failed").contains(callSid).contains("in-progress");
+    }
+
     private static String keyOf(StandInRecording r) {
         return "recordings/2026/11/24/" + r.callSid() + "/" + r.sid() + ".mp3";
     }

@@ -108,6 +108,22 @@ class MediaRecoveryTest {
         }
     }
 
+    @Test
+    void aRowAbandonedByAGoneDaemonIsMarkedFailedWithTheReason() throws Exception {
+        String callSid = Sids.call();
+        java.util.UUID call = dev.callvault.testing.Rows.call(env.db(), callSid);
+        env.db().jdbi().useHandle(h -> h.createUpdate("""
+                        INSERT INTO recordings (call_id, recording_type, status, stream_sid, updated_at)
+                        VALUES (:c, 'mixed', 'in-progress', 'MZ0123456789abcdef0123456789abcdef', now() - interval '5 minutes')""")
+                .bind("c", call).execute());
+
+        try (Daemon d = harness.start(Map.of("recording.stale-minutes", "2", "state-dir", state.toString()))) {
+            DaemonHarness.await("the abandoned row to fail", Duration.ofSeconds(10), () -> rows(callSid).get(0).status().equals("failed"));
+        }
+
+        assertThat(rows(callSid).get(0).metadataJson()).contains("the recording daemon is gone");
+    }
+
     private short[] download(RecordingRow row) throws Exception {
         Path local = state.resolve("downloaded-" + row.recordingType() + "." + row.format());
         try (var store = RecordingStores.open(env.config().storage()); InputStream in = store.get(row.s3Key(), 0, -1)) {

@@ -96,6 +96,22 @@ public final class RecordingRepository {
                 .bind("reason", reason).bind("limit", (double) limit.toSeconds()).execute());
     }
 
+    /**
+     * Real-time rows created in {@code [since, until)} that failed, or are in progress without a heartbeat for
+     * longer than {@code stale}: with the CallSid of each.
+     */
+    public List<java.util.Map.Entry<String, RecordingRow>> realtimeProblems(java.time.Instant since, java.time.Instant until, java.time.Duration stale) {
+        return jdbi.withHandle(h -> h.createQuery("""
+                        SELECT (SELECT call_sid FROM calls WHERE calls.id = recordings.call_id) AS call_sid, %s FROM recordings
+                        WHERE stream_sid IS NOT NULL AND created_at >= :since AND created_at < :until
+                          AND (status = 'failed' OR (status = 'in-progress' AND updated_at < now() - make_interval(secs => :stale)))
+                        ORDER BY created_at""".formatted(COLUMNS))
+                .bind("since", java.time.OffsetDateTime.ofInstant(since, java.time.ZoneOffset.UTC))
+                .bind("until", java.time.OffsetDateTime.ofInstant(until, java.time.ZoneOffset.UTC))
+                .bind("stale", (double) stale.toSeconds())
+                .map((rs, ctx) -> java.util.Map.entry(rs.getString("call_sid"), MAPPER.map(rs, ctx))).list());
+    }
+
     /** Rows holding any of these RecordingSids. */
     public List<RecordingRow> findByRecordingSids(java.util.Collection<String> recordingSids) {
         if (recordingSids.isEmpty()) {

@@ -39,7 +39,8 @@ public final class Reconciler {
         NOT_UPGRADED(1, "Twilio has a completed recording that our mixed row lacks"),
         OBJECT_MISSING(2, "the row names an object that is not in the store"),
         MISMATCH(2, "the object's size or SHA-256 differs from the row"),
-        ORPHAN(1, "an object that no row names");
+        ORPHAN(1, "an object that no row names"),
+        REALTIME_FAILED(1, "a real-time recording failed or was abandoned mid-call (its daemon is gone)");
 
         public final int severity;
         public final String meaning;
@@ -73,7 +74,15 @@ public final class Reconciler {
     private final RecordingStore store;
     private final Archiver archiver;
 
+    private final java.time.Duration stale;
+
     public Reconciler(TwilioRecordings twilio, RecordingRepository recordings, RecordingStore store, Archiver archiver) {
+        this(twilio, recordings, store, archiver, java.time.Duration.ofMinutes(10));
+    }
+
+    /** {@code stale}: how long an in-progress real-time row may go without a heartbeat before it counts as abandoned. */
+    public Reconciler(TwilioRecordings twilio, RecordingRepository recordings, RecordingStore store, Archiver archiver, java.time.Duration stale) {
+        this.stale = stale;
         this.twilio = twilio;
         this.recordings = recordings;
         this.store = store;
@@ -91,6 +100,11 @@ public final class Reconciler {
             items.add(classify(r, bySid.get(r.sid()), mixedByCall.getOrDefault(r.callSid(), List.of())));
         }
         items.addAll(orphans(since, until));
+        for (var e : recordings.realtimeProblems(since, until, stale)) {
+            RecordingRow row = e.getValue();
+            items.add(new Item(Status.REALTIME_FAILED, e.getKey(), null, row.s3Key(), row.recordingType() + " row " + row.id() + " is " + row.status()
+                    + " (stream " + row.streamSid() + ")"));
+        }
         return new Report(List.copyOf(items));
     }
 
@@ -139,8 +153,8 @@ public final class Reconciler {
     public List<Fixed> fix(String accountSid, Report report) {
         List<Fixed> out = new ArrayList<>();
         for (Item i : report.items()) {
-            if (i.status().severity == 0) {
-                continue;
+            if (i.status().severity == 0 || i.status() == Status.REALTIME_FAILED) {
+                continue; // a lost real-time recording cannot be made again; Twilio's own recording is the one to keep
             }
             try {
                 if (i.status() == Status.ORPHAN && i.recordingSid() == null) {
