@@ -93,4 +93,22 @@ class TwimlCommandTest {
         assertThat(notXml.err().lines().count()).isEqualTo(1);
         assertThat(missing.exit()).isEqualTo(65);
     }
+
+    @Test
+    void flagsTooManyStreamedTracksAndAnInsecureRecorder(@TempDir Path dir) throws Exception {
+        String xml = """
+                <Response>
+                  <Start><Recording channels="dual" recordingStatusCallback="https://calls.example.com/recording/status"/></Start>
+                  <Start><Stream track="both_tracks" url="ws://calls.example.com/media"/></Start>
+                  <Start><Stream track="both_tracks" url="wss://other.example.com/media"/></Start>
+                  <Connect><Stream url="wss://assistant.example.com/streams"/></Connect>
+                </Response>
+                """;
+
+        Cli.Result r = Cli.raw("twiml", "lint", write(dir, "many.xml", xml).toString());
+
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.out()).contains("many.xml:3: <Stream> url 'ws://calls.example.com/media' is not wss://")
+                .contains("many.xml:5: <Stream> streams more than 4 tracks");
+    }
 }

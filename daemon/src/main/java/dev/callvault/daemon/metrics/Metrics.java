@@ -89,7 +89,7 @@ public final class Metrics {
     }
 
     public void finalized(long nanos) {
-        Timer.builder("callvault.media.finalize").register(registry).record(nanos, TimeUnit.NANOSECONDS);
+        Timer.builder("callvault.media.finalize").publishPercentiles(0.5, 0.99).register(registry).record(nanos, TimeUnit.NANOSECONDS);
     }
 
     public String scrape() {
