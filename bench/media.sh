@@ -8,4 +8,4 @@ format=${1:-mp3}; shift || true
 levels=${*:-50 100 200}
 mvn -B -q -DskipTests install
 mvn -B -q -pl cli dependency:build-classpath -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=test
-java -cp "cli/target/test-classes:$(cat cli/target/bench.classpath)" dev.callvault.cli.bench.MediaBench "$format" $levels 2>&1 | grep -E "^(mp3|wav) N="
+java -cp "cli/target/test-classes:$(cat cli/target/bench.classpath)" dev.callvault.cli.bench.MediaBench "$format" $levels 2>&1 | grep --line-buffered -E "^(mp3|wav) N="

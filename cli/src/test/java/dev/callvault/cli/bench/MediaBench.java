@@ -49,6 +49,7 @@ public final class MediaBench {
             for (int i = 0; i < 600 && !listening(port); i++) {
                 Thread.sleep(100);
             }
+            long rowsSoFar = 0;
             for (int a = 1; a < args.length; a++) {
                 int n = Integer.parseInt(args[a]);
                 double framesBefore = metric(port, "callvault_media_frames_received_total\\{event=\"media\",?\\}");
@@ -62,10 +63,10 @@ public final class MediaBench {
                 replay.addAll(common);
                 Process load = new ProcessBuilder(replay).redirectErrorStream(true).redirectOutput(work.resolve("replay-" + n + ".log").toFile()).start();
                 int exit = load.waitFor();
-                long expectedRows = (long) n * 3;
+                rowsSoFar += (long) n * 3;
                 long deadline = System.nanoTime() + 120_000_000_000L;
-                while (completed(jdbc) < expectedRows * a && System.nanoTime() < deadline) {
-                    Thread.sleep(200);
+                while (completed(jdbc) < rowsSoFar && System.nanoTime() < deadline) {
+                    Thread.sleep(100);
                 }
                 double seconds = (System.nanoTime() - start) / 1e9;
                 heap.stopSampling();
