@@ -80,7 +80,8 @@ public final class Daemon implements AutoCloseable {
                 log.warn("finished {} real-time recordings interrupted by the previous run", recovered);
             }
             metrics.activeStreams(() -> recorder.active().size());
-            ExecutorService finalizers = Executors.newFixedThreadPool(2, r -> new Thread(r, "media-finalizer"));
+            // finishing a stream is mostly waiting on disk and the store: calls that end together should not queue
+            ExecutorService finalizers = Executors.newFixedThreadPool(8, r -> new Thread(r, "media-finalizer"));
             ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "media-sync"));
             ticker.scheduleWithFixedDelay(recorder::syncAll, 1, 1, TimeUnit.SECONDS);
             Duration stale = config.assistants().staleAfter();

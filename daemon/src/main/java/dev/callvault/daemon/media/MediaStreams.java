@@ -187,9 +187,11 @@ public final class MediaStreams {
                 return;
             }
             try {
+                long began = System.nanoTime();
                 synchronized (recording) {
                     recording.media(track, timestamp, payload);
                 }
+                metrics.encoded(System.nanoTime() - began);
                 lastTimestamp = Math.max(lastTimestamp, timestamp + payload.length / 8);
                 metrics.frameReceived("media");
                 metrics.audioBytes(payload.length);

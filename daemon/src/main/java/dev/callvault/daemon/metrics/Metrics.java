@@ -84,6 +84,11 @@ public final class Metrics {
         Counter.builder("callvault.media.frames.skipped").tag("reason", reason).register(registry).increment();
     }
 
+    /** Time spent decoding, placing, mixing and encoding one frame. */
+    public void encoded(long nanos) {
+        Timer.builder("callvault.media.encode").register(registry).record(nanos, TimeUnit.NANOSECONDS);
+    }
+
     public void audioBytes(int n) {
         Counter.builder("callvault.media.audio.bytes").baseUnit("bytes").register(registry).increment(n);
     }
