@@ -80,8 +80,8 @@ public final class Daemon implements AutoCloseable {
                 log.warn("finished {} real-time recordings interrupted by the previous run", recovered);
             }
             metrics.activeStreams(() -> recorder.active().size());
-            // finishing a stream is mostly waiting on disk and the store: calls that end together should not queue
-            ExecutorService finalizers = Executors.newFixedThreadPool(8, r -> new Thread(r, "media-finalizer"));
+            // two finalizers: measured (bench/media.sh) better than 4 or 8, which fight the live streams for CPU
+            ExecutorService finalizers = Executors.newFixedThreadPool(2, r -> new Thread(r, "media-finalizer"));
             ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "media-sync"));
             ticker.scheduleWithFixedDelay(recorder::syncAll, 1, 1, TimeUnit.SECONDS);
             Duration stale = config.assistants().staleAfter();

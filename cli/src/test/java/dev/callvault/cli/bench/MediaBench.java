@@ -40,7 +40,7 @@ public final class MediaBench {
         }
         List<String> common = List.of("--set=twilio.account-sid=" + TwilioStandIn.ACCOUNT_SID, "--set=twilio.auth-token=" + TwilioStandIn.AUTH_TOKEN,
                 "--set=public-url=https://bench.example.com", "--set=database.url=" + jdbc, "--set=database.user=" + TestPostgres.user());
-        List<String> daemonCmd = new ArrayList<>(List.of("java", "-Xmx1g", "-jar", "daemon/target/callvaultd.jar", "--set=http.port=" + port,
+        List<String> daemonCmd = new ArrayList<>(List.of("java", "-Xmx2g", "-jar", "daemon/target/callvaultd.jar", "--set=http.port=" + port,
                 "--set=recording.enabled=true", "--set=recording.format=" + format, "--set=state-dir=" + work.resolve("state"),
                 "--set=storage=" + work.resolve("store"), "--set=database.pool-size=20"));
         daemonCmd.addAll(common);
