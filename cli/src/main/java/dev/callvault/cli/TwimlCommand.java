@@ -56,19 +56,13 @@ public final class TwimlCommand {
             try {
                 var settings = whole.assistants().match(assistant, to);
                 var recorder = settings.records() && pub != null
-                        ? new CallStartTwiml.Recorder(mediaUrl(pub), settings.id().isEmpty() ? null : settings.id()) : null;
+                        ? new CallStartTwiml.Recorder(CallStartTwiml.mediaUrl(pub), settings.id().isEmpty() ? null : settings.id()) : null;
                 System.out.println(CallStartTwiml.render(new CallStartTwiml.Options(pub, stream, legacy, recorder)));
             } catch (IllegalArgumentException e) {
                 throw new UsageError(e.getMessage());
             }
             return 0;
         }
-    }
-
-    /** Where callvaultd takes the recorder's stream: the public URL's wss:// twin, path /media (as the daemon renders it). */
-    static URI mediaUrl(URI publicUrl) {
-        String base = publicUrl.toString().replaceAll("/$", "");
-        return URI.create(base.replaceFirst("^https:", "wss:").replaceFirst("^http:", "ws:") + "/media");
     }
 
     @Command(mixinStandardHelpOptions = true, versionProvider = Callvault.VersionProvider.class, name = "lint", description = {"Check call-start TwiML for what loses recordings: <Record> before <Connect> (it blocks and records only the caller until silence), a missing or non-https status callback, non-wss stream URLs, unknown attributes, events Twilio never sends, <Start> after <Connect>, more than 4 streamed tracks. Exit 1 when it finds problems, 65 when the input is not XML."},

@@ -69,7 +69,7 @@ final class Webhooks {
         calls.recordStart(callSid, p.get("AccountSid"), p.get("From"), p.get("To"), assistant, clock.instant());
         var settings = config.assistants().match(assistant, p.get("To"));
         var recorder = settings.records()
-                ? new CallStartTwiml.Recorder(dev.callvault.daemon.media.MediaStreams.mediaUrl(config.http().publicUrl()),
+                ? new CallStartTwiml.Recorder(CallStartTwiml.mediaUrl(config.http().publicUrl()),
                         settings.id().isEmpty() ? null : settings.id())
                 : null;
         String twiml = CallStartTwiml.render(new CallStartTwiml.Options(config.http().publicUrl(), config.http().streamUrl(), false, recorder));

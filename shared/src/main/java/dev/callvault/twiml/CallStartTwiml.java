@@ -48,6 +48,12 @@ public final class CallStartTwiml {
     public record Recorder(URI mediaUrl, String assistant) {
     }
 
+    /** Where the daemon takes the recorder's stream: the public URL's ws(s) twin, path {@code /media}. */
+    public static URI mediaUrl(URI publicUrl) {
+        String base = publicUrl.toString().replaceAll("/$", "");
+        return URI.create(base.replaceFirst("^https:", "wss:").replaceFirst("^http:", "ws:") + "/media");
+    }
+
     public static String statusCallbackUrl(URI publicUrl) {
         String base = publicUrl.toString();
         return (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + "/recording/status";

@@ -87,4 +87,38 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> ConfigLoader.of(Map.of("database.url", "mysql://root:pw@x/db")))
                 .hasMessageContaining("database.url").hasMessageNotContaining("pw");
     }
+
+    @Test
+    void matchesACallToItsAssistantByIdThenByNumberElseTheDefaults(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("callvault.conf");
+        Files.writeString(file, """
+                recording.enabled = false
+                recording.format = wav
+                assistant.sales.recording.enabled = true
+                assistant.sales.recording.record-user-audio = false
+                assistant.sales.numbers = +15550100, +15550101
+                assistant.sales.twilio.account-sid = %s
+                assistant.sales.twilio.auth-token = sales-token
+                assistant.support.recording.enabled = true
+                assistant.support.recording.format = mp3
+                """.formatted(AC2));
+
+        Config c = ConfigLoader.load(file, Map.of(), Map.of());
+
+        Assistant sales = c.assistants().match("sales", null);
+        assertThat(sales.records()).isTrue();
+        assertThat(sales.format()).as("inherits the default format").isEqualTo("wav");
+        assertThat(sales.tracks()).containsExactly("assistant", "mixed");
+        assertThat(c.assistants().match(null, "+15550101").id()).isEqualTo("sales");
+        assertThat(c.assistants().match("support", "+15550101").format()).as("the id wins over the number").isEqualTo("mp3");
+        assertThat(c.assistants().match(null, "+15559999").records()).as("no match: the defaults").isFalse();
+        assertThat(c.twilio().account(AC2)).as("an assistant's own account is one we hold").isPresent();
+        assertThat(c.twilio().account(AC2).get().authToken().reveal()).isEqualTo("sales-token");
+    }
+
+    @Test
+    void refusesAnUnknownRecordingFormat() {
+        assertThatThrownBy(() -> ConfigLoader.of(Map.of("recording.format", "ogg")))
+                .hasMessageContaining("recording.format must be mp3 or wav");
+    }
 }

@@ -21,7 +21,6 @@ import io.undertow.websockets.core.WebSocketChannel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.net.URI;
 import java.util.Base64;
 import java.util.Map;
 import java.util.Optional;
@@ -50,12 +49,6 @@ public final class MediaStreams {
         this.calls = calls;
         this.metrics = metrics;
         this.finalizers = finalizers;
-    }
-
-    /** The media URL as it stands in the TwiML: the public URL with ws(s) for http(s), path {@code /media}. */
-    public static URI mediaUrl(URI publicUrl) {
-        String base = publicUrl.toString().replaceAll("/$", "");
-        return URI.create(base.replaceFirst("^https:", "wss:").replaceFirst("^http:", "ws:") + "/media");
     }
 
     public HttpHandler handler() {
@@ -93,7 +86,7 @@ public final class MediaStreams {
             return false;
         }
         String query = exchange.getQueryString();
-        String url = mediaUrl(config.http().publicUrl()) + (query == null || query.isEmpty() ? "" : "?" + query);
+        String url = dev.callvault.twiml.CallStartTwiml.mediaUrl(config.http().publicUrl()) + (query == null || query.isEmpty() ? "" : "?" + query);
         // the upgrade names no account: any account whose token signs the URL is ours
         for (TwilioCredentials account : config.twilio().accounts()) {
             if (account.authToken() != null && WebhookSignatures.valid(account.authToken().reveal(), url, Map.of(), signature)) {
