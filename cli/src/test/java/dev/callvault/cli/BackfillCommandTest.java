@@ -120,4 +120,20 @@ class BackfillCommandTest {
         assertThat(env.s3().countObjects(env.bucket(), "recordings/")).isEqualTo(50);
         assertThat(env.s3().unfinishedUploads(env.bucket())).isZero();
     }
+
+    @Test
+    void aRelativeWindowRerunLaterContinuesTheSameRun() {
+        env.twilio().reset();
+        Instant now = Instant.now();
+        for (int i = 0; i < 5; i++) {
+            env.twilio().add(StandInRecording.completed(TwilioStandIn.ACCOUNT_SID, Sids.call(), Sids.recording(), now.minusSeconds(600L * (i + 1)), 1000));
+        }
+
+        Cli.Result first = cli.run("backfill", "--since", "2h", "--json");
+        Cli.Result second = cli.run("backfill", "--since", "2h", "--json");
+
+        assertThat(first.out()).contains("\"archived\":5");
+        assertThat(second.out()).contains("\"skipped\":5");
+        assertThat(count("SELECT count(DISTINCT run_key) FROM backfill_done")).as("one run, continued").isEqualTo(1);
+    }
 }

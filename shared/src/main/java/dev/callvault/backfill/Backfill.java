@@ -42,9 +42,12 @@ public final class Backfill {
         this.db = db;
     }
 
-    /** What to backfill. {@code callSid} may be null (every call). */
+    /**
+     * What to backfill. {@code callSid} may be null (every call). {@code runName} names the run whose checkpoint is
+     * continued: the command line as typed ("--since 36h" stays the same run when rerun later); null = the window.
+     */
     public record Options(String accountSid, Instant since, Instant until, String callSid, int concurrency, boolean dryRun,
-                          boolean deleteFromTwilio, boolean restart) {
+                          boolean deleteFromTwilio, boolean restart, String runName) {
         public Options {
             if (since != null && until != null && !since.isBefore(until)) {
                 throw new IllegalArgumentException("--since " + since + " is not before --until " + until);
@@ -55,7 +58,7 @@ public final class Backfill {
         }
 
         String runKey() {
-            String key = accountSid + "|" + since + "|" + until + "|" + callSid;
+            String key = accountSid + "|" + (runName != null ? runName : since + "|" + until) + "|" + callSid;
             return Hex.of(Hex.sha256().digest(key.getBytes(StandardCharsets.UTF_8))).substring(0, 32);
         }
     }
