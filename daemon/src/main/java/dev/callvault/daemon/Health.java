@@ -6,6 +6,9 @@ import dev.callvault.storage.RecordingStore;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
+
 /** {@code /healthz} (the process answers), {@code /readyz} (database, schema and store usable), {@code /metrics}. */
 final class Health {
     private final Database db;
@@ -37,10 +40,13 @@ final class Health {
         }
         boolean storage = store.reachable();
         boolean ready = database && schemaCurrent && storage;
-        ex.setStatusCode(ready ? 200 : 503);
-        ex.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
-        ex.getResponseSender().send("{\"ready\":" + ready + ",\"database\":" + database + ",\"schema\":\"" + HttpSupport.json(schema)
-                + "\",\"schema_current\":" + schemaCurrent + ",\"storage\":" + storage + "}");
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("ready", ready);
+        body.put("database", database);
+        body.put("schema", schema);
+        body.put("schema_current", schemaCurrent);
+        body.put("storage", storage);
+        HttpSupport.json(ex, ready ? 200 : 503, "application/json", body);
     }
 
     void metrics(HttpServerExchange ex) {

@@ -14,6 +14,7 @@ import java.util.Optional;
 
 /** Small pieces every handler needs: problem responses, bounded body reading, form parsing, path parameters. */
 final class HttpSupport {
+    static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
     private HttpSupport() {
     }
 
@@ -29,30 +30,22 @@ final class HttpSupport {
 
     /** Answers an RFC 9457 problem document; the detail never carries secrets. */
     static void problem(HttpServerExchange ex, int status, String detail) {
-        ex.setStatusCode(status);
-        ex.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/problem+json");
-        String body = "{\"status\":" + status + ",\"title\":\"" + json(io.undertow.util.StatusCodes.getReason(status))
-                + "\",\"detail\":\"" + json(detail) + "\"}";
-        ex.getResponseSender().send(body);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("status", status);
+        body.put("title", io.undertow.util.StatusCodes.getReason(status));
+        body.put("detail", detail);
+        json(ex, status, "application/problem+json", body);
     }
 
-    static String json(String s) {
-        StringBuilder b = new StringBuilder();
-        for (char c : s.toCharArray()) {
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                default -> {
-                    if (c < 0x20) {
-                        b.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
-            }
+    /** Answers {@code body} as JSON. */
+    static void json(HttpServerExchange ex, int status, String contentType, Object body) {
+        ex.setStatusCode(status);
+        ex.getResponseHeaders().put(Headers.CONTENT_TYPE, contentType);
+        try {
+            ex.getResponseSender().send(JSON.writeValueAsString(body));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("a map of strings and numbers is always JSON", e);
         }
-        return b.toString();
     }
 
     /** Reads a form POST body of at most {@code max} bytes; 413 when larger, 415 when not form-encoded. */

@@ -135,7 +135,7 @@ final class RecordingAccess {
     private void serveLive(HttpServerExchange ex, RecordingRow row, boolean inline) throws Exception {
         var live = recorder.active(row.streamSid());
         if (live.isEmpty()) {
-            String holder = row.metadataJson().replaceAll(".*\"daemon\": \"([^\"]*)\".*", "$1");
+            String holder = HttpSupport.JSON.readTree(row.metadataJson()).path("daemon").asText("unknown");
             throw new Problem(409, "recording " + row.id() + " is in progress on daemon " + holder + "; ask that one, or wait until the call ends");
         }
         java.nio.file.Path file;

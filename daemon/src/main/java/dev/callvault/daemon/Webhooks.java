@@ -1,6 +1,5 @@
 package dev.callvault.daemon;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.callvault.config.Config;
 import dev.callvault.daemon.HttpSupport.Problem;
@@ -135,13 +134,5 @@ final class Webhooks {
             throw new Problem(400, name + " is not a valid SID");
         }
         return value;
-    }
-
-    static String toJson(Object o) {
-        try {
-            return JSON.writeValueAsString(o);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

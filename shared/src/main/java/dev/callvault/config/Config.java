@@ -79,7 +79,7 @@ public record Config(
     public Map<String, String> describe() {
         return Map.of(
                 "http", http.host() + ":" + http.port(),
-                "public-url", String.valueOf(http.publicUrl()),
+                "public-url", http.publicUrl() == null ? "not set (Twilio webhooks are refused until it is)" : http.publicUrl().toString(),
                 "database", database.embedded() ? "embedded PostgreSQL in " + stateDir.resolve("postgres") : database.jdbcUrl(),
                 "storage", storage.toString(),
                 "twilio.api-url", twilio.apiUrl().toString(),

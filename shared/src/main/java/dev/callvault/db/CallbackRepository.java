@@ -72,13 +72,6 @@ public final class CallbackRepository {
                 .bind("id", id).bind("error", error).execute();
     }
 
-    /** Puts a callback back in the queue, due now: what replay does for a dead one. */
-    public boolean requeue(long id) {
-        return jdbi.withHandle(h -> h.createUpdate("""
-                        UPDATE callbacks SET state = 'pending', next_attempt_at = now(), updated_at = now() WHERE id = :id""")
-                .bind("id", id).execute() == 1);
-    }
-
     public Optional<CallbackRow> findById(long id) {
         return jdbi.withHandle(h -> h.createQuery("SELECT " + COLUMNS + " FROM callbacks WHERE id = :id").bind("id", id).map(MAPPER).findOne());
     }

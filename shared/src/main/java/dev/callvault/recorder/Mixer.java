@@ -15,6 +15,7 @@ final class Mixer {
 
     private final AudioSink sink;
     private final short[][] buffers = {new short[LAG * 2], new short[LAG * 2]};
+    private final short[] out = new short[LAG];
     private final long[] ends = new long[2];
     private long position;
 
@@ -47,7 +48,6 @@ final class Mixer {
             int n = (int) Math.min(upTo - position, LAG);
             ensure(0, n);
             ensure(1, n);
-            short[] out = new short[n];
             for (int i = 0; i < n; i++) {
                 int sum = buffers[0][i] + buffers[1][i];
                 out[i] = (short) Math.max(Short.MIN_VALUE, Math.min(Short.MAX_VALUE, sum));

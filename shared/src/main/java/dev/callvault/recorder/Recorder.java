@@ -22,7 +22,6 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -192,9 +191,5 @@ public final class Recorder {
                 Files.deleteIfExists(p);
             }
         }
-    }
-
-    static List<String> types() {
-        return List.of("user", "assistant", "mixed");
     }
 }

@@ -258,10 +258,6 @@ public final class S3RecordingStore implements RecordingStore {
         }
     }
 
-    public String bucket() {
-        return target.bucket();
-    }
-
     @Override
     public void close() {
         s3.close();

@@ -14,7 +14,6 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.math.BigDecimal;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -227,9 +226,5 @@ public final class TwilioRecordings {
             super("no Twilio credentials for account " + accountSid
                     + "; add twilio.account." + accountSid + ".auth-token to the config file if this account is ours");
         }
-    }
-
-    URI apiUrl() {
-        return config.apiUrl();
     }
 }

@@ -303,8 +303,4 @@ class ArchiverTest {
         }
         return Hex.of(d.digest());
     }
-
-    static Map<String, String> none() {
-        return Map.of();
-    }
 }

@@ -372,8 +372,4 @@ public final class TwilioStandIn implements AutoCloseable {
         mediaHost.stop(0);
         executor.shutdownNow();
     }
-
-    public static Instant at(String iso) {
-        return Instant.parse(iso);
-    }
 }
