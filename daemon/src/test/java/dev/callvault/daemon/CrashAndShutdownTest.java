@@ -71,7 +71,7 @@ class CrashAndShutdownTest {
                     .POST(java.net.http.HttpRequest.BodyPublishers.ofString(TwilioSigner.form(DaemonHarness.callback(callSid, recordingSid, "completed"))))
                     .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
             assertThat(ack.statusCode()).isEqualTo(204);
-            DaemonHarness.await("the media download to start", Duration.ofSeconds(30),
+            DaemonHarness.await("the media download to start", Duration.ofSeconds(60),
                     () -> env.twilio().requests().stream().anyMatch(r -> r.contains(recordingSid + ".mp3")));
         } finally {
             first.destroyForcibly(); // SIGKILL: no shutdown hook, no cleanup
@@ -82,7 +82,7 @@ class CrashAndShutdownTest {
 
         try (Daemon restarted = harness.start()) {
             var recordings = new RecordingRepository(env.db().jdbi());
-            DaemonHarness.await("the archive after restart", Duration.ofSeconds(30),
+            DaemonHarness.await("the archive after restart", Duration.ofSeconds(60),
                     () -> recordings.findByRecordingSid(recordingSid).map(r -> r.completed()).orElse(false));
             assertThat(recordings.findByRecordingSid(recordingSid).orElseThrow().sha256()).isEqualTo(twilio.sha256("mp3"));
         }

@@ -87,10 +87,15 @@ final class DaemonHarness {
     }
 
     static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
+        await(what, timeout, condition, () -> "");
+    }
+
+    /** Polls {@code condition} until it holds; on time-out, the error says what was awaited and what {@code seen} shows. */
+    static void await(String what, Duration timeout, BooleanSupplier condition, java.util.function.Supplier<Object> seen) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting for " + what);
+                throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting for " + what + "; last seen: " + seen.get());
             }
             Thread.sleep(25);
         }

@@ -61,7 +61,7 @@ class MediaStreamTest {
     }
 
     private void awaitCompleted(String callSid, int n) throws InterruptedException {
-        DaemonHarness.await(n + " completed rows", Duration.ofSeconds(20),
+        DaemonHarness.await(n + " completed rows", Duration.ofSeconds(60),
                 () -> rows(callSid).stream().filter(RecordingRow::completed).count() == n);
     }
 
@@ -125,12 +125,12 @@ class MediaStreamTest {
             stream.send(call.connected());
             stream.send(call.start(null));
             stream.send(call.media(0, 3));
-            DaemonHarness.await("a heartbeat", Duration.ofSeconds(5), () -> rows(call.callSid).size() == 3 && rows(call.callSid).stream()
+            DaemonHarness.await("a heartbeat", Duration.ofSeconds(60), () -> rows(call.callSid).size() == 3 && rows(call.callSid).stream()
                     .allMatch(r -> r.status().equals("in-progress") && r.durationSeconds().doubleValue() >= 2.9));
             assertThat(rows(call.callSid)).hasSize(3);
 
             stream.send(call.media(3, 8));
-            DaemonHarness.await("the duration to grow", Duration.ofSeconds(5), () -> rows(call.callSid).stream()
+            DaemonHarness.await("the duration to grow", Duration.ofSeconds(60), () -> rows(call.callSid).size() == 3 && rows(call.callSid).stream()
                     .allMatch(r -> r.status().equals("in-progress") && r.durationSeconds().doubleValue() >= 7.9));
             stream.send(call.stop());
         }
@@ -203,10 +203,10 @@ class MediaStreamTest {
             stream.send(call.connected());
             stream.send(call.start(null));
             stream.send(call.media(0, 5));
-            DaemonHarness.await("the rows", Duration.ofSeconds(5), () -> rows(call.callSid).size() == 3);
+            DaemonHarness.await("the rows", Duration.ofSeconds(60), () -> rows(call.callSid).size() == 3);
             RecordingRow user = rows(call.callSid).stream().filter(r -> r.recordingType().equals("user")).findFirst().orElseThrow();
             String path = "/calls/" + call.callSid + "/recording/" + user.id() + "/play";
-            DaemonHarness.await("5 s captured", Duration.ofSeconds(5), () -> {
+            DaemonHarness.await("5 s captured", Duration.ofSeconds(60), () -> {
                 try {
                     return harness.get(daemon, path, "Authorization", "Bearer " + DaemonHarness.API_TOKEN).body().length >= 44 + 5 * 8000 * 2;
                 } catch (Exception e) {

@@ -62,7 +62,7 @@ class RecordingStatusWebhookTest {
         assertThat(r.statusCode()).isEqualTo(204);
         assertThat(ackMillis).as("acked before Twilio even answered").isLessThan(1500);
         var recordings = new RecordingRepository(env.db().jdbi());
-        DaemonHarness.await("the mixed row to be upgraded", Duration.ofSeconds(30),
+        DaemonHarness.await("the mixed row to be upgraded", Duration.ofSeconds(60),
                 () -> recordings.findByRecordingSid(recordingSid).map(x -> x.completed()).orElse(false));
         var row = recordings.findByRecordingSid(recordingSid).orElseThrow();
         assertThat(row.recordingType()).isEqualTo("mixed");
@@ -149,10 +149,11 @@ class RecordingStatusWebhookTest {
         pool.shutdown();
 
         assertThat(statuses).containsOnly(204);
-        var recordings = new RecordingRepository(env.db().jdbi());
-        DaemonHarness.await("the archive", Duration.ofSeconds(30),
-                () -> recordings.findByRecordingSid(recordingSid).map(x -> x.completed()).orElse(false));
-        Thread.sleep(500); // give a wrongly queued duplicate the chance to run
+        // Every post has been answered, so every row it could queue exists; once no callback is left pending, no
+        // duplicate can download again, and the counts below are final.
+        DaemonHarness.await("no callback left pending", Duration.ofSeconds(60), () -> callbacksStored() > 0 && env.db().jdbi().withHandle(h ->
+                h.createQuery("SELECT count(*) FROM callbacks WHERE state <> 'done'").mapTo(Long.class).one()) == 0);
+        assertThat(new RecordingRepository(env.db().jdbi()).findByRecordingSid(recordingSid).orElseThrow().completed()).isTrue();
         assertThat(env.twilio().mediaDownloads()).isEqualTo(1);
         assertThat(callbacksStored()).isEqualTo(1);
     }
@@ -170,7 +171,7 @@ class RecordingStatusWebhookTest {
                 sids.add(recordingSid);
                 assertThat(harness.postSigned(daemon, DaemonHarness.callback(callSid, recordingSid, "completed")).statusCode()).isEqualTo(204);
             }
-            DaemonHarness.await("failed attempts while S3 is down", Duration.ofSeconds(20), () -> env.db().jdbi().withHandle(h ->
+            DaemonHarness.await("failed attempts while S3 is down", Duration.ofSeconds(60), () -> env.db().jdbi().withHandle(h ->
                     h.createQuery("SELECT count(*) FROM callbacks WHERE attempts > 0").mapTo(Long.class).one()) >= 10);
         } finally {
             env.s3().restart();
@@ -195,7 +196,7 @@ class RecordingStatusWebhookTest {
         assertThat(harness.postSigned(daemon, DaemonHarness.callback(callSid, recordingSid, "absent")).statusCode()).isEqualTo(204);
 
         var recordings = new RecordingRepository(env.db().jdbi());
-        DaemonHarness.await("the absent status recorded", Duration.ofSeconds(20),
+        DaemonHarness.await("the absent status recorded", Duration.ofSeconds(60),
                 () -> recordings.findByRecordingSid(recordingSid).isPresent());
         assertThat(recordings.findByRecordingSid(recordingSid).orElseThrow().status()).isEqualTo("absent");
         assertThat(env.twilio().mediaDownloads()).isZero();
@@ -210,7 +211,7 @@ class RecordingStatusWebhookTest {
         assertThat(harness.postSigned(daemon, DaemonHarness.callback(Sids.call(), recordingSid, "completed")).statusCode()).isEqualTo(204);
 
         var callbacks = new dev.callvault.db.CallbackRepository(env.db().jdbi());
-        DaemonHarness.await("the callback to die", Duration.ofSeconds(20),
+        DaemonHarness.await("the callback to die", Duration.ofSeconds(60),
                 () -> callbacks.findByRecordingSid(recordingSid).get(0).state().equals("dead"));
         var dead = callbacks.findByRecordingSid(recordingSid).get(0);
         assertThat(dead.attempts()).as("a permanent failure is not retried").isEqualTo(1);

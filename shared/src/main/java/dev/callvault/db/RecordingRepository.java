@@ -43,8 +43,33 @@ public final class RecordingRepository {
                 .bind("call", callId).map(MAPPER).list());
     }
 
-    /** A real-time recording's row, in progress from the stream's start; {@code key} is where its object will be. */
-    public UUID createRealtime(Handle h, UUID callId, String type, String streamSid, String key, String url, String format, String metadataJson) {
+    /**
+     * A real-time recording's row, in progress from the stream's start; {@code key} is where its object will be.
+     * The mixed recording joins a Twilio recording of the call that was archived before the stream started, so that
+     * the call ends with one mixed row whatever the order (DESIGN 2.2): a completed one keeps Twilio's data and names
+     * the real-time object as {@code original_s3_key}; one without media (absent, failed) becomes the real-time row
+     * that keeps Twilio's word in its metadata, as it would have had the stream started first. Run inside the
+     * transaction that locked the call row ({@link CallRepository#upsert}), which orders it against Twilio's archive.
+     */
+    public UUID startRealtime(Handle h, UUID callId, String type, String streamSid, String key, String url, String format, String metadataJson) {
+        Optional<RecordingRow> twilio = type.equals("mixed") ? findUnjoinedTwilioMixed(h, callId) : Optional.empty();
+        if (twilio.isPresent() && twilio.get().completed()) {
+            return h.createQuery("""
+                            UPDATE recordings SET stream_sid = :stream, updated_at = now(),
+                                   recording_metadata = recording_metadata || :meta::jsonb || jsonb_build_object('original_s3_key', :key)
+                            WHERE id = :id RETURNING id""")
+                    .bind("id", twilio.get().id()).bind("stream", streamSid).bind("key", key).bind("meta", metadataJson)
+                    .mapTo(UUID.class).one();
+        }
+        if (twilio.isPresent()) {
+            return h.createQuery("""
+                            UPDATE recordings SET recording_sid = NULL, status = 'in-progress', stream_sid = :stream, s3_key = :key,
+                                   s3_url = :url, format = :format, channels = 1, duration_seconds = 0, updated_at = now(),
+                                   recording_metadata = recording_metadata || :meta::jsonb
+                            WHERE id = :id RETURNING id""")
+                    .bind("id", twilio.get().id()).bind("stream", streamSid).bind("key", key).bind("url", url)
+                    .bind("format", format).bind("meta", metadataJson).mapTo(UUID.class).one();
+        }
         return h.createQuery("""
                         INSERT INTO recordings (call_id, recording_type, recording_source, status, stream_sid, s3_key, s3_url, format,
                                                 channels, duration_seconds, recording_metadata)
@@ -146,6 +171,18 @@ public final class RecordingRepository {
                         UNION SELECT recording_metadata->>'original_s3_key' FROM recordings
                         WHERE recording_metadata->>'original_s3_key' IN (<keys>)""")
                 .bindList("keys", List.copyOf(keys)).mapTo(String.class).list()));
+    }
+
+    /**
+     * The call's first Twilio mixed row that no stream has joined yet, locked: one with media before one without,
+     * then the first archived.
+     */
+    static Optional<RecordingRow> findUnjoinedTwilioMixed(Handle h, UUID callId) {
+        return h.createQuery("""
+                        SELECT %s FROM recordings
+                        WHERE call_id = :call AND recording_type = 'mixed' AND recording_sid IS NOT NULL AND stream_sid IS NULL
+                        ORDER BY status = 'completed' DESC, created_at, id LIMIT 1 FOR UPDATE""".formatted(COLUMNS))
+                .bind("call", callId).map(MAPPER).findOne();
     }
 
     /** The real-time {@code mixed} row of a call that Twilio's recording has not yet upgraded, locked. */

@@ -67,7 +67,7 @@ public final class Recorder {
         Map<String, UUID> rows = db.jdbi().inTransaction(h -> {
             UUID call = calls.upsert(h, callSid, accountSid, started);
             Map<String, UUID> ids = new LinkedHashMap<>();
-            keys.forEach((type, key) -> ids.put(type, recordings.createRealtime(h, call, type, streamSid, key, store.url(key), assistant.format(), meta)));
+            keys.forEach((type, key) -> ids.put(type, recordings.startRealtime(h, call, type, streamSid, key, store.url(key), assistant.format(), meta)));
             return ids;
         });
         StreamInfo info = new StreamInfo(accountSid, callSid, streamSid, assistant.id(), assistant.format(), started, rows, keys, daemonId);
