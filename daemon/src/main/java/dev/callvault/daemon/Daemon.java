@@ -10,6 +10,7 @@ import dev.callvault.db.CallRepository;
 import dev.callvault.db.CallbackRepository;
 import dev.callvault.db.Database;
 import dev.callvault.db.RecordingRepository;
+import dev.callvault.journal.Journal;
 import dev.callvault.storage.RecordingStore;
 import dev.callvault.storage.RecordingStores;
 import dev.callvault.twilio.MediaFormat;
@@ -42,13 +43,17 @@ public final class Daemon implements AutoCloseable {
     private final GracefulShutdownHandler graceful;
     private final Recorder recorder;
     private final ScheduledExecutorService ticker;
+    private final ScheduledExecutorService probe;
+    private final Journal journal;
     private final ExecutorService finalizers;
     private volatile boolean stopped;
 
     private Daemon(Config config, Database db, RecordingStore store, ArchiveWorkers workers, Undertow server, GracefulShutdownHandler graceful,
-                   Recorder recorder, ScheduledExecutorService ticker, ExecutorService finalizers) {
+                   Recorder recorder, ScheduledExecutorService ticker, ScheduledExecutorService probe, Journal journal, ExecutorService finalizers) {
         this.recorder = recorder;
         this.ticker = ticker;
+        this.probe = probe;
+        this.journal = journal;
         this.finalizers = finalizers;
         this.config = config;
         this.db = db;
@@ -73,7 +78,11 @@ public final class Daemon implements AutoCloseable {
             Archiver archiver = new Archiver(twilio, store, db, MediaFormat.MP3, clock);
             ArchiveWorkers workers = new ArchiveWorkers(db, archiver, metrics, config.worker());
             CallRepository calls = new CallRepository(db.jdbi());
-            Webhooks webhooks = new Webhooks(config, calls, callbacks, metrics, clock);
+            Journal journal = new Journal(config.stateDir().resolve("journal"));
+            DatabaseOutage outage = new DatabaseOutage(db, journal, calls, callbacks);
+            outage.check(); // what a previous run journaled goes into the queue before anything new
+            metrics.journaled(outage::journaled);
+            Webhooks webhooks = new Webhooks(config, outage, metrics, clock);
             Recorder recorder = new Recorder(db, store, config.stateDir().resolve("realtime"), daemonId(), clock);
             int recovered = recorder.recover();
             if (recovered > 0) {
@@ -86,17 +95,19 @@ public final class Daemon implements AutoCloseable {
             ticker.scheduleWithFixedDelay(recorder::syncAll, 1, 1, TimeUnit.SECONDS);
             Duration stale = config.assistants().staleAfter();
             ticker.scheduleWithFixedDelay(() -> recorder.markAbandoned(stale), 0, 1, TimeUnit.MINUTES);
+            ScheduledExecutorService probe = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "database-probe"));
+            probe.scheduleWithFixedDelay(outage::check, 1, 1, TimeUnit.SECONDS);
             MediaStreams media = new MediaStreams(config, recorder, calls, metrics, finalizers);
             GracefulShutdownHandler graceful = new GracefulShutdownHandler(Routes.table(webhooks,
                     new RecordingAccess(config.http(), calls, new RecordingRepository(db.jdbi()), store, clock, recorder),
-                    new Health(db, store, metrics), metrics, media.handler()));
+                    new Health(db, store, metrics, outage), metrics, media.handler()));
             Undertow server = Undertow.builder()
                     .addHttpListener(config.http().port(), config.http().host())
                     .setHandler(graceful)
                     .build();
             server.start();
             workers.start();
-            Daemon d = new Daemon(config, db, store, workers, server, graceful, recorder, ticker, finalizers);
+            Daemon d = new Daemon(config, db, store, workers, server, graceful, recorder, ticker, probe, journal, finalizers);
             log.info("callvaultd listening on http://{}:{} (public URL {})", config.http().host(), d.port(),
                     config.http().publicUrl() == null ? "not set: Twilio webhooks are refused until public-url is set" : config.http().publicUrl());
             return d;
@@ -159,6 +170,7 @@ public final class Daemon implements AutoCloseable {
         log.info("stopping: no new requests; waiting up to {} s for running work", config.worker().shutdownGrace().toSeconds());
         graceful.shutdown();
         ticker.shutdownNow();
+        probe.shutdownNow();
         for (var r : recorder.active()) {
             try {
                 recorder.stop(r, 0, true);
@@ -178,6 +190,11 @@ public final class Daemon implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         server.stop();
+        try {
+            journal.close();
+        } catch (java.io.IOException e) {
+            log.warn("closing the journal: {}", e.getMessage());
+        }
         store.close();
         db.close();
         log.info("stopped");

@@ -14,11 +14,13 @@ final class Health {
     private final Database db;
     private final RecordingStore store;
     private final Metrics metrics;
+    private final DatabaseOutage outage;
 
-    Health(Database db, RecordingStore store, Metrics metrics) {
+    Health(Database db, RecordingStore store, Metrics metrics, DatabaseOutage outage) {
         this.db = db;
         this.store = store;
         this.metrics = metrics;
+        this.outage = outage;
     }
 
     void live(HttpServerExchange ex) {
@@ -27,7 +29,7 @@ final class Health {
     }
 
     void ready(HttpServerExchange ex) {
-        boolean database = db.reachable();
+        boolean database = outage.probe();
         String schema;
         boolean schemaCurrent;
         try {
@@ -46,6 +48,7 @@ final class Health {
         body.put("schema", schema);
         body.put("schema_current", schemaCurrent);
         body.put("storage", storage);
+        body.put("journaled", outage.journaled());
         HttpSupport.json(ex, ready ? 200 : 503, "application/json", body);
     }
 

@@ -1,11 +1,8 @@
 package dev.callvault.daemon;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.callvault.config.Config;
 import dev.callvault.daemon.HttpSupport.Problem;
 import dev.callvault.daemon.metrics.Metrics;
-import dev.callvault.db.CallRepository;
-import dev.callvault.db.CallbackRepository;
 import dev.callvault.signature.WebhookSignatures;
 import dev.callvault.twilio.Sids;
 import dev.callvault.twilio.TwilioCredentials;
@@ -28,20 +25,17 @@ import java.util.Set;
  */
 final class Webhooks {
     private static final Logger log = LoggerFactory.getLogger(Webhooks.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
     /** Statuses whose callback the workers act on; others (in-progress) are kept for the record only. */
     private static final Set<String> ACTIONABLE = Set.of("completed", "absent", "failed");
 
     private final Config config;
-    private final CallRepository calls;
-    private final CallbackRepository callbacks;
+    private final DatabaseOutage database;
     private final Metrics metrics;
     private final Clock clock;
 
-    Webhooks(Config config, CallRepository calls, CallbackRepository callbacks, Metrics metrics, Clock clock) {
+    Webhooks(Config config, DatabaseOutage database, Metrics metrics, Clock clock) {
         this.config = config;
-        this.calls = calls;
-        this.callbacks = callbacks;
+        this.database = database;
         this.metrics = metrics;
         this.clock = clock;
     }
@@ -53,7 +47,7 @@ final class Webhooks {
         String callSid = sid("CA", p.get("CallSid"), "CallSid");
         String recordingSid = sid("RE", p.get("RecordingSid"), "RecordingSid");
         String status = p.get("RecordingStatus");
-        boolean fresh = callbacks.store(account, callSid, recordingSid, status, JSON.writeValueAsString(p), ACTIONABLE.contains(status));
+        boolean fresh = database.storeCallback(account, callSid, recordingSid, status, p, ACTIONABLE.contains(status));
         metrics.callbackReceived(status);
         log.info("recording status callback: {} {} of call {}{}", recordingSid, status, callSid, fresh ? "" : " (duplicate, already stored)");
         ex.setStatusCode(204);
@@ -65,7 +59,8 @@ final class Webhooks {
         require(p, "CallSid", "AccountSid");
         String callSid = sid("CA", p.get("CallSid"), "CallSid");
         String assistant = HttpSupport.param(ex, "assistant").orElse(null);
-        calls.recordStart(callSid, p.get("AccountSid"), p.get("From"), p.get("To"), assistant, clock.instant());
+        // a database outage must never fail a caller's call: the start is journaled and the TwiML answered all the same
+        database.recordCallStart(callSid, p.get("AccountSid"), p.get("From"), p.get("To"), assistant, clock.instant());
         var settings = config.assistants().match(assistant, p.get("To"));
         var recorder = settings.records()
                 ? new CallStartTwiml.Recorder(CallStartTwiml.mediaUrl(config.http().publicUrl()),

@@ -52,7 +52,9 @@ public final class Database implements AutoCloseable {
         hc.setPoolName("callvault");
         // fail fast at start with a clear error instead of hanging; callers map it to "database unavailable"
         hc.setInitializationFailTimeout(-1);
-        hc.setConnectionTimeout(10_000);
+        // short: a caller that cannot get a connection in 2 s is better told so (the daemon then journals a callback
+        // instead of keeping Twilio waiting) than kept waiting for a database that is down
+        hc.setConnectionTimeout(2_000);
         return new HikariDataSource(hc);
     }
 
@@ -112,6 +114,23 @@ public final class Database implements AutoCloseable {
         } catch (SQLException e) {
             return false;
         }
+    }
+
+    /**
+     * True when {@code e} says the database could not be reached (no connection, connection lost, server shutting
+     * down), as opposed to a statement it refused: the first is worth waiting out, the second is not.
+     */
+    public static boolean unreachable(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.sql.SQLTransientConnectionException || t instanceof java.net.ConnectException) {
+                return true;
+            }
+            if (t instanceof SQLException sql && sql.getSQLState() != null
+                    && (sql.getSQLState().startsWith("08") || sql.getSQLState().startsWith("57P"))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public Jdbi jdbi() {

@@ -139,7 +139,12 @@ public final class MediaStreams {
                 metrics.frameSkipped("bad_start");
                 return;
             }
-            Optional<CallRow> call = calls.findBySid(callSid);
+            Optional<CallRow> call;
+            try {
+                call = calls.findBySid(callSid);
+            } catch (RuntimeException e) {
+                call = Optional.empty(); // the database is down: match by the stream's own parameters
+            }
             String assistantId = start.path("customParameters").path("assistant").asText(null);
             Assistant assistant = config.assistants().match(assistantId != null ? assistantId : call.map(CallRow::assistant).orElse(null),
                     call.map(CallRow::toNumber).orElse(null));

@@ -68,6 +68,11 @@ public final class Metrics {
                 .register(registry).record(Duration.ofNanos(nanos).toNanos(), TimeUnit.NANOSECONDS);
     }
 
+    public void journaled(java.util.function.Supplier<Long> count) {
+        Gauge.builder("callvault.journal.pending", count, c -> c.get())
+                .description("Callbacks and call starts acknowledged while the database was unreachable, not yet moved into it").register(registry);
+    }
+
     public void activeStreams(java.util.function.Supplier<Integer> count) {
         Gauge.builder("callvault.media.streams.active", count, c -> c.get()).description("Media streams being recorded now").register(registry);
     }

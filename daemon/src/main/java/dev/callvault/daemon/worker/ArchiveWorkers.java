@@ -87,12 +87,18 @@ public final class ArchiveWorkers {
         return clean;
     }
 
+    private volatile boolean queueUnreachable;
+
     private void loop() {
         while (running) {
             boolean worked;
             try {
                 worked = db.jdbi().inTransaction(h -> {
                     List<CallbackRow> claimed = callbacks.claim(h, 1);
+                    if (queueUnreachable) {
+                        queueUnreachable = false;
+                        log.info("archive workers: the queue answers again");
+                    }
                     if (claimed.isEmpty()) {
                         return false;
                     }
@@ -103,7 +109,10 @@ public final class ArchiveWorkers {
                 if (!running) {
                     return;
                 }
-                log.warn("archive worker: the queue is unreachable ({}); trying again", e.getMessage());
+                if (!queueUnreachable) {
+                    queueUnreachable = true; // one line per outage, not one per worker and poll
+                    log.warn("archive workers: the queue is unreachable ({}); trying again every {} ms", e.getMessage(), config.poll().toMillis());
+                }
                 worked = false;
             }
             if (!worked) {
