@@ -95,6 +95,8 @@ public final class Daemon implements AutoCloseable {
             ticker.scheduleWithFixedDelay(recorder::syncAll, 1, 1, TimeUnit.SECONDS);
             Duration stale = config.assistants().staleAfter();
             ticker.scheduleWithFixedDelay(() -> recorder.markAbandoned(stale), 0, 1, TimeUnit.MINUTES);
+            // a finalize that failed (store or database down) is tried again off the sync thread, which must keep beating
+            ticker.scheduleWithFixedDelay(() -> finalizers.submit(recorder::retryUnfinished), 5, 5, TimeUnit.SECONDS);
             ScheduledExecutorService probe = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "database-probe"));
             probe.scheduleWithFixedDelay(outage::check, 1, 1, TimeUnit.SECONDS);
             MediaStreams media = new MediaStreams(config, recorder, calls, metrics, finalizers);
@@ -175,7 +177,7 @@ public final class Daemon implements AutoCloseable {
             try {
                 recorder.stop(r, 0, true);
             } catch (Exception e) {
-                log.error("could not finish the recording of stream {}; it is finished at the next start", r.info().streamSid(), e);
+                log.error("could not finish the recording of stream {}; it is finished at the next start", r.info().streamSid(), e.toString());
             }
         }
         finalizers.shutdown();

@@ -1,8 +1,10 @@
 package dev.callvault.daemon;
 
+import dev.callvault.storage.RecordingStores;
 import dev.callvault.testing.Environment;
 import dev.callvault.testing.Sids;
 import dev.callvault.testing.StandInRecording;
+import dev.callvault.testing.SyntheticCall;
 import dev.callvault.testing.TwilioStandIn;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.junit.jupiter.api.AfterEach;
@@ -12,6 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.net.ServerSocket;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -110,6 +113,68 @@ class DatabaseOutageTest {
         assertThat(count("SELECT count(*) FROM calls WHERE from_number = '+15550100' AND to_number = '+15550199'"))
                 .as("the call start journaled during the outage").isEqualTo(1);
         assertThat(env.twilio().mediaDownloads()).as("each recording fetched once").isEqualTo(20);
+    }
+
+    @Test
+    void streamsThatStartOrEndWhilePostgresIsStoppedAreRecordedAndTheirRowsWrittenWhenItReturns() throws Exception {
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        startPostgres();
+        Path state = dir.resolve("state");
+        Map<String, String> settings = new HashMap<>(Map.of("database.url", jdbcUrl(), "database.user", "postgres",
+                "assistant.support-en.recording.enabled", "true", "assistant.support-en.recording.format", "wav", "state-dir", state.toString()));
+        SyntheticCall before = SyntheticCall.standard(TwilioStandIn.ACCOUNT_SID);
+        SyntheticCall during = SyntheticCall.standard(TwilioStandIn.ACCOUNT_SID);
+        try (Daemon d = harness.start(settings)) {
+            MediaClient first = MediaClient.open(d.port());
+            first.send(before.connected());
+            first.send(before.start("support-en"));
+            first.send(before.media(0, 3));
+            DaemonHarness.await("the first stream's three rows", PATIENCE, () -> count("SELECT count(*) FROM recordings WHERE stream_sid = '"
+                    + before.streamSid + "' AND status = 'in-progress'") == 3);
+
+            stopPostgresNow();
+            DaemonHarness.await("/readyz to say the database is down", PATIENCE, () -> readyz(d).contains("\"database\":false"), () -> readyz(d));
+            first.send(before.media(3, 6));
+            first.send(before.stop());
+            first.close();
+            try (MediaClient second = MediaClient.open(d.port())) {
+                second.send(during.connected());
+                second.send(during.start("support-en"));
+                second.send(during.media(0, 4));
+                second.send(during.stop());
+            }
+            Path spool = state.resolve("realtime");
+            DaemonHarness.await("both streams ended and waiting for the database", PATIENCE,
+                    () -> Files.exists(spool.resolve(before.streamSid).resolve("finished")) && Files.exists(spool.resolve(during.streamSid).resolve("finished")));
+
+            startPostgres();
+
+            DaemonHarness.await("six completed real-time rows", PATIENCE, () -> count("SELECT count(*) FROM recordings WHERE stream_sid IN ('"
+                    + before.streamSid + "', '" + during.streamSid + "') AND status = 'completed' AND recording_metadata ? 'realtime'") == 6);
+            assertThat(count("SELECT count(*) FROM recordings WHERE stream_sid = '" + before.streamSid + "' AND duration_seconds = 6")).isEqualTo(3);
+            assertThat(count("SELECT count(*) FROM recordings WHERE stream_sid = '" + during.streamSid + "' AND duration_seconds = 4")).isEqualTo(3);
+            assertThat(count("SELECT count(*) FROM recordings WHERE recording_metadata->>'interrupted' = 'false'")).isEqualTo(6);
+            try (var store = RecordingStores.open(env.config().storage())) {
+                for (String key : keys()) {
+                    assertThat(store.head(key)).as(key).isPresent();
+                }
+            }
+            DaemonHarness.await("the spool emptied", PATIENCE, () -> !Files.exists(spool.resolve(before.streamSid)) && !Files.exists(spool.resolve(during.streamSid)));
+        }
+    }
+
+    private List<String> keys() throws Exception {
+        List<String> keys = new ArrayList<>();
+        try (Connection c = DriverManager.getConnection(jdbcUrl(), "postgres", null);
+             ResultSet rs = c.createStatement().executeQuery("SELECT s3_key FROM recordings WHERE stream_sid IS NOT NULL")) {
+            while (rs.next()) {
+                keys.add(rs.getString(1));
+            }
+        }
+        assertThat(keys).hasSize(6);
+        return keys;
     }
 
     private String readyz(Daemon d) {

@@ -51,7 +51,8 @@ public final class RecordingRepository {
      * that keeps Twilio's word in its metadata, as it would have had the stream started first. Run inside the
      * transaction that locked the call row ({@link CallRepository#upsert}), which orders it against Twilio's archive.
      */
-    public UUID startRealtime(Handle h, UUID callId, String type, String streamSid, String key, String url, String format, String metadataJson) {
+    public UUID startRealtime(Handle h, UUID id, UUID callId, String type, String streamSid, String key, String url, String format,
+                              String metadataJson) {
         Optional<RecordingRow> twilio = type.equals("mixed") ? findUnjoinedTwilioMixed(h, callId) : Optional.empty();
         if (twilio.isPresent() && twilio.get().completed()) {
             return h.createQuery("""
@@ -71,12 +72,22 @@ public final class RecordingRepository {
                     .bind("format", format).bind("meta", metadataJson).mapTo(UUID.class).one();
         }
         return h.createQuery("""
-                        INSERT INTO recordings (call_id, recording_type, recording_source, status, stream_sid, s3_key, s3_url, format,
+                        INSERT INTO recordings (id, call_id, recording_type, recording_source, status, stream_sid, s3_key, s3_url, format,
                                                 channels, duration_seconds, recording_metadata)
-                        VALUES (:call, :type, 's3', 'in-progress', :stream, :key, :url, :format, 1, 0, :meta::jsonb)
+                        VALUES (:id, :call, :type, 's3', 'in-progress', :stream, :key, :url, :format, 1, 0, :meta::jsonb)
                         RETURNING id""")
-                .bind("call", callId).bind("type", type).bind("stream", streamSid).bind("key", key).bind("url", url)
+                .bind("id", id).bind("call", callId).bind("type", type).bind("stream", streamSid).bind("key", key).bind("url", url)
                 .bind("format", format).bind("meta", metadataJson).mapTo(UUID.class).one();
+    }
+
+    /** The rows a stream already has, by recording type (empty when its start has not been written yet). */
+    public java.util.Map<String, UUID> streamRows(Handle h, String streamSid) {
+        java.util.Map<String, UUID> rows = new java.util.LinkedHashMap<>();
+        h.createQuery("SELECT recording_type, id FROM recordings WHERE stream_sid = :stream")
+                .bind("stream", streamSid)
+                .map((rs, ctx) -> java.util.Map.entry(rs.getString(1), rs.getObject(2, UUID.class)))
+                .forEach(e -> rows.put(e.getKey(), e.getValue()));
+        return rows;
     }
 
     /** The heartbeat of live real-time rows: their duration so far, and updated_at now. */

@@ -23,7 +23,7 @@ public final class RealtimeRecording implements AutoCloseable {
     static final String INFO = "info.json";
 
     private final Path dir;
-    private final StreamInfo info;
+    private volatile StreamInfo info;
     private final Map<String, Placement> tracks = new LinkedHashMap<>();
     private final Mixer mixer;
     private final Map<String, AudioSink> sinks = new LinkedHashMap<>();
@@ -34,7 +34,7 @@ public final class RealtimeRecording implements AutoCloseable {
         this.dir = dir;
         this.info = info;
         Files.createDirectories(dir);
-        JSON.writeValue(dir.resolve(INFO).toFile(), info);
+        writeInfo(dir, info);
         for (String type : info.rows().keySet()) {
             Path file = dir.resolve(type + "." + info.format());
             AudioSink sink = info.format().equals("mp3") ? new Mp3Sink(file) : new WavSink(file);
@@ -50,6 +50,19 @@ public final class RealtimeRecording implements AutoCloseable {
 
     public StreamInfo info() {
         return info;
+    }
+
+    /** Records (in {@code info.json} too) that the rows now exist, with these ids. */
+    void rowsWritten(StreamInfo written) throws IOException {
+        writeInfo(dir, written);
+        info = written;
+    }
+
+    /** Replaces {@code info.json} atomically, so a crash leaves the old or the new one, never half of one. */
+    static void writeInfo(Path dir, StreamInfo info) throws IOException {
+        Path tmp = dir.resolve(INFO + ".tmp");
+        JSON.writeValue(tmp.toFile(), info);
+        Files.move(tmp, dir.resolve(INFO), java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
 
     /**

@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -44,6 +45,10 @@ public final class Recorder {
     private final String daemonId;
     private final Clock clock;
     private final Map<String, RealtimeRecording> active = new ConcurrentHashMap<>();
+    private final Map<String, Unfinished> unfinished = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicBoolean retrying = new java.util.concurrent.atomic.AtomicBoolean();
+    /** Written beside the audio when the stream has ended: what is left is only the upload. */
+    private static final String FINISHED = "finished";
 
     public Recorder(Database db, RecordingStore store, Path spool, String daemonId, Clock clock) {
         this.db = db;
@@ -55,30 +60,55 @@ public final class Recorder {
         this.clock = clock;
     }
 
-    /** Creates the rows the assistant's settings ask for, in progress, and the recording that fills them. */
+    /**
+     * Creates the rows the assistant's settings ask for, in progress, and the recording that fills them. When the
+     * database cannot be reached the audio is recorded all the same and the rows are written once it answers.
+     */
     public RealtimeRecording start(String accountSid, String callSid, String streamSid, Assistant assistant) throws IOException {
         var started = clock.instant();
         String folder = RecordingKeys.callFolder(store.prefix(), started, callSid);
         Map<String, String> keys = new LinkedHashMap<>();
+        Map<String, UUID> planned = new LinkedHashMap<>();
         for (String type : assistant.tracks()) {
             keys.put(type, folder + streamSid + "-" + type + "." + assistant.format());
+            planned.put(type, UUID.randomUUID());
         }
-        String meta = RealtimeRecording.JSON.writeValueAsString(Map.of("recorder", "realtime", "daemon", daemonId, "assistant", assistant.id()));
-        Map<String, UUID> rows = db.jdbi().inTransaction(h -> {
-            UUID call = calls.upsert(h, callSid, accountSid, started);
-            Map<String, UUID> ids = new LinkedHashMap<>();
-            keys.forEach((type, key) -> ids.put(type, recordings.startRealtime(h, call, type, streamSid, key, store.url(key), assistant.format(), meta)));
-            return ids;
-        });
-        StreamInfo info = new StreamInfo(accountSid, callSid, streamSid, assistant.id(), assistant.format(), started, rows, keys, daemonId);
+        StreamInfo info = new StreamInfo(accountSid, callSid, streamSid, assistant.id(), assistant.format(), started, planned, keys, daemonId, true);
+        try {
+            info = info.written(writeRows(info));
+        } catch (RuntimeException e) {
+            if (!Database.unreachable(e)) {
+                throw e;
+            }
+            log.warn("the database is unreachable: recording stream {} of call {} to disk, its rows are written when it answers", streamSid, callSid);
+        }
         RealtimeRecording r = new RealtimeRecording(spool.resolve(streamSid), info);
         active.put(streamSid, r);
         log.info("recording stream {} of call {} in real time: {} as {}", streamSid, callSid, keys.keySet(), assistant.format());
         return r;
     }
 
-    /** Makes every live recording durable and beats its rows' heart (duration so far, updated_at). */
+    /** Writes a stream's rows (once: a repeat finds them) and returns their ids by type. */
+    private Map<String, UUID> writeRows(StreamInfo info) throws IOException {
+        String meta = RealtimeRecording.JSON.writeValueAsString(Map.of("recorder", "realtime", "daemon", info.daemonId(), "assistant", info.assistant()));
+        return db.jdbi().inTransaction(h -> {
+            UUID call = calls.upsert(h, info.callSid(), info.accountSid(), info.startedAt());
+            Map<String, UUID> ids = recordings.streamRows(h, info.streamSid());
+            if (ids.isEmpty()) {
+                info.rows().forEach((type, id) -> ids.put(type, recordings.startRealtime(h, id, call, type, info.streamSid(), info.keys().get(type),
+                        store.url(info.keys().get(type)), info.format(), meta)));
+            }
+            return ids;
+        });
+    }
+
+    /**
+     * Makes every live recording durable and beats its rows' heart (duration so far, updated_at), writing the rows
+     * of streams that started while the database was down. After one database failure the rest of the round only
+     * syncs audio, so an outage delays the round by one connection timeout, not one per stream.
+     */
     public void syncAll() {
+        boolean databaseAnswers = true;
         for (RealtimeRecording r : active.values()) {
             try {
                 double seconds;
@@ -86,14 +116,28 @@ public final class Recorder {
                     seconds = r.sync();
                 }
                 Files.writeString(r.dir().resolve("progress"), Double.toString(seconds));
+                if (!databaseAnswers) {
+                    continue;
+                }
+                if (r.info().rowsPending()) {
+                    r.rowsWritten(r.info().written(writeRows(r.info())));
+                    log.info("rows of stream {} of call {} written now that the database answers", r.info().streamSid(), r.info().callSid());
+                }
                 recordings.heartbeat(r.info().rows().values(), seconds(seconds));
             } catch (IOException | RuntimeException e) {
-                log.warn("could not sync the recording of stream {}: {}", r.info().streamSid(), e.getMessage());
+                if (Database.unreachable(e)) {
+                    databaseAnswers = false;
+                } else {
+                    log.warn("could not sync the recording of stream {}: {}", r.info().streamSid(), e.getMessage());
+                }
             }
         }
     }
 
-    /** Finishes a stream's recording: files completed, uploaded beside Twilio's, rows completed. */
+    /**
+     * Finishes a stream's recording: files completed, uploaded beside Twilio's, rows completed. When the store or the
+     * database fails, the finished files stay in the spool and {@link #retryUnfinished} tries again.
+     */
     public void stop(RealtimeRecording r, long endTimestampMs, boolean interrupted) throws IOException {
         if (active.remove(r.info().streamSid()) == null) {
             return; // already finished (the daemon's shutdown and the socket's close may both ask)
@@ -102,7 +146,44 @@ public final class Recorder {
         synchronized (r) {
             files = r.finish(endTimestampMs);
         }
-        complete(r.info(), files, r.seconds(), interrupted);
+        Unfinished u = new Unfinished(r.dir(), files, r.seconds(), interrupted);
+        Files.writeString(r.dir().resolve(FINISHED), Double.toString(u.seconds()));
+        unfinished.put(r.info().streamSid(), u);
+        complete(u);
+    }
+
+    /** Tries again to upload and complete the recordings whose finalize failed; returns how many are still left. */
+    public int retryUnfinished() {
+        if (!retrying.compareAndSet(false, true)) {
+            return unfinished.size();
+        }
+        try {
+            for (Unfinished u : List.copyOf(unfinished.values())) {
+                try {
+                    complete(u);
+                } catch (IOException | RuntimeException e) {
+                    log.debug("stream in {} still cannot be finished: {}", u.dir(), e.getMessage());
+                    break; // the store or the database is still down: the next round tries again
+                }
+            }
+            return unfinished.size();
+        } finally {
+            retrying.set(false);
+        }
+    }
+
+    /** A stream whose audio is complete on disk, waiting to be uploaded and its rows completed. */
+    private record Unfinished(Path dir, Map<String, Path> files, double seconds, boolean interrupted) {
+    }
+
+    private void complete(Unfinished u) throws IOException {
+        StreamInfo info = RealtimeRecording.JSON.readValue(u.dir().resolve(RealtimeRecording.INFO).toFile(), StreamInfo.class);
+        if (info.rowsPending()) {
+            info = info.written(writeRows(info));
+            RealtimeRecording.writeInfo(u.dir(), info);
+        }
+        complete(info, u.files(), u.seconds(), u.interrupted());
+        unfinished.remove(info.streamSid());
     }
 
     private void complete(StreamInfo info, Map<String, Path> files, double seconds, boolean interrupted) throws IOException {
@@ -125,7 +206,8 @@ public final class Recorder {
 
     /**
      * Finishes every recording a previous run of this daemon left in its spool directory: the audio made durable
-     * before it died is uploaded and the rows completed with {@code "interrupted": true}. Returns how many.
+     * before it died is uploaded and the rows completed, with {@code "interrupted": true} unless the stream had
+     * ended and only its upload was left. Returns how many.
      */
     public int recover() {
         if (!Files.isDirectory(spool)) {
@@ -135,7 +217,7 @@ public final class Recorder {
         try (Stream<Path> dirs = Files.list(spool)) {
             for (Path dir : dirs.filter(d -> Files.exists(d.resolve(RealtimeRecording.INFO))).toList()) {
                 StreamInfo info = RealtimeRecording.JSON.readValue(dir.resolve(RealtimeRecording.INFO).toFile(), StreamInfo.class);
-                if (active.containsKey(info.streamSid())) {
+                if (active.containsKey(info.streamSid()) || unfinished.containsKey(info.streamSid())) {
                     continue;
                 }
                 Map<String, Path> files = new LinkedHashMap<>();
@@ -149,8 +231,12 @@ public final class Recorder {
                         files.put(type, f);
                     }
                 }
-                double seconds = Files.exists(dir.resolve("progress")) || samples == Long.MAX_VALUE ? progress(dir) : samples / 8000.0;
-                complete(info, files, seconds, true);
+                boolean ended = Files.exists(dir.resolve(FINISHED));
+                double seconds = ended ? Double.parseDouble(Files.readString(dir.resolve(FINISHED)).trim())
+                        : Files.exists(dir.resolve("progress")) || samples == Long.MAX_VALUE ? progress(dir) : samples / 8000.0;
+                Unfinished u = new Unfinished(dir, files, seconds, !ended);
+                unfinished.put(info.streamSid(), u);
+                complete(u);
                 n++;
             }
         } catch (IOException e) {

@@ -25,7 +25,7 @@ class RealtimeRecordingTest {
     void placesEachTrackByTimestampAndMixesThem(String format, @TempDir Path dir) throws Exception {
         SyntheticCall call = SyntheticCall.standard(TwilioStandIn.ACCOUNT_SID);
         StreamInfo info = new StreamInfo(call.accountSid, call.callSid, call.streamSid, "a", format, Instant.now(),
-                Map.of("user", UUID.randomUUID(), "assistant", UUID.randomUUID(), "mixed", UUID.randomUUID()), Map.of(), "test");
+                Map.of("user", UUID.randomUUID(), "assistant", UUID.randomUUID(), "mixed", UUID.randomUUID()), Map.of(), "test", false);
         RealtimeRecording r = new RealtimeRecording(dir.resolve("s"), info);
         for (String message : call.media(0, 30)) {
             JsonNode m = JSON.readTree(message).get("media");

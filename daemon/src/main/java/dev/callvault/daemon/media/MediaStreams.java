@@ -216,7 +216,8 @@ public final class MediaStreams {
                     recorder.stop(r, end, false);
                     metrics.finalized(System.nanoTime() - began);
                 } catch (Exception e) {
-                    log.error("finishing the recording of stream {} ({}) failed; it is finished at the next start", r.info().streamSid(), why, e);
+                    log.warn("finishing the recording of stream {} ({}) failed: {}; its audio is kept and the upload retried every 5 s",
+                            r.info().streamSid(), why, e.toString());
                 }
             });
         }
