@@ -42,4 +42,16 @@ class DoctorCommandTest {
         assertThat(r.exit()).isEqualTo(1);
         assertThat(r.out()).contains("FAIL twilio").contains("fix: check the account's auth token").doesNotContain("0000000000000000000000000000dead");
     }
+
+    @Test
+    void namesChunkedEncodingWhenTheStoreKeepsTheFramingAndPassesWithItOff() throws Exception {
+        String endpoint = dev.callvault.testing.TestS3.get().framingKeepingEndpoint().toString();
+
+        Cli.Result framed = cli.run(List.of("doctor"), Map.of("s3.endpoint", endpoint));
+        Cli.Result plain = cli.run(List.of("doctor"), Map.of("s3.endpoint", endpoint, "s3.chunked-encoding", "false"));
+
+        assertThat(framed.exit()).as(framed.out()).isEqualTo(1);
+        assertThat(framed.out()).contains("FAIL storage").contains("aws-chunked").contains("fix: set s3.chunked-encoding = false");
+        assertThat(plain.out()).contains("PASS storage");
+    }
 }

@@ -1,6 +1,7 @@
 package dev.callvault.daemon;
 
 import dev.callvault.testing.Environment;
+import dev.callvault.testing.TcpProxy;
 import dev.callvault.testing.Sids;
 import dev.callvault.testing.StandInRecording;
 import dev.callvault.testing.TwilioStandIn;
@@ -77,6 +78,20 @@ class OperationsTest {
                 assertThat(new String(r.body())).contains("\"database\":false");
                 assertThat(harness.get(d, "/healthz").statusCode()).as("the process itself is fine").isEqualTo(200);
             }
+        }
+    }
+
+    @Test
+    void readinessNamesChunkedEncodingWhenTheStoreKeepsTheFraming() throws Exception {
+        String endpoint = dev.callvault.testing.TestS3.get().framingKeepingEndpoint().toString();
+        try (Daemon framed = harness.start(Map.of("s3.endpoint", endpoint))) {
+            HttpResponse<byte[]> r = harness.get(framed, "/readyz");
+
+            assertThat(r.statusCode()).isEqualTo(503);
+            assertThat(new String(r.body())).contains("\"storage\":false").contains("aws-chunked").contains("set s3.chunked-encoding = false");
+        }
+        try (Daemon plain = harness.start(Map.of("s3.endpoint", endpoint, "s3.chunked-encoding", "false"))) {
+            assertThat(harness.get(plain, "/readyz").statusCode()).isEqualTo(200);
         }
     }
 

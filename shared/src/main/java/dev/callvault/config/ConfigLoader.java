@@ -167,7 +167,7 @@ public final class ConfigLoader {
         }
         int partMib = integer("s3.part-size-mib", 8, 5, 5 * 1024);
         return new StorageTarget.S3(bucket, prefix, endpoint, values.get("s3.region"), bool("s3.path-style"),
-                keyId, key, partMib * 1024 * 1024);
+                keyId, key, partMib * 1024 * 1024, boolOr("s3.chunked-encoding", true));
     }
 
     private Config.Assistants assistants() {

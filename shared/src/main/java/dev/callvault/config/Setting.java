@@ -50,6 +50,8 @@ public record Setting(String key, String env, boolean secret, String help) {
             new Setting("s3.endpoint", "AWS_ENDPOINT_URL_S3", false, "Endpoint of an S3-compatible store (MinIO, R2, ...)."),
             new Setting("s3.region", "AWS_REGION", false, "S3 region; default from the AWS SDK chain, else us-east-1."),
             new Setting("s3.path-style", "CALLVAULT_S3_PATH_STYLE", false, "true for path-style bucket addressing (most S3-compatible stores)."),
+            new Setting("s3.chunked-encoding", "CALLVAULT_S3_CHUNKED_ENCODING", false,
+                    "false to upload without aws-chunked framing, for stores that keep the framing in the object instead of decoding it (older Ceph RGW, some S3-compatible servers); default true."),
             new Setting("s3.access-key-id", "CALLVAULT_S3_ACCESS_KEY_ID", false,
                     "S3 access key; unset = the AWS SDK's default credential chain (AWS_ACCESS_KEY_ID, profiles, instance roles)."),
             new Setting("s3.secret-access-key", "CALLVAULT_S3_SECRET_ACCESS_KEY", true, "S3 secret key, with s3.access-key-id."),

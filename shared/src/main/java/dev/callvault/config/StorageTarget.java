@@ -8,7 +8,7 @@ public sealed interface StorageTarget {
 
     /** An S3 (or S3-compatible) bucket; {@code prefix} is "" or ends with "/". */
     record S3(String bucket, String prefix, URI endpoint, String region, boolean pathStyle,
-              String accessKeyId, Secret secretAccessKey, int partSizeBytes) implements StorageTarget {
+              String accessKeyId, Secret secretAccessKey, int partSizeBytes, boolean chunkedEncoding) implements StorageTarget {
         public S3 {
             if (bucket == null || !bucket.matches("[a-z0-9][a-z0-9.\\-]{1,61}[a-z0-9]")) {
                 throw new ConfigException("storage: '" + bucket + "' is not a valid S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)");

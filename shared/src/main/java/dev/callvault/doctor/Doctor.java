@@ -6,13 +6,11 @@ import dev.callvault.db.Database;
 import dev.callvault.signature.WebhookSignatures;
 import dev.callvault.storage.RecordingStore;
 import dev.callvault.storage.RecordingStores;
-import dev.callvault.storage.StoredObject;
+import dev.callvault.storage.StoreProbe;
 import dev.callvault.twilio.RecordingNotFoundException;
 import dev.callvault.twilio.TwilioCredentials;
 import dev.callvault.twilio.TwilioRecordings;
 
-import java.io.ByteArrayInputStream;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -21,11 +19,9 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.stream.Collectors;
 
 /** Checks each part callvault depends on and says what to fix: database, store, Twilio accounts, the daemon. */
@@ -77,18 +73,9 @@ public final class Doctor {
     private static Check storage(Config config) {
         String what = config.storage().toString();
         try (RecordingStore store = RecordingStores.open(config.storage())) {
-            String key = store.prefix() + ".callvault-doctor/" + UUID.randomUUID();
-            byte[] probe = ("callvault doctor probe " + key).getBytes(StandardCharsets.UTF_8);
-            StoredObject put = store.put(key, new ByteArrayInputStream(probe), "text/plain", Map.of());
-            byte[] back;
-            try (InputStream in = store.get(key, 0, -1)) {
-                back = in.readAllBytes();
-            }
-            store.delete(key);
-            boolean gone = store.head(key).isEmpty();
-            if (!Arrays.equals(probe, back) || put.size() != probe.length || !gone) {
-                return new Check("storage", false, what + ": the probe object did not read back intact or was not deleted",
-                        "check the store's consistency and permissions");
+            var problem = StoreProbe.roundTrip(store);
+            if (problem.isPresent()) {
+                return new Check("storage", false, what + ": " + problem.get().what(), problem.get().fix());
             }
             return new Check("storage", true, what + ": writable, readable, deletable", null);
         } catch (Exception e) {

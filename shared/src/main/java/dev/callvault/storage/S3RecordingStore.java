@@ -57,7 +57,8 @@ public final class S3RecordingStore implements RecordingStore {
         AwsCredentialsProvider credentials = target.accessKeyId() != null
                 ? StaticCredentialsProvider.create(AwsBasicCredentials.create(target.accessKeyId(), target.secretAccessKey().reveal()))
                 : DefaultCredentialsProvider.builder().build();
-        S3Configuration s3Config = S3Configuration.builder().pathStyleAccessEnabled(target.pathStyle()).build();
+        S3Configuration s3Config = S3Configuration.builder().pathStyleAccessEnabled(target.pathStyle())
+                .chunkedEncodingEnabled(target.chunkedEncoding()).build();
         var builder = S3Client.builder()
                 .region(region)
                 .credentialsProvider(credentials)

@@ -42,10 +42,14 @@ public final class TestS3 {
     }
 
     private S3Proxy start(int onPort) throws Exception {
+        return start(onPort, AuthenticationType.AWS_V2_OR_V4);
+    }
+
+    private S3Proxy start(int onPort, AuthenticationType authentication) throws Exception {
         S3Proxy p = S3Proxy.builder()
                 .blobStore(blobStore)
                 .endpoint(URI.create("http://127.0.0.1:" + onPort))
-                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
+                .awsAuthentication(authentication, ACCESS_KEY, SECRET_KEY)
                 .build();
         p.start();
         long deadline = System.nanoTime() + 10_000_000_000L;
@@ -57,6 +61,26 @@ public final class TestS3 {
 
     public URI endpoint() {
         return URI.create("http://127.0.0.1:" + port);
+    }
+
+    private URI framingKeeping;
+
+    /**
+     * An S3 server over the same buckets that, like older Ceph RGW and several S3-compatible servers, does not decode
+     * aws-chunked uploads and stores the chunk framing as the object's bytes. It is a second s3proxy (without request
+     * authentication) behind a proxy that renames the streaming payload marker and the decoded length, so the server
+     * takes the framed body for plain data.
+     */
+    public synchronized URI framingKeepingEndpoint() throws Exception {
+        if (framingKeeping == null) {
+            S3Proxy plain = start(0, AuthenticationType.NONE);
+            // same lengths, so no byte of the stream moves; the server trims the spaces off the header's value
+            TcpProxy rewriting = new TcpProxy("127.0.0.1", plain.getPort(), java.util.Map.of(
+                    "STREAMING-AWS4-HMAC-SHA256-PAYLOAD", "UNSIGNED-PAYLOAD                  ",
+                    "x-amz-decoded-content-length", "x-callvault-test-ignored-len"));
+            framingKeeping = URI.create("http://127.0.0.1:" + rewriting.port());
+        }
+        return framingKeeping;
     }
 
     public String createBucket() {
