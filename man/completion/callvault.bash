@@ -373,8 +373,8 @@ function _picocli_callvault_verify() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'--json' '-v' '--verbose' '--fix' '-h' '--help' '-V' '--version'"
-  local arg_opts="'--config' '--set' '--since' '--until' '--account' '--warning' '--critical'"
+  local flag_opts="'--json' '-v' '--verbose' '--fix' '--deep' '-h' '--help' '-V' '--version'"
+  local arg_opts="'--config' '--set' '--since' '--until' '--account' '--concurrency' '--warning' '--critical'"
 
   type compopt &>/dev/null && compopt +o default
 
@@ -395,6 +395,9 @@ function _picocli_callvault_verify() {
       return
       ;;
     '--account')
+      return
+      ;;
+    '--concurrency')
       return
       ;;
     '--warning')

@@ -95,6 +95,52 @@ class VerifyCommandTest {
     }
 
     @Test
+    void deepReadsTheBytesThatAHeadCannotSeeAndFixRepairsThem() throws Exception {
+        var config = env.config();
+        StandInRecording intact = atTwilio("2026-11-24T09:00:00Z");
+        StandInRecording rotten = atTwilio("2026-11-24T10:00:00Z");
+        String callSid = Sids.call();
+        String streamSid = Sids.random("MZ");
+        String realtimeKey = "recordings/" + java.time.LocalDate.now(java.time.ZoneOffset.UTC).toString().replace('-', '/') + "/" + callSid + "/"
+                + streamSid + "-user.wav";
+        try (RecordingStore store = RecordingStores.open(config.storage())) {
+            Archiver archiver = new Archiver(new TwilioRecordings(config.twilio()), store, env.db(), MediaFormat.MP3, Clock.systemUTC());
+            for (StandInRecording r : List.of(intact, rotten)) {
+                archiver.archive(new RecordingRef(r.accountSid(), r.sid(), r.callSid()));
+            }
+            var stored = store.put(realtimeKey, new ByteArrayInputStream(new byte[48_000]), "audio/wav", Map.of());
+            java.util.UUID call = Rows.call(env.db(), callSid);
+            env.db().jdbi().useHandle(h -> h.createUpdate("""
+                            INSERT INTO recordings (call_id, recording_type, status, stream_sid, s3_key, format, channels, duration_seconds,
+                                                    file_size, sha256)
+                            VALUES (:c, 'user', 'completed', :stream, :key, 'wav', 1, 3, :size, :sha)""")
+                    .bind("c", call).bind("stream", streamSid).bind("key", realtimeKey).bind("size", stored.size()).bind("sha", stored.sha256())
+                    .execute());
+        }
+        byte[] four = {1, 2, 3, 4};
+        dev.callvault.testing.TestS3.get().overwriteInPlace(env.bucket(), keyOf(rotten), 15_000, four);
+        dev.callvault.testing.TestS3.get().overwriteInPlace(env.bucket(), realtimeKey, 20_000, four);
+        String today = java.time.LocalDate.now(java.time.ZoneOffset.UTC).plusDays(1).toString();
+
+        Cli.Result head = cli.run("verify", "--since", "2026-11-24", "--until", today);
+        Cli.Result deep = cli.run("verify", "--since", "2026-11-24", "--until", today, "--deep", "--json");
+        Cli.Result fix = cli.run("verify", "--since", "2026-11-24", "--until", today, "--deep", "--fix");
+        Cli.Result after = cli.run("verify", "--since", "2026-11-24", "--until", today, "--deep", "--json");
+
+        assertThat(head.exit()).as("the metadata check cannot see bytes changed in place: " + head.out()).isZero();
+        assertThat(deep.exit()).as(deep.out()).isEqualTo(2);
+        assertThat(statuses(deep)).containsEntry(intact.sid(), "ok").containsEntry(rotten.sid(), "corrupt").containsEntry(realtimeKey, "corrupt");
+        assertThat(deep.out()).contains(keyOf(rotten)).contains("\"state\":\"CRITICAL\"");
+        assertThat(fix.out()).contains("fixed " + rotten.sid()).contains("damaged/" + keyOf(rotten))
+                .contains("not fixed").contains("a real-time recording cannot be fetched again");
+        assertThat(statuses(after)).containsEntry(rotten.sid(), "ok").containsEntry(realtimeKey, "corrupt");
+        try (RecordingStore store = RecordingStores.open(config.storage())) {
+            assertThat(store.head("damaged/" + keyOf(rotten))).as("the damaged copy is kept aside").isPresent();
+            assertThat(store.head(keyOf(rotten)).orElseThrow().sha256()).isEqualTo(rotten.sha256("mp3"));
+        }
+    }
+
+    @Test
     void onlyNotUpgradedIsAWarning() {
         StandInRecording r = atTwilio("2026-11-24T09:00:00Z");
 

@@ -73,6 +73,12 @@ public final class Archiver {
         return done.isPresent() ? done.get() : archiveFetched(recording, recording.ref(), start);
     }
 
+    /** Archives a recording again even though its row says it is archived: for an object found damaged. */
+    public ArchiveResult rearchive(TwilioRecording recording) {
+        twilio.credentials(recording.accountSid());
+        return archiveFetched(recording, recording.ref(), clock.instant());
+    }
+
     /** True when the row of this RecordingSid is completed and the object holds exactly its size and hash. */
     public Optional<RecordingRow> verifiedRow(String recordingSid) {
         return recordings.findByRecordingSid(recordingSid)

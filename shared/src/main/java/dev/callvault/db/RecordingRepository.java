@@ -148,6 +148,18 @@ public final class RecordingRepository {
                 .map((rs, ctx) -> java.util.Map.entry(rs.getString("call_sid"), MAPPER.map(rs, ctx))).list());
     }
 
+    /** Completed real-time rows created in {@code [since, until)} that hold their own object, with the CallSid of each. */
+    public List<java.util.Map.Entry<String, RecordingRow>> completedRealtime(java.time.Instant since, java.time.Instant until) {
+        return jdbi.withHandle(h -> h.createQuery("""
+                        SELECT (SELECT call_sid FROM calls WHERE calls.id = recordings.call_id) AS call_sid, %s FROM recordings
+                        WHERE stream_sid IS NOT NULL AND recording_sid IS NULL AND status = 'completed'
+                          AND created_at >= :since AND created_at < :until
+                        ORDER BY created_at""".formatted(COLUMNS))
+                .bind("since", java.time.OffsetDateTime.ofInstant(since, java.time.ZoneOffset.UTC))
+                .bind("until", java.time.OffsetDateTime.ofInstant(until, java.time.ZoneOffset.UTC))
+                .map((rs, ctx) -> java.util.Map.entry(rs.getString("call_sid"), MAPPER.map(rs, ctx))).list());
+    }
+
     /** Rows holding any of these RecordingSids. */
     public List<RecordingRow> findByRecordingSids(java.util.Collection<String> recordingSids) {
         if (recordingSids.isEmpty()) {

@@ -39,6 +39,7 @@ public final class Reconciler {
         NOT_UPGRADED(1, "Twilio has a completed recording that our mixed row lacks"),
         OBJECT_MISSING(2, "the row names an object that is not in the store"),
         MISMATCH(2, "the object's size or SHA-256 differs from the row"),
+        CORRUPT(2, "the object's bytes do not hash to the row's SHA-256 (found by --deep)"),
         ORPHAN(1, "an object that no row names"),
         REALTIME_FAILED(1, "a real-time recording failed or was abandoned mid-call (its daemon is gone)");
 
@@ -89,7 +90,49 @@ public final class Reconciler {
         this.archiver = archiver;
     }
 
+    /** How {@code --deep} reads objects: how many at once, and who hears of the bytes to read and read (a progress bar). */
+    public record Deep(int concurrency, java.util.function.LongConsumer total, java.util.function.LongConsumer read) {
+    }
+
     public Report check(String accountSid, Instant since, Instant until) {
+        return check(accountSid, since, until, null);
+    }
+
+    /**
+     * The report for a window; with {@code deep}, every object that passed the metadata check (Twilio's recordings and
+     * the real-time ones of the window) is read back and hashed, and one whose bytes differ from its row is CORRUPT.
+     */
+    public Report check(String accountSid, Instant since, Instant until, Deep deep) {
+        Report report = headCheck(accountSid, since, until);
+        return deep == null ? report : deepen(report, since, until, deep);
+    }
+
+    private Report deepen(Report report, Instant since, Instant until, Deep deep) {
+        Map<String, RecordingRow> rows = new java.util.LinkedHashMap<>();
+        recordings.findByRecordingSids(report.items().stream().filter(i -> i.status() == Status.OK).map(Item::recordingSid).toList())
+                .forEach(r -> rows.put(r.s3Key(), r));
+        Map<String, String> realtimeCalls = new java.util.HashMap<>();
+        for (var e : recordings.completedRealtime(since, until)) {
+            rows.putIfAbsent(e.getValue().s3Key(), e.getValue());
+            realtimeCalls.put(e.getValue().s3Key(), e.getKey());
+        }
+        deep.total().accept(rows.values().stream().mapToLong(RecordingRow::fileSize).sum());
+        Map<String, String> problems = new ContentCheck(store, deep.concurrency()).problems(rows.values().stream()
+                .map(r -> new ContentCheck.Expected(r.s3Key(), r.fileSize(), r.sha256())).toList(), deep.read());
+        List<Item> items = new ArrayList<>();
+        for (Item i : report.items()) {
+            boolean corrupt = i.status() == Status.OK && problems.containsKey(i.key());
+            items.add(corrupt ? new Item(Status.CORRUPT, i.callSid(), i.recordingSid(), i.key(), problems.get(i.key())) : i);
+        }
+        realtimeCalls.forEach((key, callSid) -> {
+            if (problems.containsKey(key)) {
+                items.add(new Item(Status.CORRUPT, callSid, null, key, rows.get(key).recordingType() + " row " + rows.get(key).id() + ": " + problems.get(key)));
+            }
+        });
+        return new Report(List.copyOf(items));
+    }
+
+    private Report headCheck(String accountSid, Instant since, Instant until) {
         List<TwilioRecording> listed = twilio.list(accountSid, since, until, null);
         Map<String, RecordingRow> bySid = recordings.findByRecordingSids(listed.stream().map(TwilioRecording::sid).toList()).stream()
                 .collect(Collectors.toMap(RecordingRow::recordingSid, Function.identity()));
@@ -142,6 +185,26 @@ public final class Reconciler {
         return out;
     }
 
+    /**
+     * Fetches a corrupt object's recording from Twilio again, once the damaged copy is moved aside to {@code damaged/};
+     * a recording Twilio no longer has (or a real-time one, which only we ever had) keeps its damaged object in place.
+     */
+    private Fixed repairCorrupt(String accountSid, Item i) {
+        if (i.recordingSid() == null) {
+            return new Fixed(i, false, "a real-time recording cannot be fetched again; the damaged object is kept at " + i.key());
+        }
+        TwilioRecording again;
+        try {
+            again = twilio.fetch(accountSid, i.recordingSid());
+        } catch (dev.callvault.twilio.RecordingNotFoundException gone) {
+            return new Fixed(i, false, "Twilio no longer has it; the damaged object is kept at " + i.key());
+        }
+        String aside = store.prefix() + "damaged/" + i.key().substring(store.prefix().length());
+        store.move(i.key(), aside);
+        archiver.rearchive(again);
+        return new Fixed(i, true, "re-archived from Twilio; the damaged object was moved to " + aside);
+    }
+
     /** What {@link #fix} did to one item. */
     public record Fixed(Item item, boolean fixed, String action) {
     }
@@ -170,6 +233,8 @@ public final class Reconciler {
                         store.move(i.key(), to);
                         out.add(new Fixed(i, true, "Twilio no longer has it; moved to " + to));
                     }
+                } else if (i.status() == Status.CORRUPT) {
+                    out.add(repairCorrupt(accountSid, i));
                 } else {
                     archiver.archive(twilio.fetch(accountSid, i.recordingSid()));
                     out.add(new Fixed(i, true, "re-archived from Twilio"));

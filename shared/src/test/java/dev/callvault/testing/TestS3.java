@@ -100,6 +100,22 @@ public final class TestS3 {
         return n;
     }
 
+    /**
+     * Overwrites bytes of a stored object in place, its metadata untouched: what bit rot or a faulty disk does under
+     * the store, and what a HEAD cannot see.
+     */
+    public void overwriteInPlace(String bucket, String key, int offset, byte[] bytes) throws java.io.IOException {
+        var blob = blobStore.getBlob(bucket, key);
+        byte[] data;
+        try (var in = blob.getPayload().openStream()) {
+            data = in.readAllBytes();
+        }
+        System.arraycopy(bytes, 0, data, offset, bytes.length);
+        var meta = blob.getMetadata();
+        blobStore.putBlob(bucket, blobStore.blobBuilder(key).payload(data).contentLength(data.length)
+                .contentType(meta.getContentMetadata().getContentType()).userMetadata(meta.getUserMetadata()).build());
+    }
+
     /** Multipart uploads begun and neither completed nor aborted. */
     public int unfinishedUploads(String bucket) {
         return blobStore.listMultipartUploads(bucket).size();
