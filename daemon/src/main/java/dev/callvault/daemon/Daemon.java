@@ -40,6 +40,7 @@ public final class Daemon implements AutoCloseable {
     private final RecordingStore store;
     private final ArchiveWorkers workers;
     private final Undertow server;
+    private final Undertow management;
     private final GracefulShutdownHandler graceful;
     private final Recorder recorder;
     private final ScheduledExecutorService ticker;
@@ -48,7 +49,8 @@ public final class Daemon implements AutoCloseable {
     private final ExecutorService finalizers;
     private volatile boolean stopped;
 
-    private Daemon(Config config, Database db, RecordingStore store, ArchiveWorkers workers, Undertow server, GracefulShutdownHandler graceful,
+    private Daemon(Config config, Database db, RecordingStore store, ArchiveWorkers workers, Undertow server, Undertow management,
+                   GracefulShutdownHandler graceful,
                    Recorder recorder, ScheduledExecutorService ticker, ScheduledExecutorService probe, Journal journal, ExecutorService finalizers) {
         this.recorder = recorder;
         this.ticker = ticker;
@@ -60,6 +62,7 @@ public final class Daemon implements AutoCloseable {
         this.store = store;
         this.workers = workers;
         this.server = server;
+        this.management = management;
         this.graceful = graceful;
     }
 
@@ -100,16 +103,29 @@ public final class Daemon implements AutoCloseable {
             ScheduledExecutorService probe = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "database-probe"));
             probe.scheduleWithFixedDelay(outage::check, 1, 1, TimeUnit.SECONDS);
             MediaStreams media = new MediaStreams(config, recorder, calls, metrics, finalizers);
+            Health health = new Health(db, store, metrics, outage);
             GracefulShutdownHandler graceful = new GracefulShutdownHandler(Routes.table(webhooks,
                     new RecordingAccess(config.http(), calls, new RecordingRepository(db.jdbi()), store, clock, recorder),
-                    new Health(db, store, metrics, outage), metrics, media.handler()));
+                    health, metrics, media.handler()));
             Undertow server = Undertow.builder()
                     .addHttpListener(config.http().port(), config.http().host())
                     .setHandler(graceful)
                     .build();
-            server.start();
+            Undertow management = Undertow.builder()
+                    .setIoThreads(1).setWorkerThreads(2)
+                    .addHttpListener(config.http().managementPort(), config.http().managementHost())
+                    .setHandler(Routes.management(health, metrics))
+                    .build();
+            management.start();
+            try {
+                server.start();
+            } catch (RuntimeException e) {
+                management.stop();
+                throw e;
+            }
             workers.start();
-            Daemon d = new Daemon(config, db, store, workers, server, graceful, recorder, ticker, probe, journal, finalizers);
+            Daemon d = new Daemon(config, db, store, workers, server, management, graceful, recorder, ticker, probe, journal, finalizers);
+            log.info("management (/readyz, /metrics) on http://{}:{}", config.http().managementHost(), d.managementPort());
             log.info("callvaultd listening on http://{}:{} (public URL {})", config.http().host(), d.port(),
                     config.http().publicUrl() == null ? "not set: Twilio webhooks are refused until public-url is set" : config.http().publicUrl());
             return d;
@@ -158,6 +174,11 @@ public final class Daemon implements AutoCloseable {
         return ((InetSocketAddress) server.getListenerInfo().get(0).getAddress()).getPort();
     }
 
+    /** The port of the management listener (/healthz, /readyz, /metrics). */
+    public int managementPort() {
+        return ((InetSocketAddress) management.getListenerInfo().get(0).getAddress()).getPort();
+    }
+
     public Database database() {
         return db;
     }
@@ -192,6 +213,7 @@ public final class Daemon implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         server.stop();
+        management.stop();
         try {
             journal.close();
         } catch (java.io.IOException e) {

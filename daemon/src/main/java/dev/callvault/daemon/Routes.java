@@ -9,7 +9,7 @@ import io.undertow.server.handlers.BlockingHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Every endpoint of callvaultd in one table, with one access log line and one latency sample per request. */
+/** Every endpoint of callvaultd in two tables (public, management), with one access log line and one latency sample per request. */
 final class Routes {
     private static final Logger access = LoggerFactory.getLogger("callvault.access");
 
@@ -29,12 +29,24 @@ final class Routes {
                 .add("HEAD", "/calls/{call_id}/recording/{recording_id}", route("download", recordings::download, metrics))
                 .get("/calls/{call_id}/recording/{recording_id}/play", route("play", recordings::play, metrics))
                 .add("HEAD", "/calls/{call_id}/recording/{recording_id}/play", route("play", recordings::play, metrics))
+                // liveness also here, for load balancers in front of the public port; readiness and metrics are not
+                .get("/healthz", route("healthz", health::live, metrics))
+                .setFallbackHandler(route("unknown", ex -> HttpSupport.problem(ex, 404, "no such endpoint"), metrics))
+                .setInvalidMethodHandler(route("unknown", ex -> HttpSupport.problem(ex, 405, "method not allowed here"), metrics));
+        return r;
+    }
+
+    /**
+     * The management listener's table ({@code http.management-address}, loopback by default): what operators,
+     * Prometheus and orchestrators ask, kept off the port that is forwarded to the internet for Twilio.
+     */
+    static HttpHandler management(Health health, Metrics metrics) {
+        return Handlers.routing()
                 .get("/healthz", route("healthz", health::live, metrics))
                 .get("/readyz", route("readyz", health::ready, metrics))
                 .get("/metrics", route("metrics", health::metrics, metrics))
                 .setFallbackHandler(route("unknown", ex -> HttpSupport.problem(ex, 404, "no such endpoint"), metrics))
                 .setInvalidMethodHandler(route("unknown", ex -> HttpSupport.problem(ex, 405, "method not allowed here"), metrics));
-        return r;
     }
 
     /** Runs {@code endpoint} off the IO threads; maps problems to their status and anything else to a logged 500. */

@@ -28,6 +28,7 @@ final class DaemonHarness {
     Map<String, String> settings() {
         Map<String, String> s = new LinkedHashMap<>(env.settings());
         s.put("http.port", "0");
+        s.put("http.management-address", "127.0.0.1:0");
         s.put("public-url", PUBLIC_URL);
         s.put("http.api-token", API_TOKEN);
         s.put("http.link-secret", LINK_SECRET);
@@ -84,6 +85,12 @@ final class DaemonHarness {
             b.headers(headers);
         }
         return http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    /** GET on the daemon's management listener (/healthz, /readyz, /metrics). */
+    HttpResponse<byte[]> manage(Daemon d, String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + d.managementPort() + path)).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
     }
 
     static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {

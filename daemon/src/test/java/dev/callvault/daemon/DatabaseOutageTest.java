@@ -179,7 +179,7 @@ class DatabaseOutageTest {
 
     private String readyz(Daemon d) {
         try {
-            return new String(harness.get(d, "/readyz").body());
+            return new String(harness.manage(d, "/readyz").body());
         } catch (Exception e) {
             return e.toString();
         }

@@ -18,11 +18,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 class DefaultsTest {
     @Test
     void startsOnItsDefaultsWithEmbeddedDatabaseAndLocalDirectory(@TempDir Path state) throws Exception {
-        var config = ConfigLoader.of(Map.of("state-dir", state.toString(), "http.port", "0"));
+        var config = ConfigLoader.of(Map.of("state-dir", state.toString(), "http.port", "0", "http.management-address", "127.0.0.1:0"));
 
         try (Daemon d = Daemon.start(config)) {
             HttpResponse<String> ready = HttpClient.newHttpClient().send(
-                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + d.port() + "/readyz")).build(), HttpResponse.BodyHandlers.ofString());
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + d.managementPort() + "/readyz")).build(), HttpResponse.BodyHandlers.ofString());
 
             assertThat(ready.statusCode()).isEqualTo(200);
             assertThat(ready.body()).contains("\"database\":true").contains("\"storage\":true");

@@ -155,7 +155,7 @@ class MediaStreamTest {
         }
 
         awaitCompleted(call.callSid, 3);
-        String metrics = new String(harness.get(daemon, "/metrics").body());
+        String metrics = new String(harness.manage(daemon, "/metrics").body());
         for (String reason : new String[]{"media_before_start", "not_json", "unknown_event", "bad_base64", "oversized"}) {
             assertThat(metrics).contains("callvault_media_frames_skipped_total{reason=\"" + reason + "\"} 1.0");
         }

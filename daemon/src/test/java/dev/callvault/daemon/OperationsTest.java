@@ -69,15 +69,27 @@ class OperationsTest {
         try (TcpProxy proxy = new TcpProxy(db.getHost(), db.getPort())) {
             String viaProxy = env.jdbcUrl().replace(db.getHost() + ":" + db.getPort(), "127.0.0.1:" + proxy.port());
             try (Daemon d = harness.start(Map.of("database.url", viaProxy))) {
-                assertThat(harness.get(d, "/readyz").statusCode()).isEqualTo(200);
+                assertThat(harness.manage(d, "/readyz").statusCode()).isEqualTo(200);
 
                 proxy.close();
 
-                HttpResponse<byte[]> r = harness.get(d, "/readyz");
+                HttpResponse<byte[]> r = harness.manage(d, "/readyz");
                 assertThat(r.statusCode()).isEqualTo(503);
                 assertThat(new String(r.body())).contains("\"database\":false");
-                assertThat(harness.get(d, "/healthz").statusCode()).as("the process itself is fine").isEqualTo(200);
+                assertThat(harness.manage(d, "/healthz").statusCode()).as("the process itself is fine").isEqualTo(200);
             }
+        }
+    }
+
+    @Test
+    void readinessAndMetricsAnswerOnlyOnTheManagementListener() throws Exception {
+        try (Daemon d = harness.start()) {
+            assertThat(harness.get(d, "/readyz").statusCode()).as("public /readyz").isEqualTo(404);
+            assertThat(harness.get(d, "/metrics").statusCode()).as("public /metrics").isEqualTo(404);
+            assertThat(harness.get(d, "/healthz").statusCode()).as("public /healthz, for load balancers").isEqualTo(200);
+            assertThat(harness.manage(d, "/readyz").statusCode()).isEqualTo(200);
+            assertThat(new String(harness.manage(d, "/metrics").body())).contains("callvault_queue_depth");
+            assertThat(harness.manage(d, "/recording/status").statusCode()).as("no webhooks on the management port").isEqualTo(404);
         }
     }
 
@@ -85,13 +97,13 @@ class OperationsTest {
     void readinessNamesChunkedEncodingWhenTheStoreKeepsTheFraming() throws Exception {
         String endpoint = dev.callvault.testing.TestS3.get().framingKeepingEndpoint().toString();
         try (Daemon framed = harness.start(Map.of("s3.endpoint", endpoint))) {
-            HttpResponse<byte[]> r = harness.get(framed, "/readyz");
+            HttpResponse<byte[]> r = harness.manage(framed, "/readyz");
 
             assertThat(r.statusCode()).isEqualTo(503);
             assertThat(new String(r.body())).contains("\"storage\":false").contains("aws-chunked").contains("set s3.chunked-encoding = false");
         }
         try (Daemon plain = harness.start(Map.of("s3.endpoint", endpoint, "s3.chunked-encoding", "false"))) {
-            assertThat(harness.get(plain, "/readyz").statusCode()).isEqualTo(200);
+            assertThat(harness.manage(plain, "/readyz").statusCode()).isEqualTo(200);
         }
     }
 
@@ -122,7 +134,7 @@ class OperationsTest {
         try (Daemon d = harness.start()) {
             harness.post(d, "/recording/status", DaemonHarness.callback(Sids.call(), Sids.recording(), "completed"), null);
 
-            String metrics = new String(harness.get(d, "/metrics").body());
+            String metrics = new String(harness.manage(d, "/metrics").body());
 
             assertThat(metrics).contains("callvault_callbacks_rejected_total{reason=\"unsigned\"} 1.0")
                     .contains("callvault_queue_depth").contains("callvault_queue_oldest_pending_seconds")

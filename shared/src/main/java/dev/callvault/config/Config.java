@@ -50,7 +50,7 @@ public record Config(
      * {@code streamUrl} is the assistant's media stream the call is connected to.
      */
     public record Http(String host, int port, URI publicUrl, URI streamUrl, Secret apiToken, Secret linkSecret,
-                       boolean presignedRedirects, int maxBodyBytes) {
+                       boolean presignedRedirects, int maxBodyBytes, String managementHost, int managementPort) {
     }
 
     /** The archive workers: how many at once, how often to try, how long to wait for them at shutdown. */
@@ -79,6 +79,7 @@ public record Config(
     public Map<String, String> describe() {
         return Map.of(
                 "http", http.host() + ":" + http.port(),
+                "http.management-address", http.managementHost() + ":" + http.managementPort(),
                 "public-url", http.publicUrl() == null ? "not set (Twilio webhooks are refused until it is)" : http.publicUrl().toString(),
                 "database", database.embedded() ? "embedded PostgreSQL in " + stateDir.resolve("postgres") : database.jdbcUrl(),
                 "storage", storage.toString(),

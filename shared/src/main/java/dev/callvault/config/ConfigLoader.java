@@ -93,6 +93,20 @@ public final class ConfigLoader {
         }
     }
 
+    /** {@code host:port} or {@code [ipv6]:port}, split; a clear error otherwise. */
+    private static String[] hostAndPort(String key, String value) {
+        int colon = value.lastIndexOf(':');
+        String host = colon <= 0 ? "" : value.substring(0, colon);
+        String port = colon < 0 ? "" : value.substring(colon + 1);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        if (host.isEmpty() || !port.matches("[0-9]{1,5}") || Integer.parseInt(port) > 65535) {
+            throw new ConfigException(key + ": expected host:port (for example 127.0.0.1:8081), got '" + value + "'");
+        }
+        return new String[]{host, port};
+    }
+
     private Config build(Map<String, String> env) {
         Path stateDir = Path.of(get("state-dir", defaultStateDir(env)));
         URI publicUrl = optionalUrl("public-url", "http", "https");
@@ -100,9 +114,10 @@ public final class ConfigLoader {
         if (streamUrl == null && publicUrl != null) {
             streamUrl = URI.create("wss://" + publicUrl.getRawAuthority() + "/streams");
         }
+        String[] management = hostAndPort("http.management-address", get("http.management-address", "127.0.0.1:8081"));
         Config.Http http = new Config.Http(get("http.host", "127.0.0.1"), integer("http.port", 8080, 0, 65535), publicUrl, streamUrl,
                 secret("http.api-token"), secret("http.link-secret"), bool("http.presigned-redirects"),
-                integer("http.max-body-bytes", 64 * 1024, 1024, 16 * 1024 * 1024));
+                integer("http.max-body-bytes", 64 * 1024, 1024, 16 * 1024 * 1024), management[0], Integer.parseInt(management[1]));
         Config.Worker worker = new Config.Worker(integer("worker.concurrency", 4, 1, 256), integer("worker.max-attempts", 10, 1, 1000),
                 Duration.ofMillis(integer("worker.poll-ms", 1000, 10, 600_000)),
                 Duration.ofSeconds(integer("shutdown.grace-seconds", 30, 0, 3600)),

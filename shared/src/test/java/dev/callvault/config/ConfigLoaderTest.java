@@ -73,6 +73,19 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theManagementListenerIsOnLoopbackUnlessToldOtherwise() {
+        var defaults = ConfigLoader.of(Map.of()).http();
+        var ipv6 = ConfigLoader.of(Map.of("http.management-address", "[::1]:9100")).http();
+
+        assertThat(defaults.managementHost()).isEqualTo("127.0.0.1");
+        assertThat(defaults.managementPort()).isEqualTo(8081);
+        assertThat(ipv6.managementHost()).isEqualTo("::1");
+        assertThat(ipv6.managementPort()).isEqualTo(9100);
+        assertThatThrownBy(() -> ConfigLoader.of(Map.of("http.management-address", "9100")))
+                .hasMessageContaining("http.management-address").hasMessageContaining("host:port");
+    }
+
+    @Test
     void badValuesNameTheSettingAndTheFix() {
         assertThatThrownBy(() -> ConfigLoader.of(Map.of("http.port", "eighty")))
                 .hasMessageContaining("http.port").hasMessageContaining("whole number");

@@ -35,12 +35,15 @@ public final class MediaBench {
         String[] schema = new String[1];
         String jdbc = TestPostgres.freshSchema(schema);
         int port;
-        try (var s = new java.net.ServerSocket(0)) {
+        int management;
+        try (var s = new java.net.ServerSocket(0); var m = new java.net.ServerSocket(0)) {
             port = s.getLocalPort();
+            management = m.getLocalPort();
         }
         List<String> common = List.of("--set=twilio.account-sid=" + TwilioStandIn.ACCOUNT_SID, "--set=twilio.auth-token=" + TwilioStandIn.AUTH_TOKEN,
                 "--set=public-url=https://bench.example.com", "--set=database.url=" + jdbc, "--set=database.user=" + TestPostgres.user());
         List<String> daemonCmd = new ArrayList<>(List.of("java", "-Xmx2g", "-jar", "daemon/target/callvaultd.jar", "--set=http.port=" + port,
+                "--set=http.management-address=127.0.0.1:" + management,
                 "--set=recording.enabled=true", "--set=recording.format=" + format, "--set=state-dir=" + work.resolve("state"),
                 "--set=storage=" + work.resolve("store"), "--set=database.pool-size=20"));
         daemonCmd.addAll(common);
@@ -52,10 +55,10 @@ public final class MediaBench {
             long rowsSoFar = 0;
             for (int a = 1; a < args.length; a++) {
                 int n = Integer.parseInt(args[a]);
-                double framesBefore = metric(port, "callvault_media_frames_received_total\\{event=\"media\",?\\}");
+                double framesBefore = metric(management, "callvault_media_frames_received_total\\{event=\"media\",?\\}");
                 long cpuBefore = cpuTicks(daemon.pid());
                 long start = System.nanoTime();
-                HeapSampler heap = new HeapSampler(port);
+                HeapSampler heap = new HeapSampler(management);
                 heap.start();
                 List<String> replay = new ArrayList<>(List.of("java", "-Xmx2g", "-jar", "cli/target/callvault.jar", "media", "replay", capture.toString(),
                         "--to", "ws://127.0.0.1:" + port + "/media", "--signed-for", "wss://bench.example.com/media", "--calls", Integer.toString(n),
@@ -70,9 +73,9 @@ public final class MediaBench {
                 }
                 double seconds = (System.nanoTime() - start) / 1e9;
                 heap.stopSampling();
-                double frames = metric(port, "callvault_media_frames_received_total\\{event=\"media\",?\\}") - framesBefore;
+                double frames = metric(management, "callvault_media_frames_received_total\\{event=\"media\",?\\}") - framesBefore;
                 double cpu = (cpuTicks(daemon.pid()) - cpuBefore) / 100.0;
-                double p99 = metric(port, "callvault_media_finalize_seconds\\{quantile=\"0.99\",?\\}");
+                double p99 = metric(management, "callvault_media_finalize_seconds\\{quantile=\"0.99\",?\\}");
                 System.out.printf("%s N=%4d: replay exit %d, frames lost %d of %d, finalize p99 %.2f s, daemon CPU %.1f%% of a core per call "
                                 + "(%.1f s CPU over %.0f s), heap max %d MiB (%.2f MiB per call)%n",
                         format, n, exit, (long) (framesPerCall * n - frames), framesPerCall * n, p99, cpu / seconds / n * 100, cpu, seconds,
