@@ -10,7 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /** Twilio's side of a Media Stream: opens /media with a signed upgrade and sends messages in order. */
-final class MediaClient implements AutoCloseable {
+public final class MediaClient implements AutoCloseable {
     private final WebSocket socket;
 
     private MediaClient(WebSocket socket) {
@@ -18,7 +18,7 @@ final class MediaClient implements AutoCloseable {
     }
 
     /** Opens the stream signed for {@code signedUrl} (null: no signature); fails with the HTTP status when refused. */
-    static MediaClient open(int port, String signedUrl) throws Exception {
+    public static MediaClient open(int port, String signedUrl) throws Exception {
         WebSocket.Builder b = HttpClient.newHttpClient().newWebSocketBuilder();
         if (signedUrl != null) {
             b.header("X-Twilio-Signature", TwilioSigner.sign(TwilioStandIn.AUTH_TOKEN, signedUrl, java.util.Map.of()));
@@ -27,15 +27,15 @@ final class MediaClient implements AutoCloseable {
         return new MediaClient(ws);
     }
 
-    static MediaClient open(int port) throws Exception {
+    public static MediaClient open(int port) throws Exception {
         return open(port, "wss://calls.example.com/media");
     }
 
-    void send(String message) throws Exception {
+    public void send(String message) throws Exception {
         socket.sendText(message, true).get(10, TimeUnit.SECONDS);
     }
 
-    void send(List<String> messages) throws Exception {
+    public void send(List<String> messages) throws Exception {
         CompletableFuture<WebSocket> last = null;
         for (String m : messages) {
             last = socket.sendText(m, true);
@@ -44,7 +44,7 @@ final class MediaClient implements AutoCloseable {
     }
 
     /** Drops the connection without a stop message or a close handshake, as a network failure would. */
-    void drop() {
+    public void drop() {
         socket.abort();
     }
 

@@ -10,11 +10,11 @@ import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /** Signs a form POST the way Twilio does, written here from Twilio's description, independent of production code. */
-final class TwilioSigner {
+public final class TwilioSigner {
     private TwilioSigner() {
     }
 
-    static String sign(String authToken, String url, Map<String, String> params) throws Exception {
+    public static String sign(String authToken, String url, Map<String, String> params) throws Exception {
         StringBuilder data = new StringBuilder(url);
         new TreeMap<>(params).forEach((k, v) -> data.append(k).append(v));
         Mac mac = Mac.getInstance("HmacSHA1");
@@ -22,7 +22,7 @@ final class TwilioSigner {
         return Base64.getEncoder().encodeToString(mac.doFinal(data.toString().getBytes(StandardCharsets.UTF_8)));
     }
 
-    static String form(Map<String, String> params) {
+    public static String form(Map<String, String> params) {
         return params.entrySet().stream()
                 .map(e -> URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8) + "=" + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
                 .collect(Collectors.joining("&"));

@@ -60,6 +60,10 @@ public final class TwilioStandIn implements AutoCloseable {
     private final AtomicInteger mediaDownloads = new AtomicInteger();
     private volatile Duration latency = Duration.ZERO;
     private volatile boolean redirectMedia;
+    private volatile double errorRate;
+    private volatile double cutRate;
+    private final Map<String, AtomicInteger> wholeDownloads = new ConcurrentHashMap<>();
+    private final AtomicInteger cutDownloads = new AtomicInteger();
 
     private record Fault(int status, Integer retryAfterSeconds) {
     }
@@ -104,6 +108,31 @@ public final class TwilioStandIn implements AutoCloseable {
         }
     }
 
+    /**
+     * A flaky Twilio: {@code errorRate} of API requests answer 429 (Retry-After: 1) or 500, half each, and
+     * {@code cutRate} of media downloads stop halfway through their announced length.
+     */
+    public void chaos(double errorRate, double cutRate) {
+        this.errorRate = errorRate;
+        this.cutRate = cutRate;
+    }
+
+    /** The SHA-256 of the media this recording serves as {@code extension}. */
+    public String sha256Of(String recordingSid, String extension) {
+        return recordings.get(recordingSid).sha256(extension);
+    }
+
+    /** How many times this recording's media was served whole. */
+    public int wholeDownloads(String recordingSid) {
+        AtomicInteger n = wholeDownloads.get(recordingSid);
+        return n == null ? 0 : n.get();
+    }
+
+    /** How many media downloads were cut halfway by {@link #chaos}. */
+    public int cutDownloads() {
+        return cutDownloads.get();
+    }
+
     public void latency(Duration d) {
         latency = d;
     }
@@ -132,6 +161,10 @@ public final class TwilioStandIn implements AutoCloseable {
         requests.clear();
         authorizationAtMediaHost.clear();
         mediaDownloads.set(0);
+        wholeDownloads.clear();
+        cutDownloads.set(0);
+        errorRate = 0;
+        cutRate = 0;
         latency = Duration.ZERO;
         redirectMedia = false;
         tokens.clear();
@@ -144,6 +177,10 @@ public final class TwilioStandIn implements AutoCloseable {
             requests.add(ex.getRequestMethod() + " " + path + (ex.getRequestURI().getRawQuery() == null ? "" : "?" + ex.getRequestURI().getRawQuery()));
             sleep(latency);
             Fault fault = faults.poll();
+            double dice = java.util.concurrent.ThreadLocalRandom.current().nextDouble();
+            if (fault == null && dice < errorRate) {
+                fault = dice < errorRate / 2 ? new Fault(429, 1) : new Fault(500, null);
+            }
             if (fault != null) {
                 if (fault.retryAfterSeconds() != null) {
                     ex.getResponseHeaders().add("Retry-After", fault.retryAfterSeconds().toString());
@@ -232,14 +269,25 @@ public final class TwilioStandIn implements AutoCloseable {
             return;
         }
         ex.sendResponseHeaders(200, r.mediaSize());
+        boolean cut = java.util.concurrent.ThreadLocalRandom.current().nextDouble() < cutRate;
+        long limit = cut ? r.mediaSize() / 2 : r.mediaSize();
         byte[] buf = new byte[64 * 1024];
-        try (InputStream in = new SyntheticAudio(r.kind(extension), r.seed(), r.mediaSize()); OutputStream out = ex.getResponseBody()) {
+        long sent = 0;
+        try (InputStream in = new SyntheticAudio(r.kind(extension), r.seed(), r.mediaSize())) {
+            OutputStream out = ex.getResponseBody();
             int n;
-            while ((n = in.read(buf)) > 0) {
+            while (sent < limit && (n = in.read(buf, 0, (int) Math.min(buf.length, limit - sent))) > 0) {
                 out.write(buf, 0, n);
+                sent += n;
             }
+            if (cut) {
+                cutDownloads.incrementAndGet();
+                throw new IOException("cut mid-stream on purpose"); // the connection closes short of the announced length
+            }
+            out.close();
+            wholeDownloads.computeIfAbsent(r.sid(), k -> new AtomicInteger()).incrementAndGet();
         } catch (IOException e) {
-            // the client went away mid-download: what a real server sees too
+            // the client went away mid-download, or the cut above: what a real server sees too
         }
     }
 
