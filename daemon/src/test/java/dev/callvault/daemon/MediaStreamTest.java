@@ -66,6 +66,48 @@ class MediaStreamTest {
     }
 
     @Test
+    void aSpoolThatCannotBeWrittenFailsThatRecordingWithTheReasonAndNothingElse() throws Exception {
+        start("wav", Map.of());
+        SyntheticCall broken = SyntheticCall.standard(TwilioStandIn.ACCOUNT_SID);
+        SyntheticCall healthy = SyntheticCall.standard(TwilioStandIn.ACCOUNT_SID);
+        Path spool = state.resolve("realtime").resolve(broken.streamSid);
+        try (MediaClient a = MediaClient.open(daemon.port()); MediaClient b = MediaClient.open(daemon.port())) {
+            for (SyntheticCall c : List.of(broken, healthy)) {
+                MediaClient socket = c == broken ? a : b;
+                socket.send(c.connected());
+                socket.send(c.start(null));
+                socket.send(c.media(0, 3));
+            }
+            DaemonHarness.await("both streams' rows at 3 s", Duration.ofSeconds(60), () -> List.of(broken, healthy).stream().allMatch(c ->
+                    rows(c.callSid).size() == 3 && rows(c.callSid).stream().allMatch(r -> r.durationSeconds().doubleValue() >= 2.9)));
+            // root ignores file modes; the immutable attribute stops even root's writes, through descriptors already open too
+            chattr("+i", spool);
+            try {
+                a.send(broken.media(3, 8));
+                DaemonHarness.await("the broken stream's rows failed", Duration.ofSeconds(60),
+                        () -> rows(broken.callSid).size() == 3 && rows(broken.callSid).stream().allMatch(r -> r.status().equals("failed")),
+                        () -> rows(broken.callSid));
+                b.send(healthy.media(3, 8));
+                b.send(healthy.stop());
+                a.send(broken.stop()); // the stream itself stays open and acknowledged
+            } finally {
+                chattr("-i", spool);
+            }
+        }
+        awaitCompleted(healthy.callSid, 3);
+
+        assertThat(rows(broken.callSid)).allSatisfy(r -> assertThat(r.metadataJson()).contains("could not be written").contains(broken.streamSid));
+        assertThat(rows(healthy.callSid)).allSatisfy(r -> assertThat(r.durationSeconds().doubleValue()).isEqualTo(8.0));
+        assertThat(new String(harness.manage(daemon, "/metrics").body())).contains("callvault_media_frames_skipped_total{reason=\"recording_failed\"}");
+    }
+
+    private static void chattr(String flag, Path dir) throws Exception {
+        Process p = new ProcessBuilder("chattr", "-R", flag, dir.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor()).as("chattr " + flag + " " + dir + ": " + out).isZero();
+    }
+
+    @Test
     void acceptsOnlyAHandshakeSignedForTheStreamUrl() throws Exception {
         start("wav", Map.of());
         SyntheticCall call = SyntheticCall.standard(TwilioStandIn.ACCOUNT_SID);

@@ -122,6 +122,15 @@ public final class RecordingRepository {
                 .bind("meta", metadataJson).execute());
     }
 
+    /** Marks live real-time rows failed with the reason; a row Twilio's recording already completed keeps its data. */
+    public void failRealtime(java.util.Collection<UUID> ids, String reason) {
+        jdbi.useHandle(h -> h.createUpdate("""
+                        UPDATE recordings SET status = 'failed', updated_at = now(),
+                               recording_metadata = recording_metadata || jsonb_build_object('failure', :reason)
+                        WHERE id IN (<ids>) AND status = 'in-progress'""")
+                .bindList("ids", List.copyOf(ids)).bind("reason", reason).execute());
+    }
+
     /** Marks real-time rows whose heartbeat stopped longer ago than {@code limit} as failed. Returns how many. */
     public int markAbandoned(java.time.Duration limit, String reason) {
         return jdbi.withHandle(h -> h.createUpdate("""

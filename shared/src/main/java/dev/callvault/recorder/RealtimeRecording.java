@@ -29,6 +29,7 @@ public final class RealtimeRecording implements AutoCloseable {
     private final Map<String, AudioSink> sinks = new LinkedHashMap<>();
     private long lastSample;
     private boolean closed;
+    private volatile boolean failed;
 
     RealtimeRecording(Path dir, StreamInfo info) throws IOException {
         this.dir = dir;
@@ -115,6 +116,15 @@ public final class RealtimeRecording implements AutoCloseable {
         return files;
     }
 
+    /** True once the recording could not be written and was given up (its rows are failed). */
+    public boolean failed() {
+        return failed;
+    }
+
+    void markFailed() {
+        failed = true;
+    }
+
     public Path dir() {
         return dir;
     }
@@ -123,8 +133,16 @@ public final class RealtimeRecording implements AutoCloseable {
     public void close() throws IOException {
         if (!closed) {
             closed = true;
+            IOException first = null;
             for (AudioSink s : sinks.values()) {
-                s.close();
+                try {
+                    s.close();
+                } catch (IOException e) {
+                    first = first == null ? e : first;
+                }
+            }
+            if (first != null) {
+                throw first;
             }
         }
     }

@@ -110,12 +110,17 @@ public final class Recorder {
     public void syncAll() {
         boolean databaseAnswers = true;
         for (RealtimeRecording r : active.values()) {
+            double seconds;
             try {
-                double seconds;
                 synchronized (r) {
                     seconds = r.sync();
                 }
                 Files.writeString(r.dir().resolve("progress"), Double.toString(seconds));
+            } catch (IOException e) {
+                failed(r, e);
+                continue;
+            }
+            try {
                 if (!databaseAnswers) {
                     continue;
                 }
@@ -128,7 +133,7 @@ public final class Recorder {
                 if (Database.unreachable(e)) {
                     databaseAnswers = false;
                 } else {
-                    log.warn("could not sync the recording of stream {}: {}", r.info().streamSid(), e.getMessage());
+                    log.warn("could not beat the heart of stream {}'s rows: {}", r.info().streamSid(), e.getMessage());
                 }
             }
         }
@@ -143,13 +148,49 @@ public final class Recorder {
             return; // already finished (the daemon's shutdown and the socket's close may both ask)
         }
         Map<String, Path> files;
-        synchronized (r) {
-            files = r.finish(endTimestampMs);
+        try {
+            synchronized (r) {
+                files = r.finish(endTimestampMs);
+            }
+        } catch (IOException e) {
+            giveUp(r, e);
+            return;
         }
         Unfinished u = new Unfinished(r.dir(), files, r.seconds(), interrupted);
         Files.writeString(r.dir().resolve(FINISHED), Double.toString(u.seconds()));
         unfinished.put(r.info().streamSid(), u);
         complete(u);
+    }
+
+    /**
+     * Gives up a live recording whose spool could not be written (disk full, directory made read-only, a failing
+     * disk): it takes no more frames, its rows are failed with the reason, and every other stream goes on. The Media
+     * Stream itself stays open and acknowledged, so the call is never affected.
+     */
+    public void failed(RealtimeRecording r, Exception cause) {
+        if (active.remove(r.info().streamSid()) != null) {
+            giveUp(r, cause);
+        }
+    }
+
+    private void giveUp(RealtimeRecording r, Exception cause) {
+        r.markFailed();
+        try {
+            r.close();
+        } catch (IOException ignored) {
+            // the same disk that just failed; what it held is given up below
+        }
+        String reason = "the real-time spool " + r.dir() + " could not be written (" + cause.getMessage() + "); recording stopped at "
+                + String.format("%.2f", r.seconds()) + " s";
+        log.error("stream {} of call {}: {}", r.info().streamSid(), r.info().callSid(), reason);
+        if (r.info().rowsPending()) {
+            return; // no rows yet: nothing to mark
+        }
+        try {
+            recordings.failRealtime(r.info().rows().values(), reason);
+        } catch (RuntimeException e) {
+            log.warn("could not mark the rows of stream {} failed ({}); they are marked abandoned later", r.info().streamSid(), e.getMessage());
+        }
     }
 
     /** Tries again to upload and complete the recordings whose finalize failed; returns how many are still left. */

@@ -166,6 +166,10 @@ public final class MediaStreams {
                 metrics.frameSkipped("media_before_start");
                 return;
             }
+            if (recording.failed()) {
+                metrics.frameSkipped("recording_failed");
+                return;
+            }
             String track = media.path("track").asText();
             if (!track.equals("inbound") && !track.equals("outbound")) {
                 metrics.frameSkipped("unknown_track");
@@ -193,9 +197,12 @@ public final class MediaStreams {
                 lastTimestamp = Math.max(lastTimestamp, timestamp + payload.length / 8);
                 metrics.frameReceived("media");
                 metrics.audioBytes(payload.length);
-            } catch (Exception e) {
-                log.warn("stream {}: a frame could not be written: {}", recording.info().streamSid(), e.toString());
+            } catch (java.io.IOException e) {
                 metrics.frameSkipped("write_failed");
+                recorder.failed(recording, e); // the spool cannot be written: give this recording up, keep the stream open
+            } catch (RuntimeException e) {
+                log.warn("stream {}: a frame could not be placed: {}", recording.info().streamSid(), e.toString());
+                metrics.frameSkipped("bad_frame");
             }
         }
 
