@@ -67,6 +67,7 @@ class FaultSuiteTest {
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).version(HttpClient.Version.HTTP_1_1).build();
     private final List<Integer> answers = new CopyOnWriteArrayList<>();
+    private final List<String> serverErrors = new CopyOnWriteArrayList<>();
     private final Set<String> acknowledged = ConcurrentHashMap.newKeySet();
     private final Set<String> sent = ConcurrentHashMap.newKeySet();
     private final AtomicInteger unanswered = new AtomicInteger();
@@ -93,6 +94,7 @@ class FaultSuiteTest {
             a.start();
             b.start();
             twilio.chaos(0.30, 0.05);
+            phase("replicas up; load and the kill loop start");
             Duration run = KILL_LOOP.plus(S3_DOWN).plus(POSTGRES_DOWN).plusSeconds(6);
             Thread callbacks = thread("callbacks", () -> sendCallbacks(twilio, List.of(a, b), run));
             Thread calls = thread("calls", () -> streamCalls(List.of(b, a), run));
@@ -104,13 +106,17 @@ class FaultSuiteTest {
                 kills++;
                 a.start();
             }
+            phase("kill loop over (" + kills + " kills); S3 stopped");
             TestS3.get().stop();
             Thread.sleep(S3_DOWN.toMillis());
             TestS3.get().restart();
+            phase("S3 back");
             Thread.sleep(2_000);
             stopPostgres();
+            phase("PostgreSQL stopped");
             Thread.sleep(POSTGRES_DOWN.toMillis());
             startPostgres();
+            phase("PostgreSQL back");
 
             callbacks.join();
             calls.join();
@@ -123,7 +129,11 @@ class FaultSuiteTest {
             a.close();
             b.close();
 
-            assertInvariants(twilio, settings);
+            try {
+                assertInvariants(twilio, settings);
+            } finally {
+                keepLogs();
+            }
             System.out.printf("fault suite (%s): %d callbacks acknowledged, %d unanswered while both replicas were unreachable, %d kill -9 of "
                             + "replica a, S3 down %d s, PostgreSQL down %d s, %d media downloads cut, %d recordings fetched more than once, "
                             + "%d real-time streams (%d cut by a kill), %d requests journaled during the database outage, %d answers, none 5xx%n",
@@ -136,7 +146,7 @@ class FaultSuiteTest {
     }
 
     private void assertInvariants(TwilioStandIn twilio, Map<String, String> settings) throws Exception {
-        assertThat(answers).as("no 5xx answered to a valid Twilio request").noneMatch(s -> s >= 500);
+        assertThat(serverErrors).as("no 5xx answered to a valid Twilio request").isEmpty();
         assertThat(acknowledged).as("callbacks acknowledged").hasSizeGreaterThan(CALLBACKS * 9 / 10);
 
         Map<String, String> rows = new HashMap<>(); // recording sid -> s3 key
@@ -229,8 +239,12 @@ class FaultSuiteTest {
                     .header("X-Twilio-Signature", TwilioSigner.sign(TwilioStandIn.AUTH_TOKEN, PUBLIC_URL + path, params))
                     .POST(HttpRequest.BodyPublishers.ofString(TwilioSigner.form(params))).build();
             try {
-                int status = http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+                HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+                int status = response.statusCode();
                 answers.add(status);
+                if (status >= 500) {
+                    serverErrors.add(Instant.now() + " " + r.name + " " + path + " " + status + " " + response.body());
+                }
                 return status;
             } catch (IOException e) {
                 // the replica is down or was killed mid-request: Twilio's side sees a connection error, not an answer
@@ -274,6 +288,10 @@ class FaultSuiteTest {
         } catch (Exception e) {
             streamsCut.incrementAndGet(); // its replica was killed: the recording is finished when that replica starts again
         }
+    }
+
+    private static void phase(String what) {
+        System.out.println(Instant.now() + " fault suite: " + what);
     }
 
     private Thread thread(String name, ThrowingRunnable body) {
@@ -335,6 +353,15 @@ class FaultSuiteTest {
 
     private Connection connect() throws Exception {
         return DriverManager.getConnection(jdbcUrl(), "postgres", null);
+    }
+
+    /** The replicas' logs, kept under target/faults/ for a look after a failure (the temporary directory goes). */
+    private void keepLogs() throws IOException {
+        Path kept = Path.of("target", "faults");
+        Files.createDirectories(kept);
+        for (String name : List.of("a.log", "b.log")) {
+            Files.copy(dir.resolve(name), kept.resolve(name), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
     }
 
     /** How many requests the replicas moved from their journals into the database, by their logs. */
