@@ -13,7 +13,7 @@ import java.util.Map;
 import java.util.function.BooleanSupplier;
 
 /** Starts callvaultd in-process against a test {@link Environment} and talks to it over real HTTP. */
-final class DaemonHarness {
+public final class DaemonHarness {
     static final String PUBLIC_URL = "https://calls.example.com";
     static final String API_TOKEN = "test-api-token-0123456789";
     static final String LINK_SECRET = "test-link-secret-0123456789";
@@ -48,7 +48,7 @@ final class DaemonHarness {
         return Daemon.start(dev.callvault.config.ConfigLoader.of(s));
     }
 
-    static Map<String, String> callback(String callSid, String recordingSid, String status) {
+    public static Map<String, String> callback(String callSid, String recordingSid, String status) {
         Map<String, String> p = new LinkedHashMap<>();
         p.put("AccountSid", TwilioStandIn.ACCOUNT_SID);
         p.put("CallSid", callSid);
@@ -93,12 +93,12 @@ final class DaemonHarness {
                 HttpResponse.BodyHandlers.ofByteArray());
     }
 
-    static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
+    public static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
         await(what, timeout, condition, () -> "");
     }
 
     /** Polls {@code condition} until it holds; on time-out, the error says what was awaited and what {@code seen} shows. */
-    static void await(String what, Duration timeout, BooleanSupplier condition, java.util.function.Supplier<Object> seen) throws InterruptedException {
+    public static void await(String what, Duration timeout, BooleanSupplier condition, java.util.function.Supplier<Object> seen) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {

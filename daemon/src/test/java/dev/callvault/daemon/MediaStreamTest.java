@@ -5,6 +5,7 @@ import dev.callvault.db.RecordingRow;
 import dev.callvault.storage.RecordingStores;
 import dev.callvault.testing.AudioFiles;
 import dev.callvault.testing.Environment;
+import dev.callvault.testing.Immutable;
 import dev.callvault.testing.Goertzel;
 import dev.callvault.testing.SyntheticCall;
 import dev.callvault.testing.Tones;
@@ -81,7 +82,7 @@ class MediaStreamTest {
             DaemonHarness.await("both streams' rows at 3 s", Duration.ofSeconds(60), () -> List.of(broken, healthy).stream().allMatch(c ->
                     rows(c.callSid).size() == 3 && rows(c.callSid).stream().allMatch(r -> r.durationSeconds().doubleValue() >= 2.9)));
             // root ignores file modes; the immutable attribute stops even root's writes, through descriptors already open too
-            chattr("+i", spool);
+            Immutable.chattr("+i", spool);
             try {
                 a.send(broken.media(3, 8));
                 DaemonHarness.await("the broken stream's rows failed", Duration.ofSeconds(60),
@@ -91,7 +92,7 @@ class MediaStreamTest {
                 b.send(healthy.stop());
                 a.send(broken.stop()); // the stream itself stays open and acknowledged
             } finally {
-                chattr("-i", spool);
+                Immutable.chattr("-i", spool);
             }
         }
         awaitCompleted(healthy.callSid, 3);
@@ -101,11 +102,6 @@ class MediaStreamTest {
         assertThat(new String(harness.manage(daemon, "/metrics").body())).contains("callvault_media_frames_skipped_total{reason=\"recording_failed\"}");
     }
 
-    private static void chattr(String flag, Path dir) throws Exception {
-        Process p = new ProcessBuilder("chattr", "-R", flag, dir.toString()).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertThat(p.waitFor()).as("chattr " + flag + " " + dir + ": " + out).isZero();
-    }
 
     @Test
     void acceptsOnlyAHandshakeSignedForTheStreamUrl() throws Exception {

@@ -1,5 +1,6 @@
 package dev.callvault.faults;
 
+import dev.callvault.daemon.DaemonHarness;
 import dev.callvault.daemon.MediaClient;
 import dev.callvault.daemon.TwilioSigner;
 import dev.callvault.storage.Hex;
@@ -7,6 +8,7 @@ import dev.callvault.storage.RecordingStore;
 import dev.callvault.storage.RecordingStores;
 import dev.callvault.config.ConfigLoader;
 import dev.callvault.testing.Environment;
+import dev.callvault.testing.Immutable;
 import dev.callvault.testing.Sids;
 import dev.callvault.testing.StandInRecording;
 import dev.callvault.testing.SyntheticCall;
@@ -40,7 +42,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -74,6 +75,7 @@ class FaultSuiteTest {
     private final AtomicInteger streamsCut = new AtomicInteger();
     private final List<String> failures = new CopyOnWriteArrayList<>();
     private int postgresPort;
+    private volatile String sabotaged;
     private EmbeddedPostgres postgres;
 
     @Test
@@ -87,6 +89,9 @@ class FaultSuiteTest {
                 "recording.enabled", "true", "recording.format", "wav", "worker.poll-ms", "100", "worker.retry-base-ms", "200",
                 "worker.max-attempts", "200", "shutdown.grace-seconds", "5"));
         settings.put("twilio.backoff-ms", "50");
+        // a callback that failed through an outage is tried again within 10 s, not after its exponential backoff grew
+        // to minutes: the final wait below is then bounded
+        settings.put("worker.retry-max-ms", "10000");
         Replica a = new Replica("a", dir, settings);
         Replica b = new Replica("b", dir, settings);
         int kills = 0;
@@ -121,19 +126,19 @@ class FaultSuiteTest {
             callbacks.join();
             calls.join();
             assertThat(failures).as("the load generators themselves").isEmpty();
-            await("every acknowledged callback archived and every stream's rows completed", Duration.ofSeconds(LONG ? 300 : 150), () ->
+            DaemonHarness.await("every acknowledged callback archived and every stream's rows completed", Duration.ofSeconds(LONG ? 300 : 150), () ->
                     archived().containsAll(acknowledged)
-                            && count("SELECT count(*) FROM recordings WHERE stream_sid IS NOT NULL AND status <> 'completed'") == 0
-                            && count("SELECT count(*) FROM callbacks WHERE state <> 'done'") == 0);
+                            && count("SELECT count(*) FROM recordings WHERE stream_sid IS NOT NULL AND status = 'in-progress'") == 0
+                            && count("SELECT count(*) FROM callbacks WHERE state <> 'done'") == 0,
+                    () -> "acknowledged but not archived: " + acknowledged.stream().filter(sid -> !archived().contains(sid)).count()
+                            + "; stream rows in progress: " + count("SELECT count(*) FROM recordings WHERE stream_sid IS NOT NULL AND status = 'in-progress'")
+                            + "; callbacks not done: " + rows("SELECT state || ' attempts=' || attempts || ' next=' || next_attempt_at || ' ' "
+                            + "|| coalesce(last_error, '') FROM callbacks WHERE state <> 'done' LIMIT 5"));
             twilio.chaos(0, 0);
             a.close();
             b.close();
 
-            try {
-                assertInvariants(twilio, settings);
-            } finally {
-                keepLogs();
-            }
+            assertInvariants(twilio, settings);
             System.out.printf("fault suite (%s): %d callbacks acknowledged, %d unanswered while both replicas were unreachable, %d kill -9 of "
                             + "replica a, S3 down %d s, PostgreSQL down %d s, %d media downloads cut, %d recordings fetched more than once, "
                             + "%d real-time streams (%d cut by a kill), %d requests journaled during the database outage, %d answers, none 5xx%n",
@@ -142,6 +147,7 @@ class FaultSuiteTest {
                     count("SELECT count(DISTINCT stream_sid) FROM recordings WHERE stream_sid IS NOT NULL"), streamsCut.get(), journaled(), answers.size());
         } finally {
             stopPostgres();
+            keepLogs();
         }
     }
 
@@ -189,6 +195,11 @@ class FaultSuiteTest {
                 streams++;
                 assertThat(rs.getInt(2)).as("user, assistant and mixed of stream " + rs.getString(1)).isEqualTo(3);
             }
+            assertThat(count("SELECT count(*) FROM recordings WHERE stream_sid IS NOT NULL AND status <> 'completed' AND stream_sid <> '"
+                    + sabotaged + "'")).as("every other stream's rows completed").isZero();
+            assertThat(count("SELECT count(*) FROM recordings WHERE stream_sid = '" + sabotaged + "' AND status = 'failed' "
+                    + "AND recording_metadata->>'failure' LIKE '%could not be written%'")).as("the unwritable spool's rows failed with the reason")
+                    .isEqualTo(3);
             assertThat(streams).as("real-time streams recorded").isGreaterThanOrEqualTo(CALLS / 2);
         }
 
@@ -218,7 +229,7 @@ class FaultSuiteTest {
                         "To", "+15550199"));
             }
             sent.add(recordingSid);
-            Integer status = deliver(replicas, i, "/recording/status", callback(callSid, recordingSid));
+            Integer status = deliver(replicas, i, "/recording/status", DaemonHarness.callback(callSid, recordingSid, "completed"));
             if (status != null && status / 100 == 2) {
                 acknowledged.add(recordingSid);
             }
@@ -262,7 +273,12 @@ class FaultSuiteTest {
             SyntheticCall call = new SyntheticCall(TwilioStandIn.ACCOUNT_SID, 6, new double[][]{{0, 3}}, new double[][]{{3, 6}});
             Replica first = replicas.get(c % replicas.size());
             Replica second = replicas.get((c + 1) % replicas.size());
-            running.add(thread("call-" + c, () -> stream(call, first, second)));
+            if (c == 2) {
+                sabotaged = call.streamSid; // on replica b, never killed, while PostgreSQL is up
+                running.add(thread("call-" + c, () -> streamOntoAnUnwritableSpool(call, first)));
+            } else {
+                running.add(thread("call-" + c, () -> stream(call, first, second)));
+            }
             Thread.sleep(gap);
         }
         for (Thread t : running) {
@@ -294,6 +310,28 @@ class FaultSuiteTest {
         System.out.println(Instant.now() + " fault suite: " + what);
     }
 
+    /** A call whose spool is made unwritable 2 s in: its rows must end failed with the reason, and nothing else stop. */
+    private void streamOntoAnUnwritableSpool(SyntheticCall call, Replica replica) throws Exception {
+        Path spool = dir.resolve(replica.name).resolve("realtime").resolve(call.streamSid);
+        try (MediaClient s = MediaClient.open(replica.port)) {
+            s.send(call.connected());
+            s.send(call.start(null));
+            s.send(call.media(0, 2));
+            DaemonHarness.await("the sabotaged stream's rows", Duration.ofSeconds(30), () -> count("SELECT count(*) FROM recordings WHERE stream_sid = '"
+                    + call.streamSid + "' AND status = 'in-progress'") == 3 && Files.exists(spool.resolve("progress")));
+            Immutable.chattr("+i", spool);
+            try {
+                for (int second = 2; second < 6; second++) {
+                    s.send(call.media(second, second + 1));
+                    Thread.sleep(1_000);
+                }
+                s.send(call.stop());
+            } finally {
+                Immutable.chattr("-i", spool);
+            }
+        }
+    }
+
     private Thread thread(String name, ThrowingRunnable body) {
         Thread t = new Thread(() -> {
             try {
@@ -308,20 +346,6 @@ class FaultSuiteTest {
 
     private interface ThrowingRunnable {
         void run() throws Exception;
-    }
-
-    private static Map<String, String> callback(String callSid, String recordingSid) {
-        Map<String, String> p = new LinkedHashMap<>();
-        p.put("AccountSid", TwilioStandIn.ACCOUNT_SID);
-        p.put("CallSid", callSid);
-        p.put("RecordingSid", recordingSid);
-        p.put("RecordingUrl", "https://api.twilio.com/2010-04-01/Accounts/" + TwilioStandIn.ACCOUNT_SID + "/Recordings/" + recordingSid);
-        p.put("RecordingStatus", "completed");
-        p.put("RecordingDuration", "187");
-        p.put("RecordingChannels", "2");
-        p.put("RecordingSource", "StartCallRecordingAPI");
-        p.put("ErrorCode", "0");
-        return p;
     }
 
     private static String contentSha256(RecordingStore store, String key) throws IOException {
@@ -360,7 +384,9 @@ class FaultSuiteTest {
         Path kept = Path.of("target", "faults");
         Files.createDirectories(kept);
         for (String name : List.of("a.log", "b.log")) {
-            Files.copy(dir.resolve(name), kept.resolve(name), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            if (Files.exists(dir.resolve(name))) {
+                Files.copy(dir.resolve(name), kept.resolve(name), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
         }
     }
 
@@ -391,22 +417,24 @@ class FaultSuiteTest {
         return sids;
     }
 
+    private List<String> rows(String sql) {
+        List<String> out = new ArrayList<>();
+        try (Connection c = connect(); ResultSet rs = c.createStatement().executeQuery(sql)) {
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+        } catch (Exception e) {
+            out.add(e.toString());
+        }
+        return out;
+    }
+
     private long count(String sql) {
         try (Connection c = connect(); ResultSet rs = c.createStatement().executeQuery(sql)) {
             rs.next();
             return rs.getLong(1);
         } catch (Exception e) {
             return -1;
-        }
-    }
-
-    private static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting for " + what);
-            }
-            Thread.sleep(200);
         }
     }
 

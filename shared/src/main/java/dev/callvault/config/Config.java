@@ -54,7 +54,7 @@ public record Config(
     }
 
     /** The archive workers: how many at once, how often to try, how long to wait for them at shutdown. */
-    public record Worker(int concurrency, int maxAttempts, Duration poll, Duration shutdownGrace, Duration retryBase) {
+    public record Worker(int concurrency, int maxAttempts, Duration poll, Duration shutdownGrace, Duration retryBase, Duration retryMax) {
     }
 
     /** {@code jdbcUrl} null means: run an embedded PostgreSQL in the state directory. */

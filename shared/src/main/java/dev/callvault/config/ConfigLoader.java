@@ -121,7 +121,8 @@ public final class ConfigLoader {
         Config.Worker worker = new Config.Worker(integer("worker.concurrency", 4, 1, 256), integer("worker.max-attempts", 10, 1, 1000),
                 Duration.ofMillis(integer("worker.poll-ms", 1000, 10, 600_000)),
                 Duration.ofSeconds(integer("shutdown.grace-seconds", 30, 0, 3600)),
-                Duration.ofMillis(integer("worker.retry-base-ms", 5000, 10, 3_600_000)));
+                Duration.ofMillis(integer("worker.retry-base-ms", 5000, 10, 3_600_000)),
+                Duration.ofMillis(integer("worker.retry-max-ms", 3_600_000, 10, 86_400_000)));
         return new Config(http, database(), storage(stateDir), twilio(), worker, assistants(), stateDir);
     }
 

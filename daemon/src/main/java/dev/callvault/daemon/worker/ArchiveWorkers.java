@@ -28,7 +28,6 @@ import java.util.concurrent.TimeUnit;
 public final class ArchiveWorkers {
     private static final Logger log = LoggerFactory.getLogger(ArchiveWorkers.class);
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Duration LAST_RETRY = Duration.ofHours(1);
 
     private final Database db;
     private final CallbackRepository callbacks;
@@ -136,6 +135,9 @@ public final class ArchiveWorkers {
         } catch (CallvaultException e) {
             fail(h, cb, e.retryable(), e.getMessage());
         } catch (RuntimeException e) {
+            if (dev.callvault.db.Database.unreachable(e)) {
+                throw e; // the database went away mid-archive: the claim's transaction rolls back and the callback stays pending
+            }
             // a bug or an unforeseen failure: keep the callback and try again later rather than lose it
             log.error("archiving callback {} ({}) failed unexpectedly", cb.id(), cb.recordingSid(), e);
             fail(h, cb, true, e.toString());
@@ -145,7 +147,7 @@ public final class ArchiveWorkers {
     private void fail(org.jdbi.v3.core.Handle h, CallbackRow cb, boolean retryable, String error) {
         int attempts = cb.attempts() + 1;
         if (retryable && attempts < config.maxAttempts() && running) {
-            Duration delay = backoff(config.retryBase(), attempts);
+            Duration delay = backoff(config.retryBase(), config.retryMax(), attempts);
             callbacks.reschedule(h, cb.id(), delay, error);
             metrics.archiveFailed(true);
             log.warn("callback {} for {} failed (attempt {} of {}), retrying in {} s: {}", cb.id(), cb.recordingSid(), attempts,
@@ -159,8 +161,8 @@ public final class ArchiveWorkers {
         }
     }
 
-    static Duration backoff(Duration first, int attempts) {
-        long base = Math.min(LAST_RETRY.toMillis(), first.toMillis() << Math.min(attempts - 1, 20));
+    static Duration backoff(Duration first, Duration last, int attempts) {
+        long base = Math.min(last.toMillis(), first.toMillis() << Math.min(attempts - 1, 20));
         return Duration.ofMillis(base / 2 + ThreadLocalRandom.current().nextLong(base / 2 + 1));
     }
 
