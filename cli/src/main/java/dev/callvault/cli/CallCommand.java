@@ -1,5 +1,6 @@
 package dev.callvault.cli;
 
+import dev.callvault.calls.CallView;
 import dev.callvault.db.CallRepository;
 import dev.callvault.db.CallRow;
 import dev.callvault.db.RecordingRepository;
@@ -9,7 +10,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -21,7 +21,7 @@ import java.util.concurrent.Callable;
 public final class CallCommand {
 
     @Command(mixinStandardHelpOptions = true, versionProvider = Callvault.VersionProvider.class, name = "show",
-            description = {"Print a call and its recordings: type, status, source, object key, duration, size, and whether Twilio's recording overrode the real-time mixed one."},
+            description = {"Print a call and its recordings: type, status, format, duration, size, object key, and where each came from: Twilio's recording (and, for the mixed one, the real-time recording it was upgraded from, when there was one) or the real-time recorder. What is not known (a call known only from Twilio's callback has no numbers) is printed as unknown."},
             footer = {"", "Examples:", "  callvault call show CA1f2e3d4c5b6a79880123456789abcdef", "  callvault call show 6f1c... --json"})
     static final class Show implements Callable<Integer> {
         @Mixin
@@ -44,46 +44,18 @@ public final class CallCommand {
                 CallRow c = (Sids.isValid("CA", call) ? calls.findBySid(call) : calls.findById(UUID.fromString(call)))
                         .orElseThrow(() -> new DownloadCommand.NotFound("no call " + call));
                 List<RecordingRow> rows = new RecordingRepository(s.db.jdbi()).findByCall(c.id());
-                Map<String, Object> doc = new LinkedHashMap<>();
-                doc.put("id", c.id().toString());
-                doc.put("call_sid", c.callSid());
-                doc.put("account_sid", c.accountSid());
-                doc.put("from", c.fromNumber());
-                doc.put("to", c.toNumber());
-                doc.put("assistant", c.assistant());
-                doc.put("started_at", c.startedAt() == null ? null : c.startedAt().toString());
-                doc.put("recordings", rows.stream().map(Show::describe).toList());
+                Map<String, Object> doc = CallView.call(c);
+                doc.put("recordings", rows.stream().map(CallView::recording).toList());
                 out.json(doc);
-                out.text("call " + c.callSid() + " (" + c.id() + ") from " + c.fromNumber() + " to " + c.toNumber()
-                        + (c.assistant() == null ? "" : ", assistant " + c.assistant()) + ", started " + c.startedAt());
+                out.text(CallView.summary(c));
                 for (RecordingRow r : rows) {
-                    out.text(String.format("  %-9s %-11s %-3s %-7s %8s s %10s B  %s%s", r.recordingType(), r.status(), r.recordingSource(),
-                            r.format() == null ? "-" : r.format(), r.durationSeconds(), r.fileSize() == null ? "-" : r.fileSize(),
-                            r.s3Key() == null ? "-" : r.s3Key(), overridden(r) ? "  (Twilio's, overrode the real-time recording)" : ""));
+                    out.text(String.format("  %-9s %-11s %-7s %8s s %10s B  %s", r.recordingType(), r.status(),
+                            r.format() == null ? "-" : r.format(), r.durationSeconds() == null ? "-" : r.durationSeconds(),
+                            r.fileSize() == null ? "-" : r.fileSize(), r.s3Key() == null ? "-" : r.s3Key()));
+                    out.text("            " + CallView.origin(r));
                 }
                 return ExitCode.OK.code;
             }
-        }
-
-        private static boolean overridden(RecordingRow r) {
-            return r.recordingSid() != null && r.metadataJson().contains("twilio_override");
-        }
-
-        private static Map<String, Object> describe(RecordingRow r) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("id", r.id().toString());
-            m.put("type", r.recordingType());
-            m.put("status", r.status());
-            m.put("source", r.recordingSource());
-            m.put("recording_sid", r.recordingSid());
-            m.put("stream_sid", r.streamSid());
-            m.put("key", r.s3Key());
-            m.put("format", r.format());
-            m.put("duration_seconds", r.durationSeconds());
-            m.put("file_size", r.fileSize());
-            m.put("sha256", r.sha256());
-            m.put("overridden", overridden(r));
-            return m;
         }
     }
 }

@@ -1,0 +1,69 @@
+package dev.callvault.cli;
+
+import dev.callvault.archive.Archiver;
+import dev.callvault.storage.RecordingStore;
+import dev.callvault.storage.RecordingStores;
+import dev.callvault.testing.Environment;
+import dev.callvault.testing.Rows;
+import dev.callvault.testing.Sids;
+import dev.callvault.testing.StandInRecording;
+import dev.callvault.testing.TwilioStandIn;
+import dev.callvault.twilio.MediaFormat;
+import dev.callvault.twilio.RecordingRef;
+import dev.callvault.twilio.TwilioRecordings;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** {@code callvault call show} says only true things: unknown as unknown, "upgraded" only from a real-time recording that existed. */
+class CallCommandTest {
+    @RegisterExtension
+    static final Environment env = new Environment();
+
+    private final Cli cli = new Cli(env);
+
+    private StandInRecording archived(String callSid) {
+        var r = env.twilio().add(StandInRecording.completed(TwilioStandIn.ACCOUNT_SID, callSid, Sids.recording(), Instant.now(), 20_000));
+        var config = env.config();
+        try (RecordingStore store = RecordingStores.open(config.storage())) {
+            new Archiver(new TwilioRecordings(config.twilio()), store, env.db(), MediaFormat.MP3, Clock.systemUTC())
+                    .archive(new RecordingRef(r.accountSid(), r.sid(), r.callSid()));
+        }
+        return r;
+    }
+
+    @Test
+    void aCallKnownOnlyFromTwiliosCallbackShowsItsNumbersAsUnknownAndNoUpgrade() {
+        String callSid = Sids.call();
+        StandInRecording r = archived(callSid);
+
+        Cli.Result text = cli.run(List.of("call", "show"), Map.of(), callSid);
+        Cli.Result json = cli.run(List.of("call", "show"), Map.of(), callSid, "--json");
+
+        assertThat(text.exit()).as(text.err()).isZero();
+        assertThat(text.out()).contains("from unknown to unknown").contains("Twilio's recording " + r.sid())
+                .doesNotContain("null").doesNotContain("upgraded").doesNotContain("overrode");
+        assertThat(json.out()).contains("\"from\":null").contains("\"upgraded_from\":null");
+    }
+
+    @Test
+    void aMixedRowUpgradedFromARealtimeRecordingNamesIt() {
+        String callSid = Sids.call();
+        String realtimeKey = "recordings/2026/11/24/" + callSid + "/MZ11111111111111111111111111111111-mixed.wav";
+        Rows.realtime(env.db(), Rows.call(env.db(), callSid), "mixed", realtimeKey);
+        StandInRecording r = archived(callSid);
+
+        Cli.Result text = cli.run(List.of("call", "show"), Map.of(), callSid);
+        Cli.Result json = cli.run(List.of("call", "show"), Map.of(), callSid, "--json");
+
+        assertThat(text.out()).contains("from +15550100 to +15550199")
+                .contains("Twilio's recording " + r.sid() + ", upgraded from the real-time recording " + realtimeKey);
+        assertThat(json.out()).contains("\"upgraded_from\":\"" + realtimeKey + "\"");
+    }
+}
