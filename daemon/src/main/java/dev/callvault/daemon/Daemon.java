@@ -1,6 +1,8 @@
 package dev.callvault.daemon;
 
 import dev.callvault.archive.Archiver;
+import dev.callvault.calls.CallSearch;
+import dev.callvault.daemon.api.CallsApi;
 import dev.callvault.config.Config;
 import dev.callvault.config.ConfigException;
 import dev.callvault.config.StorageTarget;
@@ -106,6 +108,7 @@ public final class Daemon implements AutoCloseable {
             Health health = new Health(db, store, metrics, outage);
             GracefulShutdownHandler graceful = new GracefulShutdownHandler(Routes.table(webhooks,
                     new RecordingAccess(config.http(), calls, new RecordingRepository(db.jdbi()), store, clock, recorder),
+                    new CallsApi(config.http(), new CallSearch(db.jdbi()), calls, new RecordingRepository(db.jdbi())),
                     health, metrics, media.handler()));
             Undertow server = Undertow.builder()
                     .addHttpListener(config.http().port(), config.http().host())

@@ -13,23 +13,24 @@ import java.util.Map;
 import java.util.Optional;
 
 /** Small pieces every handler needs: problem responses, bounded body reading, form parsing, path parameters. */
-final class HttpSupport {
+public final class HttpSupport {
     static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
     private HttpSupport() {
     }
 
     /** A client error the handler answers with {@code status} and a one-line reason. */
-    static final class Problem extends RuntimeException {
+    public static final class Problem extends RuntimeException {
         final int status;
 
-        Problem(int status, String detail) {
+        public Problem(int status, String detail) {
             super(detail, null, false, false);
             this.status = status;
         }
     }
 
     /** Answers an RFC 9457 problem document; the detail never carries secrets. */
-    static void problem(HttpServerExchange ex, int status, String detail) {
+    public static void problem(HttpServerExchange ex, int status, String detail) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("status", status);
         body.put("title", io.undertow.util.StatusCodes.getReason(status));
@@ -38,7 +39,7 @@ final class HttpSupport {
     }
 
     /** Answers {@code body} as JSON. */
-    static void json(HttpServerExchange ex, int status, String contentType, Object body) {
+    public static void json(HttpServerExchange ex, int status, String contentType, Object body) {
         ex.setStatusCode(status);
         ex.getResponseHeaders().put(Headers.CONTENT_TYPE, contentType);
         try {
@@ -49,7 +50,7 @@ final class HttpSupport {
     }
 
     /** Reads a form POST body of at most {@code max} bytes; 413 when larger, 415 when not form-encoded. */
-    static Map<String, String> readForm(HttpServerExchange ex, int max) throws IOException {
+    public static Map<String, String> readForm(HttpServerExchange ex, int max) throws IOException {
         String length = ex.getRequestHeaders().getFirst(Headers.CONTENT_LENGTH);
         if (length != null) {
             try {
@@ -72,7 +73,7 @@ final class HttpSupport {
         return parseForm(new String(body, StandardCharsets.UTF_8));
     }
 
-    static Map<String, String> parseForm(String body) {
+    public static Map<String, String> parseForm(String body) {
         Map<String, String> params = new LinkedHashMap<>();
         if (body.isEmpty()) {
             return params;
@@ -93,7 +94,15 @@ final class HttpSupport {
         return params;
     }
 
-    static Optional<String> param(HttpServerExchange ex, String name) {
+    /** True when the request carries {@code Authorization: Bearer <token>} with this token (compared in constant time). */
+    public static boolean bearer(HttpServerExchange ex, dev.callvault.config.Secret token) {
+        String auth = ex.getRequestHeaders().getFirst(Headers.AUTHORIZATION);
+        return auth != null && auth.startsWith("Bearer ") && token != null
+                && java.security.MessageDigest.isEqual(auth.substring(7).trim().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                token.reveal().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    public static Optional<String> param(HttpServerExchange ex, String name) {
         String p = ex.getPathParameters().containsKey(name) ? ex.getPathParameters().get(name).peekFirst() : null;
         if (p == null) {
             Deque<String> q = ex.getQueryParameters().get(name);

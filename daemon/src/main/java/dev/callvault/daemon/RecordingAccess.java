@@ -16,8 +16,6 @@ import io.undertow.util.Headers;
 
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Date;
@@ -186,10 +184,7 @@ final class RecordingAccess {
     }
 
     private void authenticate(HttpServerExchange ex) {
-        String auth = ex.getRequestHeaders().getFirst(Headers.AUTHORIZATION);
-        if (auth != null && auth.startsWith("Bearer ") && http.apiToken() != null
-                && MessageDigest.isEqual(auth.substring(7).trim().getBytes(StandardCharsets.UTF_8),
-                http.apiToken().reveal().getBytes(StandardCharsets.UTF_8))) {
+        if (HttpSupport.bearer(ex, http.apiToken())) {
             return;
         }
         if (links != null && links.valid(ex.getRequestPath(), HttpSupport.param(ex, "expires").orElse(null),

@@ -20,7 +20,8 @@ final class Routes {
         void handle(HttpServerExchange ex) throws Exception;
     }
 
-    static HttpHandler table(Webhooks webhooks, RecordingAccess recordings, Health health, Metrics metrics, HttpHandler media) {
+    static HttpHandler table(Webhooks webhooks, RecordingAccess recordings, dev.callvault.daemon.api.CallsApi api, Health health, Metrics metrics,
+                             HttpHandler media) {
         RoutingHandler r = Handlers.routing()
                 .get("/media", media)
                 .post("/twiml", route("twiml", webhooks::voice, metrics))
@@ -29,6 +30,8 @@ final class Routes {
                 .add("HEAD", "/calls/{call_id}/recording/{recording_id}", route("download", recordings::download, metrics))
                 .get("/calls/{call_id}/recording/{recording_id}/play", route("play", recordings::play, metrics))
                 .add("HEAD", "/calls/{call_id}/recording/{recording_id}/play", route("play", recordings::play, metrics))
+                .get("/api/v1/calls", route("api_calls", api::list, metrics))
+                .get("/api/v1/calls/{call_id}", route("api_call", api::one, metrics))
                 // liveness also here, for load balancers in front of the public port; readiness and metrics are not
                 .get("/healthz", route("healthz", health::live, metrics))
                 .setFallbackHandler(route("unknown", ex -> HttpSupport.problem(ex, 404, "no such endpoint"), metrics))

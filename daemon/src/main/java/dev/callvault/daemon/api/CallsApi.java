@@ -1,0 +1,126 @@
+package dev.callvault.daemon.api;
+
+import dev.callvault.calls.CallSearch;
+import dev.callvault.calls.CallView;
+import dev.callvault.config.Config;
+import dev.callvault.daemon.HttpSupport;
+import dev.callvault.daemon.HttpSupport.Problem;
+import dev.callvault.db.CallRepository;
+import dev.callvault.db.CallRow;
+import dev.callvault.db.RecordingRepository;
+import dev.callvault.twilio.Sids;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.util.Headers;
+
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * {@code /api/v1/calls} (the calls list: filters, newest first, cursor paging) and {@code /api/v1/calls/{call}} (a call
+ * with its recordings), in the words of {@link CallView}. For scripts with the bearer token; the console uses them too.
+ */
+public final class CallsApi {
+    private static final int DEFAULT_LIMIT = 50;
+    private static final int MAX_LIMIT = 200;
+
+    private final Config.Http http;
+    private final CallSearch search;
+    private final CallRepository calls;
+    private final RecordingRepository recordings;
+
+    public CallsApi(Config.Http http, CallSearch search, CallRepository calls, RecordingRepository recordings) {
+        this.http = http;
+        this.search = search;
+        this.calls = calls;
+        this.recordings = recordings;
+    }
+
+    public void list(HttpServerExchange ex) {
+        authenticate(ex);
+        CallSearch.Filter filter = new CallSearch.Filter(
+                HttpSupport.param(ex, "call_sid").map(s -> sid(s)).orElse(null),
+                HttpSupport.param(ex, "number").filter(s -> !s.isBlank()).orElse(null),
+                HttpSupport.param(ex, "assistant").filter(s -> !s.isBlank()).orElse(null),
+                instant(ex, "since"), instant(ex, "until"), state(ex));
+        int limit = HttpSupport.param(ex, "limit").map(CallsApi::limit).orElse(DEFAULT_LIMIT);
+        CallSearch.Page page;
+        try {
+            page = search.find(filter, HttpSupport.param(ex, "cursor").orElse(null), limit);
+        } catch (IllegalArgumentException e) {
+            throw new Problem(400, e.getMessage());
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("calls", page.calls().stream().map(CallView::call).toList());
+        body.put("next_cursor", page.next().orElse(null));
+        HttpSupport.json(ex, 200, "application/json", body);
+    }
+
+    public void one(HttpServerExchange ex) {
+        authenticate(ex);
+        String id = HttpSupport.param(ex, "call_id").orElse("");
+        Optional<CallRow> call = Sids.isValid("CA", id) ? calls.findBySid(id) : uuid(id).flatMap(calls::findById);
+        CallRow c = call.orElseThrow(() -> new Problem(404, "no call " + id));
+        Map<String, Object> body = CallView.call(c);
+        body.put("recordings", recordings.findByCall(c.id()).stream().map(CallView::recording).toList());
+        HttpSupport.json(ex, 200, "application/json", body);
+    }
+
+    private void authenticate(HttpServerExchange ex) {
+        if (!HttpSupport.bearer(ex, http.apiToken())) {
+            ex.getResponseHeaders().put(Headers.WWW_AUTHENTICATE, "Bearer realm=\"callvault\"");
+            throw new Problem(401, "a bearer token is required (http.api-token)");
+        }
+    }
+
+    private static String sid(String s) {
+        if (!Sids.isValid("CA", s)) {
+            throw new Problem(400, "call_sid: '" + s + "' is not a CallSid (CA and 32 hex digits)");
+        }
+        return s;
+    }
+
+    private static Instant instant(HttpServerExchange ex, String name) {
+        return HttpSupport.param(ex, name).filter(s -> !s.isBlank()).map(s -> {
+            try {
+                return Instant.parse(s);
+            } catch (DateTimeParseException e) {
+                throw new Problem(400, name + ": '" + s + "' is not an ISO-8601 instant such as 2026-11-24T09:00:00Z");
+            }
+        }).orElse(null);
+    }
+
+    private static CallSearch.State state(HttpServerExchange ex) {
+        return HttpSupport.param(ex, "state").filter(s -> !s.isBlank()).map(s -> {
+            try {
+                return CallSearch.State.valueOf(s.toUpperCase(Locale.ROOT).replace('-', '_'));
+            } catch (IllegalArgumentException e) {
+                throw new Problem(400, "state: '" + s + "' is not one of live, archived, missing_twilio, realtime_failed");
+            }
+        }).orElse(null);
+    }
+
+    private static int limit(String s) {
+        try {
+            int n = Integer.parseInt(s);
+            if (n >= 1 && n <= MAX_LIMIT) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw new Problem(400, "limit: expected 1 to " + MAX_LIMIT + ", got '" + s + "'");
+    }
+
+    private static Optional<UUID> uuid(String s) {
+        try {
+            return Optional.of(UUID.fromString(s));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+}
