@@ -51,9 +51,38 @@ public final class Callvault {
         });
         cmd.setParameterExceptionHandler((e, a) -> {
             e.getCommandLine().getErr().println("callvault: " + e.getMessage() + " (see '" + e.getCommandLine().getCommandName() + " --help')");
+            if (e instanceof CommandLine.UnmatchedArgumentException u && !u.getUnmatched().isEmpty() && !u.getUnmatched().get(0).startsWith("-")) {
+                CommandLine.UnmatchedArgumentException.printSuggestions(u, e.getCommandLine().getErr()); // a mistyped command
+            }
             return ExitCode.USAGE.code;
         });
-        return cmd.execute(args);
+        Integer unknown = unknownCommand(cmd, args);
+        return unknown != null ? unknown : cmd.execute(args);
+    }
+
+    /**
+     * A word that names no command is an error even beside --help (picocli would print the help and exit 0, so a typo
+     * in a cron line would pass unseen): it is named, the nearest commands suggested, exit 64.
+     */
+    private static Integer unknownCommand(CommandLine cmd, String... args) {
+        CommandLine.ParseResult parsed;
+        try {
+            parsed = cmd.parseArgs(args);
+        } catch (CommandLine.ParameterException e) {
+            return null; // execute() reports it through the parameter exception handler
+        }
+        CommandLine.ParseResult p = parsed;
+        while (p.hasSubcommand()) {
+            p = p.subcommand();
+        }
+        if (p.unmatched().isEmpty() || !(p.isUsageHelpRequested() || p.isVersionHelpRequested())) {
+            return null;
+        }
+        CommandLine where = p.commandSpec().commandLine();
+        where.getErr().println("callvault: unknown command or argument '" + p.unmatched().get(0) + "' for '" + p.commandSpec().qualifiedName() + "'");
+        CommandLine.UnmatchedArgumentException.printSuggestions(new CommandLine.UnmatchedArgumentException(where, p.unmatched()), where.getErr());
+        where.getErr().println("(see '" + p.commandSpec().qualifiedName() + " --help')");
+        return ExitCode.USAGE.code;
     }
 
     private static boolean verbose(CommandLine.ParseResult parsed) {

@@ -42,6 +42,17 @@ class UsageErrorsTest {
         assertThat(r.out()).isEmpty();
     }
 
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"verfy --help", "verfy", "db stauts --help", "call shw -h", "twiml rendr --version"})
+    void aMistypedCommandIsNamedWithTheNearestSuggestedAndExits64EvenBesideHelp(String commandLine) {
+        Cli.Result r = Cli.raw(commandLine.split(" "));
+        String typo = commandLine.split(" ")[commandLine.startsWith("verfy") ? 0 : 1];
+
+        assertThat(r.exit()).as(r.out() + r.err()).isEqualTo(64);
+        assertThat(r.err()).contains("'" + typo + "'").containsAnyOf("Did you mean", "did you mean");
+        assertThat(r.out()).as("no help printed as if all were well").isEmpty();
+    }
+
     @ParameterizedTest(name = "{0} --help")
     @org.junit.jupiter.params.provider.ValueSource(strings = {"backfill", "verify", "replay", "download", "doctor", "link", "twiml render",
             "twiml lint", "db migrate", "db status", "call show", "media replay"})
