@@ -164,6 +164,7 @@ function _complete_callvault() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} call" ];    then _picocli_callvault; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} media" ];    then _picocli_callvault; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} db" ];    then _picocli_callvault; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} user" ];    then _picocli_callvault; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} help" ];    then _picocli_callvault; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} twiml render" ];    then _picocli_callvault_twiml; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} twiml lint" ];    then _picocli_callvault_twiml; return $?; fi
@@ -171,6 +172,9 @@ function _complete_callvault() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} media replay" ];    then _picocli_callvault_media; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} db migrate" ];    then _picocli_callvault_db; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} db status" ];    then _picocli_callvault_db; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} user add" ];    then _picocli_callvault_user; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} user remove" ];    then _picocli_callvault_user; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} user list" ];    then _picocli_callvault_user; return $?; fi
 
   # Find the longest sequence of subcommands and call the bash function for that subcommand.
   local cmds0=(twiml)
@@ -183,21 +187,29 @@ function _complete_callvault() {
   local cmds7=(call)
   local cmds8=(media)
   local cmds9=(db)
-  local cmds10=(help)
-  local cmds11=(twiml render)
-  local cmds12=(twiml lint)
-  local cmds13=(call show)
-  local cmds14=(media replay)
-  local cmds15=(db migrate)
-  local cmds16=(db status)
+  local cmds10=(user)
+  local cmds11=(help)
+  local cmds12=(twiml render)
+  local cmds13=(twiml lint)
+  local cmds14=(call show)
+  local cmds15=(media replay)
+  local cmds16=(db migrate)
+  local cmds17=(db status)
+  local cmds18=(user add)
+  local cmds19=(user remove)
+  local cmds20=(user list)
 
-  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_callvault_db_status; return $?; fi
-  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_callvault_db_migrate; return $?; fi
-  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_callvault_media_replay; return $?; fi
-  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_callvault_call_show; return $?; fi
-  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_callvault_twiml_lint; return $?; fi
-  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_callvault_twiml_render; return $?; fi
-  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_callvault_help; return $?; fi
+  if CompWordsContainsArray "${cmds20[@]}"; then _picocli_callvault_user_list; return $?; fi
+  if CompWordsContainsArray "${cmds19[@]}"; then _picocli_callvault_user_remove; return $?; fi
+  if CompWordsContainsArray "${cmds18[@]}"; then _picocli_callvault_user_add; return $?; fi
+  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_callvault_db_status; return $?; fi
+  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_callvault_db_migrate; return $?; fi
+  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_callvault_media_replay; return $?; fi
+  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_callvault_call_show; return $?; fi
+  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_callvault_twiml_lint; return $?; fi
+  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_callvault_twiml_render; return $?; fi
+  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_callvault_help; return $?; fi
+  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_callvault_user; return $?; fi
   if CompWordsContainsArray "${cmds9[@]}"; then _picocli_callvault_db; return $?; fi
   if CompWordsContainsArray "${cmds8[@]}"; then _picocli_callvault_media; return $?; fi
   if CompWordsContainsArray "${cmds7[@]}"; then _picocli_callvault_call; return $?; fi
@@ -218,7 +230,7 @@ function _picocli_callvault() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
 
-  local commands="twiml replay backfill verify download doctor link call media db help"
+  local commands="twiml replay backfill verify download doctor link call media db user help"
   local flag_opts="'-h' '--help' '-V' '--version'"
   local arg_opts=""
 
@@ -600,12 +612,30 @@ function _picocli_callvault_db() {
   fi
 }
 
+# Generates completions for the options and subcommands of the `user` subcommand.
+function _picocli_callvault_user() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+
+  local commands="add remove list"
+  local flag_opts="'-h' '--help' '-V' '--version'"
+  local arg_opts=""
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
 # Generates completions for the options and subcommands of the `help` subcommand.
 function _picocli_callvault_help() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
 
-  local commands="twiml replay backfill verify download doctor link call media db"
+  local commands="twiml replay backfill verify download doctor link call media db user"
   local flag_opts="'-h' '--help'"
   local arg_opts=""
 
@@ -807,6 +837,105 @@ function _picocli_callvault_db_status() {
 
   local commands=""
   local flag_opts="'-h' '--help' '-V' '--version'"
+  local arg_opts="'--config' '--set'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--config')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--set')
+      return
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `add` subcommand.
+function _picocli_callvault_user_add() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'--json' '-v' '--verbose' '--password-stdin' '--replace' '-h' '--help' '-V' '--version'"
+  local arg_opts="'--config' '--set'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--config')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--set')
+      return
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `remove` subcommand.
+function _picocli_callvault_user_remove() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'--json' '-v' '--verbose' '-h' '--help' '-V' '--version'"
+  local arg_opts="'--config' '--set'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--config')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--set')
+      return
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `list` subcommand.
+function _picocli_callvault_user_list() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'--json' '-v' '--verbose' '-h' '--help' '-V' '--version'"
   local arg_opts="'--config' '--set'"
 
   type compopt &>/dev/null && compopt +o default

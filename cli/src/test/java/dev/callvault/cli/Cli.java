@@ -38,6 +38,17 @@ final class Cli {
         return run(List.of(command), Map.of(), args);
     }
 
+    /** {@link #run} with {@code stdin} as standard input. */
+    Result runWithInput(String stdin, List<String> command, String... args) {
+        java.io.InputStream in = System.in;
+        try {
+            System.setIn(new java.io.ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
+            return run(command, Map.of(), args);
+        } finally {
+            System.setIn(in);
+        }
+    }
+
     /** Exactly these arguments, nothing added. */
     static synchronized Result raw(String... argv) {
         PrintStream out = System.out;

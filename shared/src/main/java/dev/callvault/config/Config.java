@@ -50,7 +50,7 @@ public record Config(
      * {@code streamUrl} is the assistant's media stream the call is connected to.
      */
     public record Http(String host, int port, URI publicUrl, URI streamUrl, Secret apiToken, Secret linkSecret,
-                       boolean presignedRedirects, int maxBodyBytes, String managementHost, int managementPort) {
+                       boolean presignedRedirects, int maxBodyBytes, String managementHost, int managementPort, Path usersFile) {
     }
 
     /** The archive workers: how many at once, how often to try, how long to wait for them at shutdown. */

@@ -117,7 +117,8 @@ public final class ConfigLoader {
         String[] management = hostAndPort("http.management-address", get("http.management-address", "127.0.0.1:8081"));
         Config.Http http = new Config.Http(get("http.host", "127.0.0.1"), integer("http.port", 8080, 0, 65535), publicUrl, streamUrl,
                 secret("http.api-token"), secret("http.link-secret"), bool("http.presigned-redirects"),
-                integer("http.max-body-bytes", 64 * 1024, 1024, 16 * 1024 * 1024), management[0], Integer.parseInt(management[1]));
+                integer("http.max-body-bytes", 64 * 1024, 1024, 16 * 1024 * 1024), management[0], Integer.parseInt(management[1]),
+                Path.of(get("http.users-file", stateDir.resolve("users").toString())));
         Config.Worker worker = new Config.Worker(integer("worker.concurrency", 4, 1, 256), integer("worker.max-attempts", 10, 1, 1000),
                 Duration.ofMillis(integer("worker.poll-ms", 1000, 10, 600_000)),
                 Duration.ofSeconds(integer("shutdown.grace-seconds", 30, 0, 3600)),

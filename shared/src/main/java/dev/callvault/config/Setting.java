@@ -14,6 +14,8 @@ public record Setting(String key, String env, boolean secret, String help) {
                     "The assistant's media stream (wss://) that calls are connected to; default wss://{public host}/streams."),
             new Setting("http.host", "CALLVAULT_HTTP_HOST", false, "Address the daemon listens on; default 127.0.0.1."),
             new Setting("http.port", "CALLVAULT_HTTP_PORT", false, "Port the daemon listens on; default 8080."),
+            new Setting("http.users-file", "CALLVAULT_USERS_FILE", false,
+                    "The console's users (name:bcrypt-hash lines, htpasswd -B format; callvault user add|remove|list); default {state-dir}/users."),
             new Setting("http.management-address", "CALLVAULT_MANAGEMENT_ADDRESS", false,
                     "host:port of the listener for /readyz and /metrics, kept off the public port Twilio reaches; default 127.0.0.1:8081."),
             new Setting("http.api-token", "CALLVAULT_API_TOKEN", true,
