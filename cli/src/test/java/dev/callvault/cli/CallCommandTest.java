@@ -66,4 +66,29 @@ class CallCommandTest {
                 .contains("Twilio's recording " + r.sid() + ", upgraded from the real-time recording " + realtimeKey);
         assertThat(json.out()).contains("\"upgraded_from\":\"" + realtimeKey + "\"");
     }
+
+    @Test
+    void auditSaysWhoListenedNewestFirstAndWhenNoOneDid() {
+        String callSid = Sids.call();
+        archived(callSid);
+        var row = new dev.callvault.db.CallRepository(env.db().jdbi()).findBySid(callSid).orElseThrow();
+        var recording = new dev.callvault.db.RecordingRepository(env.db().jdbi()).findByCall(row.id()).get(0);
+        var audit = new dev.callvault.db.AuditRepository(env.db().jdbi());
+        String quiet = Sids.call();
+        archived(quiet);
+
+        audit.record("alice", "play", row.id(), recording.id(), "192.0.2.7", "Firefox");
+        audit.record("api token", "download", row.id(), recording.id(), "127.0.0.1", null);
+        Cli.Result text = cli.run(List.of("audit"), Map.of(), "--call", callSid);
+        Cli.Result json = cli.run(List.of("audit"), Map.of(), "--call", callSid, "--json");
+        Cli.Result none = cli.run(List.of("audit"), Map.of(), "--call", quiet);
+        Cli.Result bad = cli.run(List.of("audit"), Map.of(), "--call", "CA12");
+
+        assertThat(text.exit()).as(text.err()).isZero();
+        assertThat(text.out().lines().filter(l -> l.startsWith("  ")).toList())
+                .satisfiesExactly(l -> assertThat(l).contains("download").contains("api token"), l -> assertThat(l).contains("play").contains("alice").contains("192.0.2.7"));
+        assertThat(json.lines()).hasSize(2).allMatch(l -> l.contains("\"recording_id\":\"" + recording.id() + "\""));
+        assertThat(none.out()).contains("no one has played or downloaded its recordings");
+        assertThat(bad.exit()).isEqualTo(64);
+    }
 }

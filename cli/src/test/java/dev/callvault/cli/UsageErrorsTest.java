@@ -55,7 +55,7 @@ class UsageErrorsTest {
 
     @ParameterizedTest(name = "{0} --help")
     @org.junit.jupiter.params.provider.ValueSource(strings = {"backfill", "verify", "replay", "download", "doctor", "link", "twiml render",
-            "twiml lint", "db migrate", "db status", "call show", "media replay", "user add", "user remove", "user list"})
+            "twiml lint", "db migrate", "db status", "call show", "media replay", "user add", "user remove", "user list", "audit"})
     void everyCommandExplainsItselfWithExamplesAndExitCodes(String command) {
         java.util.List<String> argv = new java.util.ArrayList<>(java.util.List.of(command.split(" ")));
         argv.add("--help");

@@ -11,6 +11,7 @@ import dev.callvault.daemon.worker.ArchiveWorkers;
 import dev.callvault.db.CallRepository;
 import dev.callvault.db.CallbackRepository;
 import dev.callvault.db.Database;
+import dev.callvault.db.AuditRepository;
 import dev.callvault.db.RecordingRepository;
 import dev.callvault.journal.Journal;
 import dev.callvault.storage.RecordingStore;
@@ -107,8 +108,8 @@ public final class Daemon implements AutoCloseable {
             MediaStreams media = new MediaStreams(config, recorder, calls, metrics, finalizers);
             Health health = new Health(db, store, metrics, outage);
             GracefulShutdownHandler graceful = new GracefulShutdownHandler(Routes.table(webhooks,
-                    new RecordingAccess(config.http(), calls, new RecordingRepository(db.jdbi()), store, clock, recorder),
-                    new CallsApi(config.http(), new CallSearch(db.jdbi()), calls, new RecordingRepository(db.jdbi())),
+                    new RecordingAccess(config.http(), calls, new RecordingRepository(db.jdbi()), store, clock, recorder, new AuditRepository(db.jdbi())),
+                    new CallsApi(config.http(), new CallSearch(db.jdbi()), calls, new RecordingRepository(db.jdbi()), new AuditRepository(db.jdbi())),
                     health, metrics, media.handler()));
             Undertow server = Undertow.builder()
                     .addHttpListener(config.http().port(), config.http().host())

@@ -38,10 +38,12 @@ final class RecordingAccess {
     private final Clock clock;
 
     private final dev.callvault.recorder.Recorder recorder;
+    private final dev.callvault.db.AuditRepository audit;
 
     RecordingAccess(Config.Http http, CallRepository calls, RecordingRepository recordings, RecordingStore store, Clock clock,
-                    dev.callvault.recorder.Recorder recorder) {
+                    dev.callvault.recorder.Recorder recorder, dev.callvault.db.AuditRepository audit) {
         this.recorder = recorder;
+        this.audit = audit;
         this.http = http;
         this.calls = calls;
         this.recordings = recordings;
@@ -59,9 +61,12 @@ final class RecordingAccess {
     }
 
     private void serve(HttpServerExchange ex, boolean inline) throws Exception {
-        authenticate(ex);
+        String who = authenticate(ex);
         RecordingRow row = find(ex);
         if ("in-progress".equals(row.status()) && row.streamSid() != null) {
+            if (recorder.active(row.streamSid()).isPresent()) {
+                audit(ex, who, row, inline);
+            }
             serveLive(ex, row, inline);
             return;
         }
@@ -70,6 +75,7 @@ final class RecordingAccess {
         }
         StoredObject object = store.head(row.s3Key())
                 .orElseThrow(() -> new Problem(404, "the object of recording " + row.id() + " is missing from storage"));
+        audit(ex, who, row, inline);
         String filename = row.id() + "." + (row.format() == null ? "bin" : row.format());
         String disposition = (inline ? "inline" : "attachment") + "; filename=\"" + filename + "\"";
         if (http.presignedRedirects()) {
@@ -183,16 +189,34 @@ final class RecordingAccess {
         }
     }
 
-    private void authenticate(HttpServerExchange ex) {
+    /** Who asks: "api token" or "signed link"; 401 for anyone else. */
+    private String authenticate(HttpServerExchange ex) {
         if (HttpSupport.bearer(ex, http.apiToken())) {
-            return;
+            return "api token";
         }
         if (links != null && links.valid(ex.getRequestPath(), HttpSupport.param(ex, "expires").orElse(null),
                 HttpSupport.param(ex, "sig").orElse(null), clock.instant())) {
-            return;
+            return "signed link";
         }
         ex.getResponseHeaders().put(Headers.WWW_AUTHENTICATE, "Bearer realm=\"callvault\"");
         throw new Problem(401, "a bearer token or an unexpired signed link is required");
+    }
+
+    /**
+     * Writes who played or downloaded what (DESIGN 7). A player seeks with many ranged requests: only a request from
+     * the first byte (or without a range) counts as a play; a HEAD is no listening.
+     */
+    private void audit(HttpServerExchange ex, String who, RecordingRow row, boolean inline) {
+        if (ex.getRequestMethod().toString().equals("HEAD")) {
+            return;
+        }
+        String range = ex.getRequestHeaders().getFirst(Headers.RANGE);
+        if (inline && range != null && !range.replace(" ", "").startsWith("bytes=0-")) {
+            return;
+        }
+        var source = ex.getSourceAddress();
+        audit.record(who, inline ? "play" : "download", row.callId(), row.id(), source == null ? null : source.getAddress().getHostAddress(),
+                ex.getRequestHeaders().getFirst(Headers.USER_AGENT));
     }
 
     private RecordingRow find(HttpServerExchange ex) {

@@ -87,6 +87,18 @@ public final class CallView {
         return m;
     }
 
+    /** A play or download as a JSON object. */
+    public static Map<String, Object> audit(dev.callvault.db.AuditRepository.Event e) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("at", e.at().toString());
+        m.put("who", e.who());
+        m.put("action", e.action());
+        m.put("recording_id", e.recordingId().toString());
+        m.put("remote", e.remote());
+        m.put("user_agent", e.userAgent());
+        return m;
+    }
+
     private static String known(Object value) {
         return value == null ? UNKNOWN : value.toString();
     }

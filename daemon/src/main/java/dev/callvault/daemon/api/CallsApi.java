@@ -5,6 +5,7 @@ import dev.callvault.calls.CallView;
 import dev.callvault.config.Config;
 import dev.callvault.daemon.HttpSupport;
 import dev.callvault.daemon.HttpSupport.Problem;
+import dev.callvault.db.AuditRepository;
 import dev.callvault.db.CallRepository;
 import dev.callvault.db.CallRow;
 import dev.callvault.db.RecordingRepository;
@@ -32,8 +33,10 @@ public final class CallsApi {
     private final CallSearch search;
     private final CallRepository calls;
     private final RecordingRepository recordings;
+    private final AuditRepository audit;
 
-    public CallsApi(Config.Http http, CallSearch search, CallRepository calls, RecordingRepository recordings) {
+    public CallsApi(Config.Http http, CallSearch search, CallRepository calls, RecordingRepository recordings, AuditRepository audit) {
+        this.audit = audit;
         this.http = http;
         this.search = search;
         this.calls = calls;
@@ -67,6 +70,7 @@ public final class CallsApi {
         CallRow c = call.orElseThrow(() -> new Problem(404, "no call " + id));
         Map<String, Object> body = CallView.call(c);
         body.put("recordings", recordings.findByCall(c.id()).stream().map(CallView::recording).toList());
+        body.put("audit", audit.forCall(c.id()).stream().map(CallView::audit).toList());
         HttpSupport.json(ex, 200, "application/json", body);
     }
 
