@@ -4,12 +4,10 @@ import dev.callvault.calls.CallView;
 import dev.callvault.db.AuditRepository;
 import dev.callvault.db.CallRepository;
 import dev.callvault.db.CallRow;
-import dev.callvault.twilio.Sids;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.util.UUID;
 import java.util.concurrent.Callable;
 
 /** {@code callvault audit}: who played or downloaded a call's recordings, when and from where. */
@@ -29,14 +27,12 @@ public final class AuditCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (!Sids.isValid("CA", call) && !call.matches("[0-9a-fA-F-]{36}")) {
+        if (!CallRepository.isCallReference(call)) {
             throw new UsageError("--call: '" + call + "' is neither a CallSid (CA + 32 hex digits) nor a call id (UUID)");
         }
         Output out = output.output();
         try (Services s = new Services(config.load())) {
-            CallRepository calls = new CallRepository(s.db.jdbi());
-            CallRow c = (Sids.isValid("CA", call) ? calls.findBySid(call) : calls.findById(UUID.fromString(call)))
-                    .orElseThrow(() -> new DownloadCommand.NotFound("no call " + call));
+            CallRow c = new CallRepository(s.db.jdbi()).find(call).orElseThrow(() -> new DownloadCommand.NotFound("no call " + call));
             var events = new AuditRepository(s.db.jdbi()).forCall(c.id());
             out.text(CallView.summary(c) + ": " + (events.isEmpty() ? "no one has played or downloaded its recordings" : events.size() + " events"));
             for (AuditRepository.Event e : events) {

@@ -5,14 +5,12 @@ import dev.callvault.db.CallRepository;
 import dev.callvault.db.CallRow;
 import dev.callvault.db.RecordingRepository;
 import dev.callvault.db.RecordingRow;
-import dev.callvault.twilio.Sids;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.Callable;
 
 /** {@code callvault call show}: a call and its recordings. */
@@ -35,14 +33,12 @@ public final class CallCommand {
 
         @Override
         public Integer call() {
-            if (!Sids.isValid("CA", call) && !call.matches("[0-9a-fA-F-]{36}")) {
+            if (!CallRepository.isCallReference(call)) {
                 throw new UsageError("'" + call + "' is neither a CallSid (CA + 32 hex digits) nor a call id (UUID)");
             }
             Output out = output.output();
             try (Services s = new Services(config.load())) {
-                CallRepository calls = new CallRepository(s.db.jdbi());
-                CallRow c = (Sids.isValid("CA", call) ? calls.findBySid(call) : calls.findById(UUID.fromString(call)))
-                        .orElseThrow(() -> new DownloadCommand.NotFound("no call " + call));
+                CallRow c = new CallRepository(s.db.jdbi()).find(call).orElseThrow(() -> new DownloadCommand.NotFound("no call " + call));
                 List<RecordingRow> rows = new RecordingRepository(s.db.jdbi()).findByCall(c.id());
                 Map<String, Object> doc = CallView.call(c);
                 doc.put("recordings", rows.stream().map(CallView::recording).toList());

@@ -9,7 +9,6 @@ import dev.callvault.db.RecordingRow;
 import dev.callvault.signature.PlaybackLinks;
 import dev.callvault.storage.RecordingStore;
 import dev.callvault.storage.StoredObject;
-import dev.callvault.twilio.Sids;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.DateUtils;
 import io.undertow.util.Headers;
@@ -221,8 +220,7 @@ final class RecordingAccess {
 
     private RecordingRow find(HttpServerExchange ex) {
         String callId = HttpSupport.param(ex, "call_id").orElse("");
-        Optional<CallRow> call = Sids.isValid("CA", callId) ? calls.findBySid(callId) : uuid(callId).flatMap(calls::findById);
-        CallRow c = call.orElseThrow(() -> new Problem(404, "no call " + callId));
+        CallRow c = calls.find(callId).orElseThrow(() -> new Problem(404, "no call " + callId));
         String recordingId = HttpSupport.param(ex, "recording_id").orElse("");
         return uuid(recordingId).flatMap(recordings::findById)
                 .filter(r -> r.callId().equals(c.id()))

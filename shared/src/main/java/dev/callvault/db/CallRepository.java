@@ -56,6 +56,27 @@ public final class CallRepository {
         return jdbi.withHandle(h -> h.createQuery(SELECT + " WHERE call_sid = :sid").bind("sid", callSid).mapTo(CallRow.class).findOne());
     }
 
+    /** True when {@code ref} is a CallSid or one of our call ids: what every command and endpoint that names a call takes. */
+    public static boolean isCallReference(String ref) {
+        return ref != null && (dev.callvault.twilio.Sids.isValid("CA", ref) || uuid(ref).isPresent());
+    }
+
+    /** The call a CallSid or our id names. */
+    public Optional<CallRow> find(String ref) {
+        if (dev.callvault.twilio.Sids.isValid("CA", ref)) {
+            return findBySid(ref);
+        }
+        return uuid(ref).flatMap(this::findById);
+    }
+
+    private static Optional<UUID> uuid(String s) {
+        try {
+            return s != null && s.length() == 36 ? Optional.of(UUID.fromString(s)) : Optional.empty();
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
     public Optional<CallRow> findById(UUID id) {
         return jdbi.withHandle(h -> h.createQuery(SELECT + " WHERE id = :id").bind("id", id).mapTo(CallRow.class).findOne());
     }

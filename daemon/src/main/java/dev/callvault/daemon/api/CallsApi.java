@@ -18,8 +18,6 @@ import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
-import java.util.UUID;
 
 /**
  * {@code /api/v1/calls} (the calls list: filters, newest first, cursor paging) and {@code /api/v1/calls/{call}} (a call
@@ -66,8 +64,7 @@ public final class CallsApi {
     public void one(HttpServerExchange ex) {
         authenticate(ex);
         String id = HttpSupport.param(ex, "call_id").orElse("");
-        Optional<CallRow> call = Sids.isValid("CA", id) ? calls.findBySid(id) : uuid(id).flatMap(calls::findById);
-        CallRow c = call.orElseThrow(() -> new Problem(404, "no call " + id));
+        CallRow c = calls.find(id).orElseThrow(() -> new Problem(404, "no call " + id));
         Map<String, Object> body = CallView.call(c);
         body.put("recordings", recordings.findByCall(c.id()).stream().map(CallView::recording).toList());
         body.put("audit", audit.forCall(c.id()).stream().map(CallView::audit).toList());
@@ -118,13 +115,5 @@ public final class CallsApi {
             // answered below
         }
         throw new Problem(400, "limit: expected 1 to " + MAX_LIMIT + ", got '" + s + "'");
-    }
-
-    private static Optional<UUID> uuid(String s) {
-        try {
-            return Optional.of(UUID.fromString(s));
-        } catch (IllegalArgumentException e) {
-            return Optional.empty();
-        }
     }
 }
