@@ -73,16 +73,20 @@ public final class Recorder {
             keys.put(type, folder + streamSid + "-" + type + "." + assistant.format());
             planned.put(type, UUID.randomUUID());
         }
-        StreamInfo info = new StreamInfo(accountSid, callSid, streamSid, assistant.id(), assistant.format(), started, planned, keys, daemonId, true);
+        // the spool (its info.json says the rows are pending) before the rows: a daemon killed between the two leaves a
+        // spool that recovery finishes, never rows in progress that nothing will finish
+        StreamInfo pending = new StreamInfo(accountSid, callSid, streamSid, assistant.id(), assistant.format(), started, planned, keys, daemonId, true);
+        RealtimeRecording r = new RealtimeRecording(spool.resolve(streamSid), pending);
         try {
-            info = info.written(writeRows(info));
+            r.rowsWritten(pending.written(writeRows(pending)));
         } catch (RuntimeException e) {
             if (!Database.unreachable(e)) {
+                r.close();
+                deleteTree(r.dir());
                 throw e;
             }
             log.warn("the database is unreachable: recording stream {} of call {} to disk, its rows are written when it answers", streamSid, callSid);
         }
-        RealtimeRecording r = new RealtimeRecording(spool.resolve(streamSid), info);
         active.put(streamSid, r);
         log.info("recording stream {} of call {} in real time: {} as {}", streamSid, callSid, keys.keySet(), assistant.format());
         return r;
