@@ -53,7 +53,7 @@ class MediaRecoveryTest {
     }
 
     @Test
-    void aDaemonKilledMidCallFinishesTheRecordingWhenItStartsAgain() throws Exception {
+    void aDaemonKilledMidCallFinishesTheRecordingWhenItStartsAgainEvenWithS3Down() throws Exception {
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
@@ -86,9 +86,15 @@ class MediaRecoveryTest {
         }
         assertThat(rows(call.callSid)).allMatch(r -> r.status().equals("in-progress"));
 
+        // it comes back while S3 is down: it starts all the same, and finishes the recording once S3 answers
+        env.s3().stop();
         try (Daemon restarted = harness.start(recording("wav"))) {
+            assertThat(rows(call.callSid)).hasSize(3).allMatch(r -> r.status().equals("in-progress"));
+            env.s3().restart();
             DaemonHarness.await("the three rows completed by recovery", Duration.ofSeconds(60),
                     () -> rows(call.callSid).size() == 3 && rows(call.callSid).stream().allMatch(RecordingRow::completed));
+        } finally {
+            env.s3().restart();
         }
 
         List<RecordingRow> rows = rows(call.callSid);

@@ -252,7 +252,8 @@ public final class Recorder {
     /**
      * Finishes every recording a previous run of this daemon left in its spool directory: the audio made durable
      * before it died is uploaded and the rows completed, with {@code "interrupted": true} unless the stream had
-     * ended and only its upload was left. Returns how many.
+     * ended and only its upload was left. One that cannot be finished now (S3 or the database down) is left to
+     * {@link #retryUnfinished}: the daemon starts all the same. Returns how many were found.
      */
     public int recover() {
         if (!Files.isDirectory(spool)) {
@@ -281,8 +282,13 @@ public final class Recorder {
                         : Files.exists(dir.resolve("progress")) || samples == Long.MAX_VALUE ? progress(dir) : samples / 8000.0;
                 Unfinished u = new Unfinished(dir, files, seconds, !ended);
                 unfinished.put(info.streamSid(), u);
-                complete(u);
                 n++;
+                try {
+                    complete(u);
+                } catch (IOException | RuntimeException e) {
+                    // the store or the database is down while we start: start all the same, retryUnfinished finishes it
+                    log.warn("stream {} of call {} cannot be finished yet ({}); retried every 5 s", info.streamSid(), info.callSid(), e.getMessage());
+                }
             }
         } catch (IOException e) {
             throw new UncheckedIOException("recovering real-time recordings in " + spool + " failed", e);
