@@ -87,6 +87,11 @@ public final class DaemonHarness {
         return http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
     }
 
+    /** True when there are exactly {@code count} items and every one satisfies {@code each}: never true of an empty list. */
+    public static <T> boolean exactly(int count, java.util.List<T> items, java.util.function.Predicate<T> each) {
+        return items.size() == count && items.stream().allMatch(each);
+    }
+
     /** GET on the daemon's management listener (/healthz, /readyz, /metrics). */
     HttpResponse<byte[]> manage(Daemon d, String path) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + d.managementPort() + path)).build(),

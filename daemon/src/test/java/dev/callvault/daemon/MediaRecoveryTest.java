@@ -78,8 +78,8 @@ class MediaRecoveryTest {
             stream.send(call.connected());
             stream.send(call.start(null));
             stream.send(call.media(0, 15));
-            DaemonHarness.await("15 s made durable", Duration.ofSeconds(60), () -> rows(call.callSid).size() == 3
-                    && rows(call.callSid).stream().allMatch(r -> r.durationSeconds().doubleValue() >= 14.9));
+            DaemonHarness.await("15 s made durable", Duration.ofSeconds(60),
+                    () -> DaemonHarness.exactly(3, rows(call.callSid), r -> r.durationSeconds().doubleValue() >= 14.9));
         } finally {
             child.destroyForcibly();
             child.waitFor(30, TimeUnit.SECONDS);
@@ -92,7 +92,7 @@ class MediaRecoveryTest {
             assertThat(rows(call.callSid)).hasSize(3).allMatch(r -> r.status().equals("in-progress"));
             env.s3().restart();
             DaemonHarness.await("the three rows completed by recovery", Duration.ofSeconds(60),
-                    () -> rows(call.callSid).size() == 3 && rows(call.callSid).stream().allMatch(RecordingRow::completed));
+                    () -> DaemonHarness.exactly(3, rows(call.callSid), RecordingRow::completed));
         } finally {
             env.s3().restart();
         }

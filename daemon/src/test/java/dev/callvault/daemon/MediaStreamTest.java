@@ -79,14 +79,15 @@ class MediaStreamTest {
                 socket.send(c.start(null));
                 socket.send(c.media(0, 3));
             }
-            DaemonHarness.await("both streams' rows at 3 s", Duration.ofSeconds(60), () -> List.of(broken, healthy).stream().allMatch(c ->
-                    rows(c.callSid).size() == 3 && rows(c.callSid).stream().allMatch(r -> r.durationSeconds().doubleValue() >= 2.9)));
+            DaemonHarness.await("both streams' rows at 3 s", Duration.ofSeconds(60), () ->
+                    DaemonHarness.exactly(3, rows(broken.callSid), r -> r.durationSeconds().doubleValue() >= 2.9)
+                            && DaemonHarness.exactly(3, rows(healthy.callSid), r -> r.durationSeconds().doubleValue() >= 2.9));
             // root ignores file modes; the immutable attribute stops even root's writes, through descriptors already open too
             Immutable.chattr("+i", spool);
             try {
                 a.send(broken.media(3, 8));
                 DaemonHarness.await("the broken stream's rows failed", Duration.ofSeconds(60),
-                        () -> rows(broken.callSid).size() == 3 && rows(broken.callSid).stream().allMatch(r -> r.status().equals("failed")),
+                        () -> DaemonHarness.exactly(3, rows(broken.callSid), r -> r.status().equals("failed")),
                         () -> rows(broken.callSid));
                 b.send(healthy.media(3, 8));
                 b.send(healthy.stop());
@@ -163,13 +164,13 @@ class MediaStreamTest {
             stream.send(call.connected());
             stream.send(call.start(null));
             stream.send(call.media(0, 3));
-            DaemonHarness.await("a heartbeat", Duration.ofSeconds(60), () -> rows(call.callSid).size() == 3 && rows(call.callSid).stream()
-                    .allMatch(r -> r.status().equals("in-progress") && r.durationSeconds().doubleValue() >= 2.9));
+            DaemonHarness.await("a heartbeat", Duration.ofSeconds(60), () -> DaemonHarness.exactly(3, rows(call.callSid),
+                    r -> r.status().equals("in-progress") && r.durationSeconds().doubleValue() >= 2.9));
             assertThat(rows(call.callSid)).hasSize(3);
 
             stream.send(call.media(3, 8));
-            DaemonHarness.await("the duration to grow", Duration.ofSeconds(60), () -> rows(call.callSid).size() == 3 && rows(call.callSid).stream()
-                    .allMatch(r -> r.status().equals("in-progress") && r.durationSeconds().doubleValue() >= 7.9));
+            DaemonHarness.await("the duration to grow", Duration.ofSeconds(60), () -> DaemonHarness.exactly(3, rows(call.callSid),
+                    r -> r.status().equals("in-progress") && r.durationSeconds().doubleValue() >= 7.9));
             stream.send(call.stop());
         }
         awaitCompleted(call.callSid, 3);

@@ -198,10 +198,7 @@ class MixedRowOrderTest {
 
     /** Waits until the call has exactly {@code count} rows and every one satisfies {@code each}. */
     private void awaitRows(String callSid, int count, Predicate<RecordingRow> each, String what) throws InterruptedException {
-        DaemonHarness.await(what, PATIENCE, () -> {
-            List<RecordingRow> rows = rows(callSid);
-            return rows.size() == count && rows.stream().allMatch(each);
-        }, () -> rows(callSid).stream().map(r -> r.recordingType() + " " + r.status() + " " + r.recordingSid() + " " + r.metadataJson()).toList());
+        DaemonHarness.await(what, PATIENCE, () -> DaemonHarness.exactly(count, rows(callSid), each), () -> rows(callSid).stream().map(r -> r.recordingType() + " " + r.status() + " " + r.recordingSid() + " " + r.metadataJson()).toList());
     }
 
     private List<RecordingRow> rows(String callSid) {
