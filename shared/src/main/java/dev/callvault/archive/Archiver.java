@@ -43,6 +43,7 @@ public final class Archiver {
     private final RecordingRepository recordings;
     private final MediaFormat preferredFormat;
     private final Clock clock;
+    private final dev.callvault.peaks.Waveforms waveforms;
 
     public Archiver(TwilioRecordings twilio, RecordingStore store, Database db, MediaFormat preferredFormat, Clock clock) {
         this.twilio = twilio;
@@ -52,6 +53,7 @@ public final class Archiver {
         this.recordings = new RecordingRepository(db.jdbi());
         this.preferredFormat = preferredFormat;
         this.clock = clock;
+        this.waveforms = new dev.callvault.peaks.Waveforms(store);
     }
 
     /** Archives the recording {@code ref} names, asking Twilio for its details first (unless already archived). */
@@ -117,6 +119,7 @@ public final class Archiver {
             return recordings.applyTwilioRecording(h, callId, new TwilioUpgrade(rec.sid(), key, store.url(key), format.extension(),
                     rec.channels(), rec.durationSeconds(), stored.size(), stored.sha256(), metadataJson(rec, started)));
         });
+        waveforms.afterCompleted(key, format.extension());
         ArchiveResult result = new ArchiveResult(ArchiveResult.Outcome.ARCHIVED, rec.ref(), row.id(), key, stored.size(), stored.sha256(),
                 rec.status(), Duration.between(start, clock.instant()));
         log.info("archived recording {} of call {} to {} ({} bytes, {} MB/s), mixed row {}", rec.sid(), rec.callSid(), key,

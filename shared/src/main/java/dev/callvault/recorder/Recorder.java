@@ -44,6 +44,7 @@ public final class Recorder {
     private final Path spool;
     private final String daemonId;
     private final Clock clock;
+    private final dev.callvault.peaks.Waveforms waveforms;
     private final Map<String, RealtimeRecording> active = new ConcurrentHashMap<>();
     private final Map<String, Unfinished> unfinished = new ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicBoolean retrying = new java.util.concurrent.atomic.AtomicBoolean();
@@ -58,6 +59,7 @@ public final class Recorder {
         this.spool = spool;
         this.daemonId = daemonId;
         this.clock = clock;
+        this.waveforms = new dev.callvault.peaks.Waveforms(store);
     }
 
     /**
@@ -243,6 +245,7 @@ public final class Recorder {
             String meta = RealtimeRecording.JSON.writeValueAsString(Map.of("interrupted", interrupted,
                     "realtime", Map.of("s3_key", key, "file_size", stored.size(), "sha256", stored.sha256(), "duration_seconds", seconds)));
             recordings.completeRealtime(info.rows().get(type), key, store.url(key), stored.size(), stored.sha256(), seconds(seconds), meta);
+            waveforms.afterCompleted(key, info.format(), () -> Files.newInputStream(e.getValue()));
         }
         deleteTree(spool.resolve(info.streamSid()));
         log.info("stream {} of call {} recorded: {} s{}", info.streamSid(), info.callSid(), String.format("%.2f", seconds),
