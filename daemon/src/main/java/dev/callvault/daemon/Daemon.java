@@ -13,6 +13,10 @@ import dev.callvault.db.CallbackRepository;
 import dev.callvault.db.Database;
 import dev.callvault.db.AuditRepository;
 import dev.callvault.db.RecordingRepository;
+import dev.callvault.db.SessionRepository;
+import dev.callvault.daemon.console.Console;
+import dev.callvault.daemon.console.ConsoleAuth;
+import dev.callvault.peaks.Waveforms;
 import dev.callvault.journal.Journal;
 import dev.callvault.storage.RecordingStore;
 import dev.callvault.storage.RecordingStores;
@@ -107,10 +111,14 @@ public final class Daemon implements AutoCloseable {
             probe.scheduleWithFixedDelay(outage::check, 1, 1, TimeUnit.SECONDS);
             MediaStreams media = new MediaStreams(config, recorder, calls, metrics, finalizers);
             Health health = new Health(db, store, metrics, outage);
+            SessionRepository sessions = new SessionRepository(db.jdbi());
+            ConsoleAuth auth = new ConsoleAuth(config.http(), sessions, clock);
+            ticker.scheduleWithFixedDelay(() -> purgeSessions(sessions, config, clock), 1, 60, TimeUnit.MINUTES);
             GracefulShutdownHandler graceful = new GracefulShutdownHandler(Routes.table(webhooks,
-                    new RecordingAccess(config.http(), calls, new RecordingRepository(db.jdbi()), store, clock, recorder, new AuditRepository(db.jdbi())),
-                    new CallsApi(config.http(), new CallSearch(db.jdbi()), calls, new RecordingRepository(db.jdbi()), new AuditRepository(db.jdbi())),
-                    health, metrics, media.handler()));
+                    new RecordingAccess(config.http(), calls, new RecordingRepository(db.jdbi()), store, clock, recorder, new AuditRepository(db.jdbi()), auth),
+                    new CallsApi(auth, new CallSearch(db.jdbi()), calls, new RecordingRepository(db.jdbi()), new AuditRepository(db.jdbi()),
+                            new Waveforms(store)),
+                    new Console(auth, clock), health, metrics, media.handler()));
             Undertow server = Undertow.builder()
                     .addHttpListener(config.http().port(), config.http().host())
                     .setHandler(graceful)
@@ -136,6 +144,14 @@ public final class Daemon implements AutoCloseable {
         } catch (RuntimeException e) {
             db.close();
             throw e;
+        }
+    }
+
+    private static void purgeSessions(SessionRepository sessions, Config config, Clock clock) {
+        try {
+            sessions.purge(clock.instant(), config.http().signIn().idle(), config.http().signIn().max());
+        } catch (RuntimeException e) {
+            log.debug("expired console sessions not purged now: {}", e.toString());
         }
     }
 

@@ -38,9 +38,12 @@ final class RecordingAccess {
 
     private final dev.callvault.recorder.Recorder recorder;
     private final dev.callvault.db.AuditRepository audit;
+    private final dev.callvault.daemon.console.ConsoleAuth auth;
 
     RecordingAccess(Config.Http http, CallRepository calls, RecordingRepository recordings, RecordingStore store, Clock clock,
-                    dev.callvault.recorder.Recorder recorder, dev.callvault.db.AuditRepository audit) {
+                    dev.callvault.recorder.Recorder recorder, dev.callvault.db.AuditRepository audit,
+                    dev.callvault.daemon.console.ConsoleAuth auth) {
+        this.auth = auth;
         this.recorder = recorder;
         this.audit = audit;
         this.http = http;
@@ -93,7 +96,8 @@ final class RecordingAccess {
         h.put(Headers.ETAG, etag);
         h.put(Headers.CONTENT_TYPE, object.contentType() != null ? object.contentType() : contentType(row.format()));
         h.put(Headers.CONTENT_DISPOSITION, disposition);
-        h.put(Headers.CACHE_CONTROL, "private, max-age=0");
+        // personal data: no copy left in the disk cache of a shared support desk's browser (ETag still serves scripts)
+        h.put(Headers.CACHE_CONTROL, "no-store");
         if (object.lastModified() != null) {
             h.put(Headers.LAST_MODIFIED, DateUtils.toDateString(Date.from(object.lastModified())));
         }
@@ -188,10 +192,11 @@ final class RecordingAccess {
         }
     }
 
-    /** Who asks: "api token" or "signed link"; 401 for anyone else. */
+    /** Who asks: a signed-in person's name, "api token" or "signed link"; 401 for anyone else. */
     private String authenticate(HttpServerExchange ex) {
-        if (HttpSupport.bearer(ex, http.apiToken())) {
-            return "api token";
+        var who = auth.who(ex);
+        if (who.isPresent()) {
+            return who.get().name();
         }
         if (links != null && links.valid(ex.getRequestPath(), HttpSupport.param(ex, "expires").orElse(null),
                 HttpSupport.param(ex, "sig").orElse(null), clock.instant())) {

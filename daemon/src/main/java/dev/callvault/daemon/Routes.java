@@ -20,8 +20,8 @@ final class Routes {
         void handle(HttpServerExchange ex) throws Exception;
     }
 
-    static HttpHandler table(Webhooks webhooks, RecordingAccess recordings, dev.callvault.daemon.api.CallsApi api, Health health, Metrics metrics,
-                             HttpHandler media) {
+    static HttpHandler table(Webhooks webhooks, RecordingAccess recordings, dev.callvault.daemon.api.CallsApi api,
+                             dev.callvault.daemon.console.Console console, Health health, Metrics metrics, HttpHandler media) {
         RoutingHandler r = Handlers.routing()
                 .get("/media", media)
                 .post("/twiml", route("twiml", webhooks::voice, metrics))
@@ -32,6 +32,14 @@ final class Routes {
                 .add("HEAD", "/calls/{call_id}/recording/{recording_id}/play", route("play", recordings::play, metrics))
                 .get("/api/v1/calls", route("api_calls", api::list, metrics))
                 .get("/api/v1/calls/{call_id}", route("api_call", api::one, metrics))
+                .get("/api/v1/calls/{call_id}/recordings/{recording_id}/peaks", route("api_peaks", api::peaks, metrics))
+                .get("/ui", route("ui_calls", console::calls, metrics))
+                .get("/ui/", route("ui_calls", console::calls, metrics))
+                .get("/ui/calls/{call_id}", route("ui_call", console::call, metrics))
+                .get("/ui/sign-in", route("ui_sign_in", console::signInPage, metrics))
+                .post("/ui/sign-in", route("ui_sign_in", console::signIn, metrics))
+                .post("/ui/sign-out", route("ui_sign_out", console::signOut, metrics))
+                .get("/ui/assets/{name}", route("ui_asset", console::asset, metrics))
                 // liveness also here, for load balancers in front of the public port; readiness and metrics are not
                 .get("/healthz", route("healthz", health::live, metrics))
                 .setFallbackHandler(route("unknown", ex -> HttpSupport.problem(ex, 404, "no such endpoint"), metrics))
@@ -60,7 +68,9 @@ final class Routes {
                 long nanos = System.nanoTime() - start;
                 metrics.request(name, done.getRequestMethod().toString(), done.getStatusCode(), nanos);
                 // the path only: signed links carry their signature in the query string
-                access.info("{} {} {} {}ms", done.getRequestMethod(), done.getRequestPath(), done.getStatusCode(), nanos / 1_000_000);
+                String range = done.getRequestHeaders().getFirst(io.undertow.util.Headers.RANGE);
+                access.info("{} {} {} {}ms{}", done.getRequestMethod(), done.getRequestPath(), done.getStatusCode(), nanos / 1_000_000,
+                        range == null ? "" : " range " + range.replaceAll("[^0-9a-z=,-]", ""));
                 next.proceed();
             });
             try {

@@ -36,7 +36,7 @@ public final class CallSearch {
     }
 
     /** One page and the cursor of the next, empty on the last page. */
-    public record Page(List<CallRow> calls, Optional<String> next) {
+    public record Page(List<CallRow> calls, Optional<String> next, java.util.Set<UUID> live) {
     }
 
     /** The sort key and id of the last call of a page, as an opaque string. */
@@ -56,6 +56,7 @@ public final class CallSearch {
         }
     }
 
+    private static final String LIVE = "EXISTS (SELECT 1 FROM recordings r WHERE r.call_id = calls.id AND r.status = 'in-progress')";
     static final String SORT_KEY = "coalesce(calls.started_at, calls.created_at)";
 
     private final Jdbi jdbi;
@@ -73,15 +74,20 @@ public final class CallSearch {
             bind(q, f, after);
             return q.map((rs, ctx) -> new Object[]{new CallRow(rs.getObject("id", UUID.class), rs.getString("call_sid"), rs.getString("account_sid"),
                     rs.getString("from_number"), rs.getString("to_number"), rs.getString("assistant"), instant(rs.getObject("started_at", OffsetDateTime.class)),
-                    instant(rs.getObject("ended_at", OffsetDateTime.class))), rs.getObject("sort_key", OffsetDateTime.class).toInstant()}).list();
+                    instant(rs.getObject("ended_at", OffsetDateTime.class))), rs.getObject("sort_key", OffsetDateTime.class).toInstant(),
+                    rs.getBoolean("live")}).list();
         });
         List<CallRow> calls = new ArrayList<>();
+        java.util.Set<UUID> live = new java.util.HashSet<>();
         for (int i = 0; i < Math.min(limit, rows.size()); i++) {
             calls.add((CallRow) rows.get(i)[0]);
+            if ((Boolean) rows.get(i)[2]) {
+                live.add(calls.get(i).id());
+            }
         }
         Optional<String> next = rows.size() > limit
                 ? Optional.of(new Cursor((Instant) rows.get(limit - 1)[1], calls.get(limit - 1).id()).encode()) : Optional.empty();
-        return new Page(calls, next);
+        return new Page(calls, next, live);
     }
 
     /** The query {@link #find} runs, for a test to read its plan. */
@@ -107,14 +113,14 @@ public final class CallSearch {
         }
         if (f.state() != null) {
             where.append(" AND ").append(switch (f.state()) {
-                case LIVE -> "EXISTS (SELECT 1 FROM recordings r WHERE r.call_id = calls.id AND r.status = 'in-progress')";
+                case LIVE -> LIVE;
                 case ARCHIVED -> "EXISTS (SELECT 1 FROM recordings r WHERE r.call_id = calls.id AND r.recording_sid IS NOT NULL AND r.status = 'completed')";
                 case MISSING_TWILIO -> "NOT EXISTS (SELECT 1 FROM recordings r WHERE r.call_id = calls.id AND r.recording_sid IS NOT NULL AND r.status = 'completed')";
                 case REALTIME_FAILED -> "EXISTS (SELECT 1 FROM recordings r WHERE r.call_id = calls.id AND r.stream_sid IS NOT NULL AND r.status = 'failed')";
             });
         }
         return "SELECT calls.id, calls.call_sid, calls.account_sid, calls.from_number, calls.to_number, calls.assistant, calls.started_at, "
-                + "calls.ended_at, " + SORT_KEY + " AS sort_key FROM calls WHERE " + where
+                + "calls.ended_at, " + SORT_KEY + " AS sort_key, " + LIVE + " AS live FROM calls WHERE " + where
                 + " ORDER BY " + SORT_KEY + " DESC, calls.id DESC LIMIT :limit";
     }
 

@@ -50,7 +50,23 @@ public record Config(
      * {@code streamUrl} is the assistant's media stream the call is connected to.
      */
     public record Http(String host, int port, URI publicUrl, URI streamUrl, Secret apiToken, Secret linkSecret,
-                       boolean presignedRedirects, int maxBodyBytes, String managementHost, int managementPort, Path usersFile) {
+                       boolean presignedRedirects, int maxBodyBytes, String managementHost, int managementPort, Path usersFile,
+                       SignIn signIn) {
+    }
+
+    /**
+     * How people sign in to the console: sessions end after {@code idle} without a request and {@code max} after
+     * sign-in; {@code trustedUserHeader} (null: off) names the user when the request comes from one of
+     * {@code trustedProxies}, a reverse proxy that did the sign-in (SSO).
+     */
+    public record SignIn(Duration idle, Duration max, String trustedUserHeader, List<AddressRange> trustedProxies) {
+        public SignIn {
+            trustedProxies = List.copyOf(trustedProxies);
+        }
+
+        public boolean trusted(java.net.InetAddress peer) {
+            return trustedUserHeader != null && trustedProxies.stream().anyMatch(r -> r.contains(peer));
+        }
     }
 
     /** The archive workers: how many at once, how often to try, how long to wait for them at shutdown. */

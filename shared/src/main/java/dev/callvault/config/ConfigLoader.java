@@ -118,13 +118,36 @@ public final class ConfigLoader {
         Config.Http http = new Config.Http(get("http.host", "127.0.0.1"), integer("http.port", 8080, 0, 65535), publicUrl, streamUrl,
                 secret("http.api-token"), secret("http.link-secret"), bool("http.presigned-redirects"),
                 integer("http.max-body-bytes", 64 * 1024, 1024, 16 * 1024 * 1024), management[0], Integer.parseInt(management[1]),
-                Path.of(get("http.users-file", stateDir.resolve("users").toString())));
+                Path.of(get("http.users-file", stateDir.resolve("users").toString())), signIn());
         Config.Worker worker = new Config.Worker(integer("worker.concurrency", 4, 1, 256), integer("worker.max-attempts", 10, 1, 1000),
                 Duration.ofMillis(integer("worker.poll-ms", 1000, 10, 600_000)),
                 Duration.ofSeconds(integer("shutdown.grace-seconds", 30, 0, 3600)),
                 Duration.ofMillis(integer("worker.retry-base-ms", 5000, 10, 3_600_000)),
                 Duration.ofMillis(integer("worker.retry-max-ms", 3_600_000, 10, 86_400_000)));
         return new Config(http, database(), storage(stateDir), twilio(), worker, assistants(), stateDir);
+    }
+
+    private Config.SignIn signIn() {
+        String header = get("http.trusted-user-header", "").strip();
+        List<AddressRange> proxies = new java.util.ArrayList<>();
+        for (String p : get("http.trusted-proxies", "").split(",")) {
+            if (!p.isBlank()) {
+                try {
+                    proxies.add(AddressRange.parse(p.strip()));
+                } catch (IllegalArgumentException e) {
+                    throw new ConfigException("http.trusted-proxies: " + e.getMessage());
+                }
+            }
+        }
+        if (!header.isEmpty() && proxies.isEmpty()) {
+            throw new ConfigException("http.trusted-user-header is set but http.trusted-proxies is empty: name the reverse proxies "
+                    + "(addresses or CIDR ranges) whose word on the user is trusted, or anyone could send the header");
+        }
+        if (!header.isEmpty() && !header.matches("[A-Za-z0-9-]+")) {
+            throw new ConfigException("http.trusted-user-header: '" + header + "' is not an HTTP header name");
+        }
+        return new Config.SignIn(Duration.ofMinutes(integer("http.session-idle-minutes", 30, 1, 24 * 60)),
+                Duration.ofHours(integer("http.session-max-hours", 12, 1, 24 * 30)), header.isEmpty() ? null : header, proxies);
     }
 
     private static String defaultStateDir(Map<String, String> env) {

@@ -2,7 +2,9 @@ package dev.callvault.daemon.api;
 
 import dev.callvault.calls.CallSearch;
 import dev.callvault.calls.CallView;
-import dev.callvault.config.Config;
+import dev.callvault.daemon.console.ConsoleAuth;
+import dev.callvault.db.RecordingRow;
+import dev.callvault.peaks.Waveforms;
 import dev.callvault.daemon.HttpSupport;
 import dev.callvault.daemon.HttpSupport.Problem;
 import dev.callvault.db.AuditRepository;
@@ -27,15 +29,18 @@ public final class CallsApi {
     private static final int DEFAULT_LIMIT = 50;
     private static final int MAX_LIMIT = 200;
 
-    private final Config.Http http;
+    private final ConsoleAuth auth;
     private final CallSearch search;
+    private final Waveforms waveforms;
     private final CallRepository calls;
     private final RecordingRepository recordings;
     private final AuditRepository audit;
 
-    public CallsApi(Config.Http http, CallSearch search, CallRepository calls, RecordingRepository recordings, AuditRepository audit) {
+    public CallsApi(ConsoleAuth auth, CallSearch search, CallRepository calls, RecordingRepository recordings, AuditRepository audit,
+                    Waveforms waveforms) {
         this.audit = audit;
-        this.http = http;
+        this.auth = auth;
+        this.waveforms = waveforms;
         this.search = search;
         this.calls = calls;
         this.recordings = recordings;
@@ -56,7 +61,11 @@ public final class CallsApi {
             throw new Problem(400, e.getMessage());
         }
         Map<String, Object> body = new LinkedHashMap<>();
-        body.put("calls", page.calls().stream().map(CallView::call).toList());
+        body.put("calls", page.calls().stream().map(c -> {
+            Map<String, Object> m = CallView.call(c);
+            m.put("live", page.live().contains(c.id()));
+            return m;
+        }).toList());
         body.put("next_cursor", page.next().orElse(null));
         HttpSupport.json(ex, 200, "application/json", body);
     }
@@ -66,16 +75,40 @@ public final class CallsApi {
         String id = HttpSupport.param(ex, "call_id").orElse("");
         CallRow c = calls.find(id).orElseThrow(() -> new Problem(404, "no call " + id));
         Map<String, Object> body = CallView.call(c);
-        body.put("recordings", recordings.findByCall(c.id()).stream().map(CallView::recording).toList());
+        var rows = recordings.findByCall(c.id());
+        body.put("live", rows.stream().anyMatch(r -> "in-progress".equals(r.status())));
+        body.put("recordings", rows.stream().map(CallView::recording).toList());
         body.put("audit", audit.forCall(c.id()).stream().map(CallView::audit).toList());
         HttpSupport.json(ex, 200, "application/json", body);
     }
 
-    private void authenticate(HttpServerExchange ex) {
-        if (!HttpSupport.bearer(ex, http.apiToken())) {
-            ex.getResponseHeaders().put(Headers.WWW_AUTHENTICATE, "Bearer realm=\"callvault\"");
-            throw new Problem(401, "a bearer token is required (http.api-token)");
+    /**
+     * {@code /api/v1/calls/{call}/recordings/{recording}/peaks}: the recording's waveform as audiowaveform JSON
+     * (version 2), computed now when it has none yet.
+     */
+    public void peaks(HttpServerExchange ex) throws java.io.IOException {
+        authenticate(ex);
+        String id = HttpSupport.param(ex, "call_id").orElse("");
+        CallRow c = calls.find(id).orElseThrow(() -> new Problem(404, "no call " + id));
+        String rid = HttpSupport.param(ex, "recording_id").orElse("");
+        RecordingRow row = recordings.findByCall(c.id()).stream().filter(r -> r.id().toString().equals(rid)).findFirst()
+                .orElseThrow(() -> new Problem(404, "no recording " + rid + " in call " + id));
+        if (row.s3Key() == null || !row.completed()) {
+            throw new Problem(409, "recording " + rid + " has no stored audio yet (status " + row.status() + "); its waveform comes when it is completed");
         }
+        String json;
+        try {
+            json = waveforms.of(row);
+        } catch (java.io.IOException e) {
+            throw new Problem(422, "the audio of recording " + rid + " cannot be decoded: " + e.getMessage());
+        }
+        ex.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
+        ex.getResponseHeaders().put(Headers.CACHE_CONTROL, "private, max-age=3600");
+        ex.getResponseSender().send(json);
+    }
+
+    private void authenticate(HttpServerExchange ex) {
+        auth.require(ex);
     }
 
     private static String sid(String s) {
