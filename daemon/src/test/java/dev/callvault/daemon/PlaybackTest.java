@@ -60,6 +60,34 @@ class PlaybackTest {
     }
 
     @Test
+    void theArchiveStoresWaveformPeaksBesideTheObjectAndAFirstViewMakesMissingOnes() throws Exception {
+        String peaksKey = dev.callvault.peaks.Waveforms.key(archived.key());
+        String apiPath = "/api/v1/calls/" + callSid + "/recordings/" + archived.recordingId() + "/peaks";
+        try (var store = RecordingStores.open(env.config().storage())) {
+            assertThat(store.head(peaksKey)).as("peaks stored by the archive").isPresent();
+
+            HttpResponse<byte[]> r = harness.get(daemon, apiPath, "Authorization", bearer);
+            assertThat(r.statusCode()).isEqualTo(200);
+            var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body());
+            assertThat(json.get("version").asInt()).isEqualTo(2);
+            assertThat(json.get("channels").asInt()).as("Twilio's dual-channel recording").isEqualTo(2);
+            assertThat(json.get("bits").asInt()).isEqualTo(8);
+            assertThat(json.get("data").size()).isEqualTo(json.get("length").asInt() * 2 * 2);
+            var peaks = dev.callvault.peaks.Peaks.parse(new String(r.body(), java.nio.charset.StandardCharsets.UTF_8));
+            assertThat(peaks.seconds()).isGreaterThan(1.0);
+
+            store.delete(peaksKey);
+            HttpResponse<byte[]> again = harness.get(daemon, apiPath, "Authorization", bearer);
+            assertThat(again.statusCode()).isEqualTo(200);
+            assertThat(again.body()).isEqualTo(r.body());
+            assertThat(store.head(peaksKey)).as("peaks made on first view and kept").isPresent();
+        }
+        assertThat(harness.get(daemon, apiPath).statusCode()).isEqualTo(401);
+        assertThat(harness.get(daemon, "/api/v1/calls/" + callSid + "/recordings/" + java.util.UUID.randomUUID() + "/peaks",
+                "Authorization", bearer).statusCode()).isEqualTo(404);
+    }
+
+    @Test
     void everyPlayAndDownloadIsAuditedButNotEverySeekOrHead() throws Exception {
         harness.get(daemon, path() + "/play", "Authorization", bearer, "Range", "bytes=0-", "User-Agent", "test-player");
         harness.get(daemon, path() + "/play", "Authorization", bearer, "Range", "bytes=20000-");

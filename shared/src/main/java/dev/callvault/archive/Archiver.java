@@ -119,7 +119,7 @@ public final class Archiver {
             return recordings.applyTwilioRecording(h, callId, new TwilioUpgrade(rec.sid(), key, store.url(key), format.extension(),
                     rec.channels(), rec.durationSeconds(), stored.size(), stored.sha256(), metadataJson(rec, started)));
         });
-        waveforms.afterCompleted(key, format.extension());
+        waveforms.afterCompleted(key, format.extension(), stored.size());
         ArchiveResult result = new ArchiveResult(ArchiveResult.Outcome.ARCHIVED, rec.ref(), row.id(), key, stored.size(), stored.sha256(),
                 rec.status(), Duration.between(start, clock.instant()));
         log.info("archived recording {} of call {} to {} ({} bytes, {} MB/s), mixed row {}", rec.sid(), rec.callSid(), key,

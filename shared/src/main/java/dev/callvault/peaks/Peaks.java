@@ -100,9 +100,26 @@ public record Peaks(int version, int channels, int sampleRate, int samplesPerPix
                 }
                 if (++inPixel == perPixel) {
                     inPixel = 0;
-                    pixels++;
+                    if (++pixels == 2 * MAX_PIXELS) {
+                        halve();
+                    }
                 }
             }
+        }
+
+        /** Merges pixel pairs in place: memory stays bounded however long the recording is. */
+        private void halve() {
+            int stride = channels * 2;
+            for (int i = 0; i < pixels / 2; i++) {
+                for (int c = 0; c < channels; c++) {
+                    int a = (2 * i) * stride + c * 2;
+                    int b = (2 * i + 1) * stride + c * 2;
+                    minmax[i * stride + c * 2] = (short) Math.min(minmax[a], minmax[b]);
+                    minmax[i * stride + c * 2 + 1] = (short) Math.max(minmax[a + 1], minmax[b + 1]);
+                }
+            }
+            pixels /= 2;
+            perPixel *= 2;
         }
 
         private void open() {

@@ -20,6 +20,11 @@ import java.util.Optional;
 public final class Waveforms {
     private static final Logger log = LoggerFactory.getLogger(Waveforms.class);
     public static final String SUFFIX = ".peaks.json";
+    /**
+     * Larger recordings get their peaks on first view rather than holding up an archive: 64 MiB is over four hours of
+     * Twilio's dual-channel MP3, and decoding it takes seconds.
+     */
+    public static final long INLINE_LIMIT = 64L * 1024 * 1024;
 
     private final RecordingStore store;
 
@@ -44,11 +49,15 @@ public final class Waveforms {
      * Computes and stores the peaks of a just completed recording. A failure is logged, not thrown: the recording is
      * safe, and its first view computes the peaks again.
      */
-    public void afterCompleted(String objectKey, String format) {
+    public void afterCompleted(String objectKey, String format, long size) {
+        if (size > INLINE_LIMIT) {
+            log.info("waveform of {} ({} bytes) left to its first view", objectKey, size);
+            return;
+        }
         afterCompleted(objectKey, format, () -> store.get(objectKey, 0, -1));
     }
 
-    /** As {@link #afterCompleted(String, String)}, reading the audio from a local copy of the object. */
+    /** As {@link #afterCompleted(String, String, long)}, reading the audio from a local copy of the object. */
     public void afterCompleted(String objectKey, String format, Audio audio) {
         try {
             compute(objectKey, format, audio);
