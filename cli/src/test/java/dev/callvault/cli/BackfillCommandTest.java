@@ -51,7 +51,7 @@ class BackfillCommandTest {
 
         assertThat(first.exit()).as(first.err()).isZero();
         assertThat(env.twilio().requests()).filteredOn(r -> r.contains("Recordings.json")).hasSize(3);
-        assertThat(env.s3().countObjects(env.bucket(), "recordings/")).isEqualTo(50);
+        assertThat(env.s3().countObjects(env.bucket(), "recordings/", ".mp3")).isEqualTo(50);
         assertThat(count("SELECT count(*) FROM recordings WHERE recording_type = 'mixed' AND status = 'completed' AND recording_sid IS NOT NULL"))
                 .isEqualTo(50);
         assertThat(first.out()).contains("\"archived\":50").contains("\"failed\":0");
@@ -62,7 +62,7 @@ class BackfillCommandTest {
         assertThat(again.exit()).isZero();
         assertThat(env.twilio().mediaDownloads()).as("nothing downloaded again").isEqualTo(downloads);
         assertThat(again.out()).contains("\"skipped\":50");
-        assertThat(env.s3().countObjects(env.bucket(), "recordings/")).isEqualTo(50);
+        assertThat(env.s3().countObjects(env.bucket(), "recordings/", ".mp3")).isEqualTo(50);
     }
 
     @Test
@@ -117,7 +117,7 @@ class BackfillCommandTest {
         assertThat(resumed.out()).contains("\"failed\":0");
         assertThat(count("SELECT count(*) FROM recordings")).isEqualTo(50);
         assertThat(count("SELECT count(DISTINCT recording_sid) FROM recordings")).isEqualTo(50);
-        assertThat(env.s3().countObjects(env.bucket(), "recordings/")).isEqualTo(50);
+        assertThat(env.s3().countObjects(env.bucket(), "recordings/", ".mp3")).isEqualTo(50);
         assertThat(env.s3().unfinishedUploads(env.bucket())).isZero();
     }
 

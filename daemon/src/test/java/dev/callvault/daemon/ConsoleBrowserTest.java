@@ -243,6 +243,40 @@ class ConsoleBrowserTest {
         }
     }
 
+    @Test
+    void aLiveCallShowsAsLiveWithItsDurationGrowingAndPlaysWhatIsCaptured() throws Exception {
+        try (Daemon d = start()) {
+            SyntheticCall call = SyntheticCall.standard(TwilioStandIn.ACCOUNT_SID);
+            try (MediaClient stream = MediaClient.open(d.port())) {
+                stream.send(List.of(call.connected(), call.start(null)));
+                stream.send(call.media(0, 5));
+                DaemonHarness.await("3 in-progress rows", Duration.ofSeconds(60),
+                        () -> DaemonHarness.exactly(3, rows(call.callSid), r -> r.status().equals("in-progress")));
+
+                signIn(d, PASSWORD);
+                awaitCallsPage(d);
+                browser.driver.get(base(d) + "/ui?state=live");
+                browser.until("the live call, alone in the list", w -> w.findElements(By.cssSelector("#calls tbody tr")).size() == 1);
+                assertThat(browser.driver.findElement(By.cssSelector("#calls tbody tr")).getAttribute("data-call-sid")).isEqualTo(call.callSid);
+
+                browser.driver.get(base(d) + "/ui/calls/" + call.callSid);
+                String first = browser.until("the live badge", w -> w.findElements(By.cssSelector(".badge.live")).stream()
+                        .map(WebElement::getText).filter(t -> t.matches("live, \\d+:\\d\\d")).findFirst().orElse(null));
+                browser.until("the duration to grow", w -> {
+                    String now = w.findElement(By.cssSelector(".badge.live")).getText();
+                    return now.matches("live, \\d+:\\d\\d") && !now.equals(first);
+                });
+                browser.until("the in-progress mixed recording's player, its metadata loaded", w -> (Double) num(
+                        "(document.getElementById('main-player') || {}).readyState") >= 1);
+                double captured = (Double) num("document.getElementById('main-player').duration");
+                assertThat(captured).as("seconds captured so far").isBetween(4.0, 6.0);
+                stream.send(call.media(5, 30));
+                stream.send(call.stop());
+            }
+            DaemonHarness.await("3 completed rows", Duration.ofSeconds(60), () -> DaemonHarness.exactly(3, rows(call.callSid), RecordingRow::completed));
+        }
+    }
+
     /** The screenshots in docs/ and the README: a short call with both parties, its page, and the calls list. */
     @Test
     void screenshotsOfTheCallsListAndACallPage() throws Exception {

@@ -178,7 +178,10 @@ public final class Reconciler {
         }
         Set<String> referenced = recordings.referencedKeys(keys);
         List<Item> out = new ArrayList<>();
-        keys.stream().filter(k -> !referenced.contains(k)).sorted().forEach(k -> {
+        // a waveform kept beside a recording's object belongs to it: an orphan only when that object is one
+        java.util.function.Predicate<String> owned = k -> referenced.contains(k)
+                || k.endsWith(dev.callvault.peaks.Waveforms.SUFFIX) && referenced.contains(k.substring(0, k.length() - dev.callvault.peaks.Waveforms.SUFFIX.length()));
+        keys.stream().filter(owned.negate()).sorted().forEach(k -> {
             Matcher m = TWILIO_KEY.matcher(k);
             out.add(new Item(Status.ORPHAN, m.matches() ? m.group(1) : null, m.matches() ? m.group(2) : null, k, null));
         });

@@ -91,9 +91,14 @@ public final class TestS3 {
 
     /** How many objects the bucket holds under {@code prefix} (asked of the blob store itself, not through S3). */
     public int countObjects(String bucket, String prefix) {
+        return countObjects(bucket, prefix, "");
+    }
+
+    /** Objects under {@code prefix} whose keys end with {@code suffix}. */
+    public int countObjects(String bucket, String prefix, String suffix) {
         int n = 0;
         for (var m : blobStore.list(bucket, org.jclouds.blobstore.options.ListContainerOptions.Builder.prefix(prefix).recursive())) {
-            if (m.getType() == org.jclouds.blobstore.domain.StorageType.BLOB) {
+            if (m.getType() == org.jclouds.blobstore.domain.StorageType.BLOB && m.getName().endsWith(suffix)) {
                 n++;
             }
         }

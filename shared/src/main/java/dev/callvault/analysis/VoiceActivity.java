@@ -1,0 +1,213 @@
+package dev.callvault.analysis;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Finds one party's speech in telephone audio (8 kHz, or any rate): the energy of each 10 ms frame against a noise
+ * floor that follows the line's hiss (a low percentile of the smoothed frame energies of the last three seconds,
+ * minimum statistics: a pause between words always reaches it and a sentence does not raise it), with hysteresis (speech starts {@link #ON_DB} dB above the floor and lasts
+ * while it stays {@link #OFF_DB} dB above) and a {@link #HANGOVER_S} hangover that bridges the pauses between words.
+ * A segment's edges are its first and last loud frame: the hangover joins words, it never lengthens a turn. Chosen
+ * over a spectral or learned detector because a phone line's noise is steady, the two parties are already on their
+ * own tracks, and this runs at thousands of times real time; the fixtures of real speech at 20 dB SNR bound its error.
+ */
+public final class VoiceActivity {
+    static final double FRAME_S = 0.010;
+    static final double ON_DB = 9;
+    static final double OFF_DB = 4;
+    /** How far back a segment's start may reach over quieter frames before the one that crossed {@link #ON_DB}. */
+    static final int LOOK_BACK_FRAMES = 25;
+    static final double HANGOVER_S = 0.45;
+    static final double MIN_SPEECH_S = 0.08;
+    /** The floor: the 5th percentile of the smoothed frame energies of the last {@link #FLOOR_WINDOW_S}. */
+    static final double FLOOR_WINDOW_S = 3.0;
+    static final double FLOOR_PERCENTILE = 0.05;
+    static final double SMOOTHING = 0.3;
+    /**
+     * Frames quieter than this (an RMS under 4 of 32768) are digital silence: a codec's padding or a muted line, never
+     * speech, and no measure of the line's noise (a floor taken from them would make all hiss look like speech).
+     */
+    static final double DIGITAL_SILENCE_DB = 12;
+
+    private final int frameSamples;
+    private final List<Segment> segments = new ArrayList<>();
+    static final int PRIME_FRAMES = 50;
+    /** Frames after digital silence that the floor does not learn from (an MP3 decoder's ramp is 50-100 ms). */
+    static final int RAMP_FRAMES = 10;
+    private int sinceSilence;
+    private final List<Double> held = new ArrayList<>();
+    private int heldSound;
+    private boolean primed;
+    private double floor = Double.NaN;
+    private double smoothed = Double.NaN;
+    private final SlidingPercentile minimum = new SlidingPercentile((int) Math.round(FLOOR_WINDOW_S / FRAME_S), FLOOR_PERCENTILE);
+    private double sum;
+    private int inFrame;
+    private long frame;
+    private long firstLoud = -1;
+    private long lastLoud = -1;
+    private boolean speaking;
+    /** The last frames' margins over the floor (dB), to find where a segment's soft start began. */
+    private final double[] recent = new double[LOOK_BACK_FRAMES];
+
+    public VoiceActivity(int sampleRate) {
+        this.frameSamples = Math.max(1, (int) Math.round(sampleRate * FRAME_S));
+    }
+
+    /** One sample of this track. */
+    public void sample(short s) {
+        sum += (double) s * s;
+        if (++inFrame == frameSamples) {
+            measured(10 * Math.log10(sum / frameSamples + 1));
+            sum = 0;
+            inFrame = 0;
+        }
+    }
+
+    /**
+     * The first {@link #PRIME_FRAMES} frames of sound are held back until the floor has seen them all: a track that
+     * starts with a codec's ramp, or with speech at once, has no history to judge its first frames by.
+     */
+    private void measured(double db) {
+        if (primed) {
+            frame(db);
+            return;
+        }
+        held.add(db);
+        if (db >= DIGITAL_SILENCE_DB && ++heldSound == PRIME_FRAMES + RAMP_FRAMES) {
+            prime();
+        }
+    }
+
+    private void prime() {
+        double s = Double.NaN;
+        int sound = 0;
+        for (double db : held) {
+            sound = db >= DIGITAL_SILENCE_DB ? sound + 1 : 0;
+            if (sound > RAMP_FRAMES) {
+                s = Double.isNaN(s) ? db : s + SMOOTHING * (db - s);
+                minimum.push(s);
+            }
+        }
+        primed = true;
+        held.forEach(this::frame);
+        held.clear();
+    }
+
+    private void frame(double db) {
+        if (db < DIGITAL_SILENCE_DB) {
+            sinceSilence = 0;
+            recent[(int) (frame % LOOK_BACK_FRAMES)] = 0;
+            speaking = false;
+            if (firstLoud >= 0 && frame - lastLoud > hangoverFrames()) {
+                close();
+            }
+            frame++;
+            return;
+        }
+        boolean inSegment = firstLoud >= 0 && frame - lastLoud <= hangoverFrames();
+        smoothed = Double.isNaN(smoothed) ? db : smoothed + SMOOTHING * (db - smoothed);
+        // a codec ramps up out of its padding over a few frames: sound, but no measure of the line's noise
+        if (++sinceSilence > RAMP_FRAMES || Double.isNaN(floor)) {
+            floor = minimum.push(smoothed);
+        }
+        recent[(int) (frame % LOOK_BACK_FRAMES)] = db - floor;
+        // within a segment (its words and the pauses between them) speech needs only OFF_DB; a new one needs ON_DB
+        boolean loud = db > floor + (inSegment ? OFF_DB : ON_DB);
+        if (loud) {
+            if (!speaking) {
+                speaking = true;
+                if (firstLoud < 0 || frame - lastLoud > hangoverFrames()) {
+                    close();
+                    firstLoud = softStart(frame);
+                }
+            }
+            lastLoud = frame;
+        } else if (speaking && frame - lastLoud > 0) {
+            speaking = false;
+        }
+        if (firstLoud >= 0 && !speaking && frame - lastLoud > hangoverFrames()) {
+            close();
+        }
+        frame++;
+    }
+
+    /** The first of the frames just before {@code frame} that were above the floor by {@link #OFF_DB}, in one run. */
+    private long softStart(long frame) {
+        long start = frame;
+        long earliest = Math.max(Math.max(0, frame - LOOK_BACK_FRAMES + 1), lastLoud + 1);
+        while (start - 1 >= earliest && recent[(int) ((start - 1) % LOOK_BACK_FRAMES)] > OFF_DB) {
+            start--;
+        }
+        return start;
+    }
+
+    /**
+     * A low percentile of the last {@code window} values: like a minimum, it is reached in any pause, but a codec's
+     * few frames of ramp out of its padding, or a dip of the hiss, do not pull it down.
+     */
+    private static final class SlidingPercentile {
+        private final double[] ring;
+        private final double[] sorted;
+        private final double percentile;
+        private int size;
+        private long pushed;
+
+        SlidingPercentile(int window, double percentile) {
+            this.ring = new double[window];
+            this.sorted = new double[window];
+            this.percentile = percentile;
+        }
+
+        double push(double value) {
+            if (size == ring.length) {
+                double old = ring[(int) (pushed % ring.length)];
+                int at = java.util.Arrays.binarySearch(sorted, 0, size, old);
+                System.arraycopy(sorted, at + 1, sorted, at, size - at - 1);
+                size--;
+            }
+            ring[(int) (pushed % ring.length)] = value;
+            pushed++;
+            int at = java.util.Arrays.binarySearch(sorted, 0, size, value);
+            at = at < 0 ? -at - 1 : at;
+            System.arraycopy(sorted, at, sorted, at + 1, size - at);
+            sorted[at] = value;
+            size++;
+            return sorted[(int) Math.floor(percentile * (size - 1))];
+        }
+    }
+
+    private long hangoverFrames() {
+        return Math.round(HANGOVER_S / FRAME_S);
+    }
+
+    private void close() {
+        if (firstLoud >= 0) {
+            double start = firstLoud * FRAME_S;
+            double end = (lastLoud + 1) * FRAME_S;
+            if (end - start >= MIN_SPEECH_S) {
+                segments.add(new Segment(round(start), round(end)));
+            }
+        }
+        firstLoud = -1;
+    }
+
+    /** The segments found, once the track has ended. */
+    public List<Segment> finish() {
+        if (!primed) {
+            prime();
+        }
+        speaking = false;
+        close();
+        return List.copyOf(segments);
+    }
+
+    public double seconds() {
+        return (frame * frameSamples + inFrame) / (frameSamples / FRAME_S);
+    }
+
+    private static double round(double s) {
+        return Math.round(s * 1000) / 1000.0;
+    }
+}
