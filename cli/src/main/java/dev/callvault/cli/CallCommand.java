@@ -19,7 +19,8 @@ import java.util.concurrent.Callable;
 public final class CallCommand {
 
     @Command(mixinStandardHelpOptions = true, versionProvider = Callvault.VersionProvider.class, name = "show",
-            description = {"Print a call and its recordings: type, status, format, duration, size, object key, and where each came from: Twilio's recording (and, for the mixed one, the real-time recording it was upgraded from, when there was one) or the real-time recorder. What is not known (a call known only from Twilio's callback has no numbers) is printed as unknown."},
+            description = {"Print a call and its recordings: type, status, format, duration, size, object key, and where each came from: Twilio's recording (and, for the mixed one, the real-time recording it was upgraded from, when there was one) or the real-time recorder. What is not known (a call known only from Twilio's callback has no numbers) is printed as unknown.",
+                    "Then the conversation, as `callvault analyze` defines it: talk time per party, overlap, silence (and the longest), turns, barge-ins and the assistant's response latency (p50, p95, max)."},
             footer = {"", "Examples:", "  callvault call show CA1f2e3d4c5b6a79880123456789abcdef", "  callvault call show 6f1c... --json"})
     static final class Show implements Callable<Integer> {
         @Mixin
@@ -42,6 +43,8 @@ public final class CallCommand {
                 List<RecordingRow> rows = new RecordingRepository(s.db.jdbi()).findByCall(c.id());
                 Map<String, Object> doc = CallView.call(c);
                 doc.put("recordings", rows.stream().map(CallView::recording).toList());
+                var analytics = new dev.callvault.db.AnalyticsRepository(s.db.jdbi()).find(c.id());
+                doc.put("analytics", analytics.map(CallView::analytics).orElse(null));
                 out.json(doc);
                 out.text(CallView.summary(c));
                 for (RecordingRow r : rows) {
@@ -49,6 +52,11 @@ public final class CallCommand {
                             r.format() == null ? "-" : r.format(), r.durationSeconds() == null ? "-" : r.durationSeconds(),
                             r.fileSize() == null ? "-" : r.fileSize(), r.s3Key() == null ? "-" : r.s3Key()));
                     out.text("            " + CallView.origin(r));
+                }
+                if (analytics.isPresent()) {
+                    CallView.analyticsText(analytics.get()).forEach(out::text);
+                } else {
+                    out.text("conversation: not analysed (no completed pair of tracks yet; callvault analyze)");
                 }
                 return ExitCode.OK.code;
             }

@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
         description = {"Operate callvault: render and check TwiML, replay status callbacks, backfill recordings from Twilio into S3, verify that every recording is archived and upgraded, download recordings, and check the installation. Settings come from /etc/callvault/callvault.conf (or --config), the environment, then --set (see callvaultd --list-settings)."},
         footer = {"", "Examples:", "  callvault doctor", "  callvault backfill --since 36h", "  callvault verify --since 24h --json"},
         subcommands = {TwimlCommand.class, ReplayCommand.class, BackfillCommand.class, VerifyCommand.class, DownloadCommand.class,
-                DoctorCommand.class, LinkCommand.class, CallCommand.class, MediaCommand.class, DbCommand.class, UserCommand.class, AuditCommand.class, CommandLine.HelpCommand.class})
+                DoctorCommand.class, LinkCommand.class, CallCommand.class, MediaCommand.class, DbCommand.class, UserCommand.class, AuditCommand.class, AnalyzeCommand.class, CommandLine.HelpCommand.class})
 public final class Callvault {
 
     public static void main(String[] args) {

@@ -94,6 +94,8 @@ public final class Daemon implements AutoCloseable {
             metrics.journaled(outage::journaled);
             Webhooks webhooks = new Webhooks(config, outage, metrics, clock);
             Recorder recorder = new Recorder(db, store, config.stateDir().resolve("realtime"), daemonId(), clock);
+            recorder.analyzer().onAnalyzed(metrics::analyzed);
+            archiver.analyzer().onAnalyzed(metrics::analyzed);
             int recovered = recorder.recover();
             if (recovered > 0) {
                 log.warn("finished {} real-time recordings interrupted by the previous run", recovered);

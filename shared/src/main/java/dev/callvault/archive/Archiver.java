@@ -44,6 +44,7 @@ public final class Archiver {
     private final MediaFormat preferredFormat;
     private final Clock clock;
     private final dev.callvault.peaks.Waveforms waveforms;
+    private final dev.callvault.analysis.CallAnalyzer analyzer;
 
     public Archiver(TwilioRecordings twilio, RecordingStore store, Database db, MediaFormat preferredFormat, Clock clock) {
         this.twilio = twilio;
@@ -54,6 +55,12 @@ public final class Archiver {
         this.preferredFormat = preferredFormat;
         this.clock = clock;
         this.waveforms = new dev.callvault.peaks.Waveforms(store);
+        this.analyzer = new dev.callvault.analysis.CallAnalyzer(db.jdbi(), store);
+    }
+
+    /** Analyses calls as their recordings are archived. */
+    public dev.callvault.analysis.CallAnalyzer analyzer() {
+        return analyzer;
     }
 
     /** Archives the recording {@code ref} names, asking Twilio for its details first (unless already archived). */
@@ -120,6 +127,9 @@ public final class Archiver {
                     rec.channels(), rec.durationSeconds(), stored.size(), stored.sha256(), metadataJson(rec, started)));
         });
         waveforms.afterCompleted(key, format.extension(), stored.size());
+        if (stored.size() <= dev.callvault.peaks.Waveforms.INLINE_LIMIT) { // a larger one: 'callvault analyze'
+            analyzer.afterCompleted(row.callId());
+        }
         ArchiveResult result = new ArchiveResult(ArchiveResult.Outcome.ARCHIVED, rec.ref(), row.id(), key, stored.size(), stored.sha256(),
                 rec.status(), Duration.between(start, clock.instant()));
         log.info("archived recording {} of call {} to {} ({} bytes, {} MB/s), mixed row {}", rec.sid(), rec.callSid(), key,

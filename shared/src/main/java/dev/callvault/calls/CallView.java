@@ -99,6 +99,45 @@ public final class CallView {
         return m;
     }
 
+    /** A call's conversation analytics as a JSON object (null values where there was nothing to measure). */
+    public static Map<String, Object> analytics(dev.callvault.db.AnalyticsRepository.Stored a) {
+        var c = a.conversation();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("source", a.source());
+        m.put("recording_ids", a.recordingIds().stream().map(Object::toString).toList());
+        m.put("computed_at", a.computedAt().toString());
+        m.put("seconds", c.seconds());
+        m.put("caller_talk_seconds", c.callerTalk());
+        m.put("assistant_talk_seconds", c.assistantTalk());
+        m.put("silence_seconds", c.silence());
+        m.put("overlap_seconds", c.overlap());
+        m.put("longest_silence_seconds", c.longestSilence());
+        m.put("turns", c.turns());
+        m.put("barge_ins", c.bargeIns());
+        Map<String, Object> latency = new LinkedHashMap<>();
+        latency.put("p50", c.latency(50));
+        latency.put("p95", c.latency(95));
+        latency.put("max", c.maxLatency());
+        latency.put("each", c.latencies());
+        m.put("response_latency_seconds", latency);
+        m.put("caller_segments", c.caller().stream().map(x -> java.util.List.of(x.start(), x.end())).toList());
+        m.put("assistant_segments", c.assistant().stream().map(x -> java.util.List.of(x.start(), x.end())).toList());
+        return m;
+    }
+
+    /** The analytics in a few lines of text. */
+    public static java.util.List<String> analyticsText(dev.callvault.db.AnalyticsRepository.Stored a) {
+        var c = a.conversation();
+        String latency = c.latencies().isEmpty() ? "none (the assistant never answered the caller)"
+                : String.format("p50 %.2f s, p95 %.2f s, max %.2f s over %d replies", c.latency(50), c.latency(95), c.maxLatency(), c.latencies().size());
+        return java.util.List.of(
+                "conversation (from " + (a.source().equals("twilio") ? "Twilio's dual-channel recording" : "the real-time tracks") + "):",
+                String.format("  talk      caller %.1f s, assistant %.1f s, overlap %.1f s, silence %.1f s (longest %.1f s) of %.1f s",
+                        c.callerTalk(), c.assistantTalk(), c.overlap(), c.silence(), c.longestSilence(), c.seconds()),
+                "  turns     " + c.turns() + ", barge-ins " + c.bargeIns(),
+                "  latency   " + latency);
+    }
+
     private static String known(Object value) {
         return value == null ? UNKNOWN : value.toString();
     }

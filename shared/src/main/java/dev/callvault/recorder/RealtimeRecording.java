@@ -71,6 +71,9 @@ public final class RealtimeRecording implements AutoCloseable {
      * after the stream began.
      */
     public void media(String track, long timestampMs, byte[] mulaw) throws IOException {
+        if (closed) {
+            return; // stopped (the daemon shuts down, or the stream was finalized): what still arrives is not recorded
+        }
         String type = switch (track) {
             case "inbound" -> "user";
             case "outbound" -> "assistant";

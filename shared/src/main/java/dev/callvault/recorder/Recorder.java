@@ -45,6 +45,7 @@ public final class Recorder {
     private final String daemonId;
     private final Clock clock;
     private final dev.callvault.peaks.Waveforms waveforms;
+    private final dev.callvault.analysis.CallAnalyzer analyzer;
     private final Map<String, RealtimeRecording> active = new ConcurrentHashMap<>();
     private final Map<String, Unfinished> unfinished = new ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicBoolean retrying = new java.util.concurrent.atomic.AtomicBoolean();
@@ -60,6 +61,7 @@ public final class Recorder {
         this.daemonId = daemonId;
         this.clock = clock;
         this.waveforms = new dev.callvault.peaks.Waveforms(store);
+        this.analyzer = new dev.callvault.analysis.CallAnalyzer(db.jdbi(), store);
     }
 
     /**
@@ -248,6 +250,7 @@ public final class Recorder {
             waveforms.afterCompleted(key, info.format(), () -> Files.newInputStream(e.getValue()));
         }
         deleteTree(spool.resolve(info.streamSid()));
+        info.rows().values().stream().findFirst().flatMap(recordings::findById).ifPresent(row -> analyzer.afterCompleted(row.callId()));
         log.info("stream {} of call {} recorded: {} s{}", info.streamSid(), info.callSid(), String.format("%.2f", seconds),
                 interrupted ? " (interrupted)" : "");
     }
@@ -306,6 +309,11 @@ public final class Recorder {
             log.warn("marked {} abandoned real-time recordings failed", n);
         }
         return n;
+    }
+
+    /** Analyses calls as their recordings complete. */
+    public dev.callvault.analysis.CallAnalyzer analyzer() {
+        return analyzer;
     }
 
     public Optional<RealtimeRecording> active(String streamSid) {

@@ -1,5 +1,6 @@
 package dev.callvault.analysis;
 
+import dev.callvault.testing.SpeechFixture;
 import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 
@@ -15,14 +16,14 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class ConversationAnalysisTest {
 
-    private static Conversation fromRealtimeWavs(Fixture f) throws IOException {
-        return TrackAnalyzer.twoTracks(new ByteArrayInputStream(Fixture.wav(f.caller())), "wav",
-                new ByteArrayInputStream(Fixture.wav(f.assistant())), "wav");
+    private static Conversation fromRealtimeWavs(SpeechFixture f) throws IOException {
+        return TrackAnalyzer.twoTracks(new ByteArrayInputStream(SpeechFixture.wav(f.caller())), "wav",
+                new ByteArrayInputStream(SpeechFixture.wav(f.assistant())), "wav");
     }
 
     @Test
     void theConversationsLatenciesBargeInsAndTalkTimeMatchTheTruth() throws IOException {
-        Fixture f = Fixture.load("conversation");
+        SpeechFixture f = SpeechFixture.load("conversation");
         Conversation truth = f.truth();
         Conversation found = fromRealtimeWavs(f);
 
@@ -42,7 +43,7 @@ class ConversationAnalysisTest {
 
     @Test
     void aSilentCallHasNoTurnsNoLatencyAndIsAllSilence() throws IOException {
-        Fixture f = Fixture.load("silence");
+        SpeechFixture f = SpeechFixture.load("silence");
         Conversation found = fromRealtimeWavs(f);
         assertThat(found.caller()).isEmpty();
         assertThat(found.assistant()).isEmpty();
@@ -57,7 +58,7 @@ class ConversationAnalysisTest {
 
     @Test
     void aCallerAloneHasTalkTimeButNoReplies() throws IOException {
-        Fixture f = Fixture.load("caller-only");
+        SpeechFixture f = SpeechFixture.load("caller-only");
         Conversation truth = f.truth();
         Conversation found = fromRealtimeWavs(f);
         assertThat(found.assistant()).isEmpty();
@@ -71,10 +72,10 @@ class ConversationAnalysisTest {
 
     @Test
     void theRealtimeTracksAndATwilioStyleDualChannelMp3GiveTheSameTurns() throws IOException {
-        Fixture f = Fixture.load("conversation");
-        Conversation realtime = TrackAnalyzer.twoTracks(new ByteArrayInputStream(Fixture.mp3(f.caller())), "mp3",
-                new ByteArrayInputStream(Fixture.mp3(f.assistant())), "mp3");
-        Conversation twilio = TrackAnalyzer.dualChannel(new ByteArrayInputStream(Fixture.mp3(f.caller(), f.assistant())), "mp3");
+        SpeechFixture f = SpeechFixture.load("conversation");
+        Conversation realtime = TrackAnalyzer.twoTracks(new ByteArrayInputStream(SpeechFixture.mp3(f.caller())), "mp3",
+                new ByteArrayInputStream(SpeechFixture.mp3(f.assistant())), "mp3");
+        Conversation twilio = TrackAnalyzer.dualChannel(new ByteArrayInputStream(SpeechFixture.mp3(f.caller(), f.assistant())), "mp3");
 
         assertThat(parties(twilio)).isEqualTo(parties(realtime));
         assertThat(twilio.turns()).isEqualTo(realtime.turns()).isEqualTo(8);

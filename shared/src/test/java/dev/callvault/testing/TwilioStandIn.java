@@ -68,6 +68,8 @@ public final class TwilioStandIn implements AutoCloseable {
     private record Fault(int status, Integer retryAfterSeconds) {
     }
 
+    private final Map<String, byte[]> realMp3 = new java.util.concurrent.ConcurrentHashMap<>();
+
     public TwilioStandIn() {
         try {
             api = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 100);
@@ -95,6 +97,14 @@ public final class TwilioStandIn implements AutoCloseable {
     public StandInRecording add(StandInRecording r) {
         recordings.put(r.sid(), r);
         return r;
+    }
+
+    /** A recording whose MP3 is these real bytes (a test's speech) rather than synthetic audio. */
+    public StandInRecording add(StandInRecording r, byte[] mp3) {
+        StandInRecording sized = new StandInRecording(r.sid(), r.accountSid(), r.callSid(), r.dateCreated(), r.startTime(), r.durationSeconds(),
+                r.channels(), r.status(), r.source(), r.errorCode(), r.encrypted(), mp3.length, r.seed());
+        realMp3.put(r.sid(), mp3);
+        return add(sized);
     }
 
     public boolean has(String recordingSid) {
@@ -157,6 +167,7 @@ public final class TwilioStandIn implements AutoCloseable {
 
     public void reset() {
         recordings.clear();
+        realMp3.clear();
         faults.clear();
         requests.clear();
         authorizationAtMediaHost.clear();
@@ -273,7 +284,8 @@ public final class TwilioStandIn implements AutoCloseable {
         long limit = cut ? r.mediaSize() / 2 : r.mediaSize();
         byte[] buf = new byte[64 * 1024];
         long sent = 0;
-        try (InputStream in = new SyntheticAudio(r.kind(extension), r.seed(), r.mediaSize())) {
+        byte[] real = extension.equals("mp3") ? realMp3.get(r.sid()) : null;
+        try (InputStream in = real != null ? new java.io.ByteArrayInputStream(real) : new SyntheticAudio(r.kind(extension), r.seed(), r.mediaSize())) {
             OutputStream out = ex.getResponseBody();
             int n;
             while (sent < limit && (n = in.read(buf, 0, (int) Math.min(buf.length, limit - sent))) > 0) {

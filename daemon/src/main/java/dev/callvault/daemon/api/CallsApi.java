@@ -32,6 +32,7 @@ public final class CallsApi {
     private final ConsoleAuth auth;
     private final CallSearch search;
     private final Waveforms waveforms;
+    private final dev.callvault.db.AnalyticsRepository analytics;
     private final CallRepository calls;
     private final RecordingRepository recordings;
     private final AuditRepository audit;
@@ -41,6 +42,7 @@ public final class CallsApi {
         this.audit = audit;
         this.auth = auth;
         this.waveforms = waveforms;
+        this.analytics = new dev.callvault.db.AnalyticsRepository(search.jdbi());
         this.search = search;
         this.calls = calls;
         this.recordings = recordings;
@@ -78,6 +80,7 @@ public final class CallsApi {
         var rows = recordings.findByCall(c.id());
         body.put("live", rows.stream().anyMatch(r -> "in-progress".equals(r.status())));
         body.put("recordings", rows.stream().map(CallView::recording).toList());
+        body.put("analytics", analytics.find(c.id()).map(CallView::analytics).orElse(null));
         body.put("audit", audit.forCall(c.id()).stream().map(CallView::audit).toList());
         HttpSupport.json(ex, 200, "application/json", body);
     }

@@ -59,6 +59,22 @@ public final class Metrics {
         }
     }
 
+    /**
+     * A call's conversation analytics: each reply's latency into one histogram across calls (alert on its p95), the
+     * call's barge-ins into another.
+     */
+    public void analyzed(dev.callvault.analysis.CallAnalyzer.Result result) {
+        var c = result.conversation();
+        io.micrometer.core.instrument.DistributionSummary latency = io.micrometer.core.instrument.DistributionSummary
+                .builder("callvault.response.latency").baseUnit("seconds").tag("source", result.source())
+                .description("The assistant's response latency: end of the caller's speech to the start of its reply")
+                .serviceLevelObjectives(0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0).register(registry);
+        c.latencies().forEach(latency::record);
+        io.micrometer.core.instrument.DistributionSummary.builder("callvault.call.barge.ins").tag("source", result.source())
+                .description("Barge-ins per analysed call: the caller started while the assistant spoke, and it stopped within 1 s")
+                .serviceLevelObjectives(0.5, 1, 2, 3, 5, 10).register(registry).record(c.bargeIns());
+    }
+
     public void archiveFailed(boolean retryable) {
         Counter.builder("callvault.archive.outcomes").tag("outcome", retryable ? "retry" : "dead").register(registry).increment();
     }

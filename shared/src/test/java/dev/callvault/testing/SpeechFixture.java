@@ -1,4 +1,7 @@
-package dev.callvault.analysis;
+package dev.callvault.testing;
+
+import dev.callvault.analysis.Conversation;
+import dev.callvault.analysis.Segment;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -19,12 +22,12 @@ import java.util.List;
  * One of the speech fixtures in src/test/resources/analysis (made by make-fixtures.py with espeak-ng): the two
  * parties' mu-law tracks as a phone line carries them, and the segment times the script placed.
  */
-record Fixture(String name, byte[] callerUlaw, byte[] assistantUlaw, double seconds, List<Segment> callerTruth, List<Segment> assistantTruth) {
+public record SpeechFixture(String name, byte[] callerUlaw, byte[] assistantUlaw, double seconds, List<Segment> callerTruth, List<Segment> assistantTruth) {
 
-    static Fixture load(String name) {
+    public static SpeechFixture load(String name) {
         try {
             JsonNode truth = new ObjectMapper().readTree(resource(name, "truth.json"));
-            return new Fixture(name, resource(name, "caller.ulaw"), resource(name, "assistant.ulaw"), truth.get("seconds").asDouble(),
+            return new SpeechFixture(name, resource(name, "caller.ulaw"), resource(name, "assistant.ulaw"), truth.get("seconds").asDouble(),
                     segments(truth.get("caller")), segments(truth.get("assistant")));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -32,7 +35,7 @@ record Fixture(String name, byte[] callerUlaw, byte[] assistantUlaw, double seco
     }
 
     private static byte[] resource(String name, String file) throws IOException {
-        try (InputStream in = Fixture.class.getResourceAsStream("/analysis/" + name + "/" + file)) {
+        try (InputStream in = SpeechFixture.class.getResourceAsStream("/analysis/" + name + "/" + file)) {
             if (in == null) {
                 throw new IOException("no fixture /analysis/" + name + "/" + file);
             }
@@ -46,20 +49,44 @@ record Fixture(String name, byte[] callerUlaw, byte[] assistantUlaw, double seco
         return out;
     }
 
-    Conversation truth() {
+    public Conversation truth() {
         return Conversation.of(seconds, callerTruth, assistantTruth);
     }
 
-    short[] caller() {
+    public short[] caller() {
         return MuLaw.decode(callerUlaw);
     }
 
-    short[] assistant() {
+    public short[] assistant() {
         return MuLaw.decode(assistantUlaw);
     }
 
+    /**
+     * The call as Twilio's Media Stream sends it: {@code connected}, {@code start}, then a 20 ms frame of each track in
+     * turn (the caller inbound, the assistant outbound), then {@code stop}.
+     */
+    public List<String> mediaStream(String accountSid, String callSid, String streamSid) {
+        List<String> out = new ArrayList<>();
+        out.add("{\"event\":\"connected\",\"protocol\":\"Call\",\"version\":\"1.0.0\"}");
+        out.add("{\"event\":\"start\",\"sequenceNumber\":\"1\",\"start\":{\"accountSid\":\"" + accountSid + "\",\"streamSid\":\"" + streamSid
+                + "\",\"callSid\":\"" + callSid + "\",\"tracks\":[\"inbound\",\"outbound\"],\"mediaFormat\":{\"encoding\":\"audio/x-mulaw\","
+                + "\"sampleRate\":8000,\"channels\":1},\"customParameters\":{}},\"streamSid\":\"" + streamSid + "\"}");
+        int seq = 2;
+        for (int at = 0, chunk = 1; at + 160 <= callerUlaw.length; at += 160, chunk++) {
+            for (String track : new String[]{"inbound", "outbound"}) {
+                byte[] payload = java.util.Arrays.copyOfRange(track.equals("inbound") ? callerUlaw : assistantUlaw, at, at + 160);
+                out.add("{\"event\":\"media\",\"sequenceNumber\":\"" + seq++ + "\",\"media\":{\"track\":\"" + track + "\",\"chunk\":\"" + chunk
+                        + "\",\"timestamp\":\"" + at / 8 + "\",\"payload\":\"" + java.util.Base64.getEncoder().encodeToString(payload)
+                        + "\"},\"streamSid\":\"" + streamSid + "\"}");
+            }
+        }
+        out.add("{\"event\":\"stop\",\"sequenceNumber\":\"" + seq + "\",\"stop\":{\"accountSid\":\"" + accountSid + "\",\"callSid\":\""
+                + callSid + "\"},\"streamSid\":\"" + streamSid + "\"}");
+        return out;
+    }
+
     /** 16-bit PCM WAV of interleaved channels. */
-    static byte[] wav(short[]... channels) {
+    public static byte[] wav(short[]... channels) {
         int n = channels[0].length;
         int c = channels.length;
         ByteBuffer b = ByteBuffer.allocate(44 + n * c * 2).order(ByteOrder.LITTLE_ENDIAN);
@@ -75,7 +102,7 @@ record Fixture(String name, byte[] callerUlaw, byte[] assistantUlaw, double seco
     }
 
     /** An MP3 of one or two channels at 8 kHz, as LAME makes it (Twilio's dual-channel recordings are MP3 too). */
-    static byte[] mp3(short[]... channels) {
+    public static byte[] mp3(short[]... channels) {
         int c = channels.length;
         LameEncoder encoder = new LameEncoder(new AudioFormat(8000, 16, c, true, false), c == 1 ? 32 : 64,
                 c == 1 ? LameEncoder.CHANNEL_MODE_MONO : LameEncoder.CHANNEL_MODE_STEREO, LameEncoder.QUALITY_MIDDLE, false);

@@ -1,0 +1,112 @@
+package dev.callvault.analysis;
+
+import dev.callvault.db.AnalyticsRepository;
+import dev.callvault.db.RecordingRepository;
+import dev.callvault.db.RecordingRow;
+import dev.callvault.storage.RecordingStore;
+import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Consumer;
+
+/**
+ * Analyses a call from its completed recordings and stores the result: Twilio's dual-channel recording when there is
+ * one (channel 1 the caller, channel 2 the assistant), else the real-time caller and assistant tracks. A call whose
+ * stored analysis was read from the same recordings is not read again.
+ */
+public final class CallAnalyzer {
+    private static final Logger log = LoggerFactory.getLogger(CallAnalyzer.class);
+
+    /** What was found, from which recordings. */
+    public record Result(UUID callId, String source, List<UUID> recordingIds, Conversation conversation) {
+    }
+
+    /** Why a call was not analysed. */
+    public enum Skip { NO_TRACKS, UNCHANGED }
+
+    private final RecordingRepository recordings;
+    private final AnalyticsRepository analytics;
+    private final RecordingStore store;
+    private volatile Consumer<Result> listener = r -> { };
+
+    public CallAnalyzer(Jdbi jdbi, RecordingStore store) {
+        this.recordings = new RecordingRepository(jdbi);
+        this.analytics = new AnalyticsRepository(jdbi);
+        this.store = store;
+    }
+
+    /** Told of every analysis made here (the daemon's metrics). */
+    public void onAnalyzed(Consumer<Result> listener) {
+        this.listener = listener;
+    }
+
+    /**
+     * Analyses the call unless it has no pair of tracks or (without {@code force}) was analysed from the same
+     * recordings already. Throws {@link IOException} when a recording cannot be read or decoded.
+     */
+    public Optional<Result> analyze(UUID callId, boolean force, Consumer<Skip> skipped) throws IOException {
+        List<RecordingRow> rows = recordings.findByCall(callId);
+        Optional<RecordingRow> twilio = rows.stream()
+                .filter(r -> r.recordingSid() != null && r.completed() && r.s3Key() != null && Integer.valueOf(2).equals(r.channels()))
+                .findFirst();
+        Optional<RecordingRow> user = realtime(rows, "user");
+        Optional<RecordingRow> assistant = realtime(rows, "assistant");
+        String source;
+        List<UUID> ids;
+        if (twilio.isPresent()) {
+            source = "twilio";
+            ids = List.of(twilio.get().id());
+        } else if (user.isPresent() && assistant.isPresent()) {
+            source = "realtime";
+            ids = List.of(user.get().id(), assistant.get().id());
+        } else {
+            skipped.accept(Skip.NO_TRACKS);
+            return Optional.empty();
+        }
+        if (!force && analytics.find(callId).filter(s -> s.source().equals(source) && s.recordingIds().equals(ids)).isPresent()) {
+            skipped.accept(Skip.UNCHANGED);
+            return Optional.empty();
+        }
+        long started = System.nanoTime();
+        Conversation c;
+        if (twilio.isPresent()) {
+            try (InputStream in = store.get(twilio.get().s3Key(), 0, -1)) {
+                c = TrackAnalyzer.dualChannel(in, twilio.get().format());
+            }
+        } else {
+            try (InputStream u = store.get(user.get().s3Key(), 0, -1); InputStream a = store.get(assistant.get().s3Key(), 0, -1)) {
+                c = TrackAnalyzer.twoTracks(u, user.get().format(), a, assistant.get().format());
+            }
+        }
+        analytics.save(callId, source, ids, c);
+        Result result = new Result(callId, source, ids, c);
+        log.info("call {} analysed from its {} recording{} in {} ms: {} turns, {} barge-ins, latency p50 {} s", callId, source,
+                ids.size() > 1 ? "s" : "", (System.nanoTime() - started) / 1_000_000, c.turns(), c.bargeIns(), c.latency(50));
+        try {
+            listener.accept(result);
+        } catch (RuntimeException e) {
+            log.warn("call {} analysed and stored, but its metrics failed: {}", callId, e.toString());
+        }
+        return Optional.of(result);
+    }
+
+    /** After a recording of the call is completed: analyses it when it can; a failure is logged, `callvault analyze` retries. */
+    public void afterCompleted(UUID callId) {
+        try {
+            analyze(callId, false, s -> { });
+        } catch (IOException | RuntimeException e) {
+            log.warn("call {} not analysed now ({}); 'callvault analyze' does it later", callId, e.toString());
+        }
+    }
+
+    private static Optional<RecordingRow> realtime(List<RecordingRow> rows, String type) {
+        return rows.stream().filter(r -> r.recordingType().equals(type) && r.recordingSid() == null && r.streamSid() != null
+                && r.completed() && r.s3Key() != null).findFirst();
+    }
+}
