@@ -166,6 +166,7 @@ function _complete_callvault() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} db" ];    then _picocli_callvault; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} user" ];    then _picocli_callvault; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} audit" ];    then _picocli_callvault; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} analyze" ];    then _picocli_callvault; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} help" ];    then _picocli_callvault; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} twiml render" ];    then _picocli_callvault_twiml; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} twiml lint" ];    then _picocli_callvault_twiml; return $?; fi
@@ -190,27 +191,29 @@ function _complete_callvault() {
   local cmds9=(db)
   local cmds10=(user)
   local cmds11=(audit)
-  local cmds12=(help)
-  local cmds13=(twiml render)
-  local cmds14=(twiml lint)
-  local cmds15=(call show)
-  local cmds16=(media replay)
-  local cmds17=(db migrate)
-  local cmds18=(db status)
-  local cmds19=(user add)
-  local cmds20=(user remove)
-  local cmds21=(user list)
+  local cmds12=(analyze)
+  local cmds13=(help)
+  local cmds14=(twiml render)
+  local cmds15=(twiml lint)
+  local cmds16=(call show)
+  local cmds17=(media replay)
+  local cmds18=(db migrate)
+  local cmds19=(db status)
+  local cmds20=(user add)
+  local cmds21=(user remove)
+  local cmds22=(user list)
 
-  if CompWordsContainsArray "${cmds21[@]}"; then _picocli_callvault_user_list; return $?; fi
-  if CompWordsContainsArray "${cmds20[@]}"; then _picocli_callvault_user_remove; return $?; fi
-  if CompWordsContainsArray "${cmds19[@]}"; then _picocli_callvault_user_add; return $?; fi
-  if CompWordsContainsArray "${cmds18[@]}"; then _picocli_callvault_db_status; return $?; fi
-  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_callvault_db_migrate; return $?; fi
-  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_callvault_media_replay; return $?; fi
-  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_callvault_call_show; return $?; fi
-  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_callvault_twiml_lint; return $?; fi
-  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_callvault_twiml_render; return $?; fi
-  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_callvault_help; return $?; fi
+  if CompWordsContainsArray "${cmds22[@]}"; then _picocli_callvault_user_list; return $?; fi
+  if CompWordsContainsArray "${cmds21[@]}"; then _picocli_callvault_user_remove; return $?; fi
+  if CompWordsContainsArray "${cmds20[@]}"; then _picocli_callvault_user_add; return $?; fi
+  if CompWordsContainsArray "${cmds19[@]}"; then _picocli_callvault_db_status; return $?; fi
+  if CompWordsContainsArray "${cmds18[@]}"; then _picocli_callvault_db_migrate; return $?; fi
+  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_callvault_media_replay; return $?; fi
+  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_callvault_call_show; return $?; fi
+  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_callvault_twiml_lint; return $?; fi
+  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_callvault_twiml_render; return $?; fi
+  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_callvault_help; return $?; fi
+  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_callvault_analyze; return $?; fi
   if CompWordsContainsArray "${cmds11[@]}"; then _picocli_callvault_audit; return $?; fi
   if CompWordsContainsArray "${cmds10[@]}"; then _picocli_callvault_user; return $?; fi
   if CompWordsContainsArray "${cmds9[@]}"; then _picocli_callvault_db; return $?; fi
@@ -233,7 +236,7 @@ function _picocli_callvault() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
 
-  local commands="twiml replay backfill verify download doctor link call media db user audit help"
+  local commands="twiml replay backfill verify download doctor link call media db user audit analyze help"
   local flag_opts="'-h' '--help' '-V' '--version'"
   local arg_opts=""
 
@@ -669,12 +672,54 @@ function _picocli_callvault_audit() {
   fi
 }
 
+# Generates completions for the options and subcommands of the `analyze` subcommand.
+function _picocli_callvault_analyze() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'--json' '-v' '--verbose' '--force' '-h' '--help' '-V' '--version'"
+  local arg_opts="'--config' '--set' '--since' '--until' '--call'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--config')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--set')
+      return
+      ;;
+    '--since')
+      return
+      ;;
+    '--until')
+      return
+      ;;
+    '--call')
+      return
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
 # Generates completions for the options and subcommands of the `help` subcommand.
 function _picocli_callvault_help() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
 
-  local commands="twiml replay backfill verify download doctor link call media db user audit"
+  local commands="twiml replay backfill verify download doctor link call media db user audit analyze"
   local flag_opts="'-h' '--help'"
   local arg_opts=""
 

@@ -67,7 +67,10 @@ public final class AnalyzeCommand implements Callable<Integer> {
                             .mapTo(UUID.class).list());
             CallAnalyzer analyzer = s.archiver.analyzer();
             AnalyticsRepository stored = new AnalyticsRepository(s.db.jdbi());
-            Map<String, Integer> counts = new LinkedHashMap<>(Map.of("analyzed", 0, "unchanged", 0, "no_tracks", 0, "failed", 0));
+            Map<String, Integer> counts = new LinkedHashMap<>();
+            for (String k : List.of("analyzed", "unchanged", "no_tracks", "failed")) {
+                counts.put(k, 0);
+            }
             for (UUID id : calls) {
                 try {
                     var result = analyzer.analyze(id, force, skip -> counts.merge(skip.name().toLowerCase(), 1, Integer::sum));

@@ -31,7 +31,7 @@ class UsageErrorsTest {
             call show CA12                                     | neither a CallSid
             media replay x.jsonl --to ws://h/media --speed warp | --speed must be realtime or max
             media replay x.jsonl --to http://h/media           | --to must be a ws:// or wss:// URL
-            no-such-command                                    | Unmatched argument
+            qqqqqqqq                                           | Unmatched argument
             """)
     void rejectsWithExit64AndOneLine(String commandLine, String expected) {
         Cli.Result r = Cli.raw(commandLine.trim().split("\\s+"));
@@ -55,7 +55,7 @@ class UsageErrorsTest {
 
     @ParameterizedTest(name = "{0} --help")
     @org.junit.jupiter.params.provider.ValueSource(strings = {"backfill", "verify", "replay", "download", "doctor", "link", "twiml render",
-            "twiml lint", "db migrate", "db status", "call show", "media replay", "user add", "user remove", "user list", "audit"})
+            "twiml lint", "db migrate", "db status", "call show", "media replay", "user add", "user remove", "user list", "audit", "analyze"})
     void everyCommandExplainsItselfWithExamplesAndExitCodes(String command) {
         java.util.List<String> argv = new java.util.ArrayList<>(java.util.List.of(command.split(" ")));
         argv.add("--help");
