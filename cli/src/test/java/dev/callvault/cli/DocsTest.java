@@ -30,7 +30,46 @@ class DocsTest {
         addPages(Callvault.commandLine(), files);
         addPages(new CommandLine(new dev.callvault.daemon.Main()), files);
         files.put("completion/callvault.bash", AutoComplete.bash("callvault", Callvault.commandLine()));
+        files.put("../packaging/callvault.conf", conf());
         return files;
+    }
+
+    /** The package's /etc/callvault/callvault.conf: every setting, commented out (the daemon starts on its defaults), secrets empty. */
+    static String conf() {
+        StringBuilder b = new StringBuilder(String.join("\n",
+                "# /etc/callvault/callvault.conf: callvaultd's and callvault's settings, one \"key = value\" a line.",
+                "# Every setting is here, commented out: as shipped, the daemon runs on its defaults (an embedded PostgreSQL",
+                "# and recordings in /var/lib/callvault). Environment variables (/etc/callvault/callvault.env) and --set",
+                "# override this file. Check with: callvaultd --check-config; callvault doctor. Secrets: this file is 0640",
+                "# root:callvault; keep it so. After editing: systemctl restart callvaultd.", ""));
+        for (dev.callvault.config.Setting s : dev.callvault.config.Setting.ALL) {
+            b.append('\n');
+            for (String line : wrap(s.help() + " (" + s.env() + (s.secret() ? "; a secret" : "") + ")", 112)) {
+                b.append("# ").append(line).append('\n');
+            }
+            b.append("#").append(s.key()).append(" =\n");
+        }
+        b.append(String.join("\n", "",
+                "# Per assistant (a call matches ?assistant=ID on the voice webhook URL, else the number called):",
+                "#assistant.support-en.numbers = +15550199",
+                "#assistant.support-en.recording.enabled = true",
+                "#assistant.support-en.recording.format = mp3",
+                "# Further Twilio accounts: twilio.account.AC....auth-token =", ""));
+        return b.toString();
+    }
+
+    private static List<String> wrap(String text, int width) {
+        List<String> lines = new ArrayList<>();
+        StringBuilder line = new StringBuilder();
+        for (String word : text.split(" ")) {
+            if (line.length() > 0 && line.length() + 1 + word.length() > width) {
+                lines.add(line.toString());
+                line.setLength(0);
+            }
+            line.append(line.length() == 0 ? "" : " ").append(word);
+        }
+        lines.add(line.toString());
+        return lines;
     }
 
     private static void addPages(CommandLine cmd, Map<String, String> files) {

@@ -1,0 +1,44 @@
+package dev.callvault.packaging;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/** The package the build made, and the commands a test runs on it. */
+final class Deb {
+    private Deb() {
+    }
+
+    record Run(int exit, String out) {
+    }
+
+    static Path file() throws IOException {
+        try (Stream<Path> s = Files.list(Path.of("target"))) {
+            return s.filter(p -> p.getFileName().toString().matches("callvault_.*_all\\.deb")).findFirst()
+                    .orElseThrow(() -> new IllegalStateException("no target/callvault_*_all.deb: the package phase makes it"));
+        }
+    }
+
+    /** Runs a command, its stderr folded into its stdout; fails after {@code seconds}. */
+    static Run run(int seconds, String... command) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        byte[] out = p.getInputStream().readAllBytes();
+        if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError(String.join(" ", command) + " did not finish in " + seconds + " s");
+        }
+        return new Run(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+    }
+
+    static boolean onPath(String command) {
+        return Stream.of(System.getenv("PATH").split(":")).anyMatch(d -> Files.isExecutable(Path.of(d, command)));
+    }
+
+    static List<String> lines(String text) {
+        return text.lines().toList();
+    }
+}

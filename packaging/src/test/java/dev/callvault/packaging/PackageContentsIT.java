@@ -1,0 +1,68 @@
+package dev.callvault.packaging;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The .deb as dpkg-deb reads it: control data, every installed path with its mode and owner, the conffile; lintian clean of errors. */
+class PackageContentsIT {
+
+    @Test
+    void controlDataNamesTheRuntimeAndTheMaintainerScripts() throws Exception {
+        Deb.Run info = Deb.run(60, "dpkg-deb", "--info", Deb.file().toString());
+        assertThat(info.exit()).as(info.out()).isZero();
+        assertThat(info.out()).contains("Package: callvault").contains("Architecture: all")
+                .containsPattern("Depends: .*java17-runtime-headless").containsPattern("Version: 0\\.1\\.0")
+                .contains("postinst").contains("prerm").contains("postrm").contains("conffiles");
+        Deb.Run conffiles = Deb.run(60, "sh", "-c", "dpkg-deb --ctrl-tarfile " + Deb.file() + " | tar -xO ./conffiles");
+        assertThat(conffiles.out().strip()).isEqualTo("/etc/callvault/callvault.conf");
+    }
+
+    @Test
+    void everyPathIsThereWithItsMode() throws Exception {
+        Deb.Run contents = Deb.run(60, "dpkg-deb", "--contents", Deb.file().toString());
+        assertThat(contents.exit()).as(contents.out()).isZero();
+        Map<String, String> modes = new TreeMap<>();
+        for (String line : Deb.lines(contents.out())) {
+            String[] f = line.trim().split("\\s+");
+            modes.put(f[f.length - 1].replaceFirst("^\\./", "/"), f[0] + " " + f[1]);
+        }
+        Map<String, String> expected = Map.ofEntries(
+                Map.entry("/usr/share/callvault/callvault.jar", "-rw-r--r-- root/root"),
+                Map.entry("/usr/share/callvault/callvaultd.jar", "-rw-r--r-- root/root"),
+                Map.entry("/usr/bin/callvault", "-rwxr-xr-x root/root"),
+                Map.entry("/usr/bin/callvaultd", "-rwxr-xr-x root/root"),
+                Map.entry("/usr/share/man/man1/callvault.1.gz", "-rw-r--r-- root/root"),
+                Map.entry("/usr/share/man/man1/callvaultd.1.gz", "-rw-r--r-- root/root"),
+                Map.entry("/usr/share/man/man1/callvault-backfill.1.gz", "-rw-r--r-- root/root"),
+                Map.entry("/usr/share/man/man1/callvault-analyze.1.gz", "-rw-r--r-- root/root"),
+                Map.entry("/usr/share/bash-completion/completions/callvault", "-rw-r--r-- root/root"),
+                Map.entry("/usr/share/zsh/vendor-completions/_callvault", "-rw-r--r-- root/root"),
+                Map.entry("/etc/callvault/callvault.conf", "-rw-r----- root/root"),
+                Map.entry("/lib/systemd/system/callvaultd.service", "-rw-r--r-- root/root"),
+                Map.entry("/lib/systemd/system/callvault-reconcile.service", "-rw-r--r-- root/root"),
+                Map.entry("/lib/systemd/system/callvault-reconcile.timer", "-rw-r--r-- root/root"),
+                Map.entry("/usr/lib/sysusers.d/callvault.conf", "-rw-r--r-- root/root"),
+                Map.entry("/usr/lib/tmpfiles.d/callvault.conf", "-rw-r--r-- root/root"),
+                Map.entry("/usr/share/doc/callvault/copyright", "-rw-r--r-- root/root"),
+                Map.entry("/usr/share/doc/callvault/changelog.gz", "-rw-r--r-- root/root"),
+                Map.entry("/usr/share/doc/callvault/examples/callvault.rules.yml", "-rw-r--r-- root/root"));
+        expected.forEach((path, mode) -> assertThat(modes).as(path).containsEntry(path, mode));
+        // one man page per command, every one of them
+        long pages = modes.keySet().stream().filter(p -> p.startsWith("/usr/share/man/man1/callvault")).count();
+        assertThat(pages).isEqualTo(java.nio.file.Files.list(Path.of("..", "man")).filter(p -> p.toString().endsWith(".adoc")).count());
+    }
+
+    @Test
+    void lintianFindsNoErrors() throws Exception {
+        Deb.Run lintian = Deb.run(300, "lintian", "--allow-root", "--tag-display-limit", "0", Deb.file().toString());
+        List<String> errors = Deb.lines(lintian.out()).stream().filter(l -> l.startsWith("E: ")).toList();
+        assertThat(errors).as(lintian.out()).isEmpty();
+        assertThat(lintian.exit()).as(lintian.out()).isZero();
+    }
+}

@@ -1,0 +1,102 @@
+package dev.callvault.packaging;
+
+import org.junit.jupiter.api.Test;
+
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The package installed on this machine with dpkg, as an operator would: the commands work, the man pages are found,
+ * the daemon runs as user callvault against the test PostgreSQL and answers /readyz, and a purge leaves nothing.
+ * Needs root (CI runs as root); elsewhere it says why it did not run.
+ */
+class PackageInstallIT {
+    private static final List<String> PACKAGE_PATHS = List.of("/usr/share/callvault", "/usr/bin/callvault", "/usr/bin/callvaultd", "/etc/callvault",
+            "/var/lib/callvault", "/var/cache/callvault", "/lib/systemd/system/callvaultd.service", "/lib/systemd/system/callvault-reconcile.timer",
+            "/usr/share/man/man1/callvault.1.gz", "/usr/share/man/man1/callvault-backfill.1.gz", "/usr/share/doc/callvault",
+            "/usr/share/bash-completion/completions/callvault", "/usr/lib/sysusers.d/callvault.conf", "/usr/lib/tmpfiles.d/callvault.conf",
+            "/etc/systemd/system/multi-user.target.wants/callvaultd.service", "/etc/systemd/system/timers.target.wants/callvault-reconcile.timer");
+
+    @Test
+    void installsRunsAsItsOwnUserAndPurgesWithoutATrace() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")) && Deb.onPath("dpkg"), "installing a package needs root and dpkg");
+        Deb.run(300, "dpkg", "--purge", "callvault"); // a previous run's leftovers, if any
+        String schema = "package_test_" + ProcessHandle.current().pid();
+        Deb.Run install = Deb.run(300, "dpkg", "-i", Deb.file().toAbsolutePath().toString());
+        assertThat(install.exit()).as(install.out()).isZero();
+        try {
+            Deb.Run version = Deb.run(60, "callvault", "--version");
+            assertThat(version.exit()).as(version.out()).isZero();
+            assertThat(version.out()).contains("callvault");
+            assertThat(Deb.run(30, "man", "-w", "callvault-backfill").out().strip()).isEqualTo("/usr/share/man/man1/callvault-backfill.1.gz");
+            assertThat(Deb.run(30, "stat", "-c", "%U:%G %a", "/etc/callvault/callvault.conf").out().strip()).isEqualTo("root:callvault 640");
+            assertThat(Deb.run(30, "stat", "-c", "%U:%G %a %s", "/etc/callvault/users").out().strip()).isEqualTo("root:callvault 640 0");
+            assertThat(Deb.run(30, "stat", "-c", "%U:%G %a", "/var/lib/callvault").out().strip()).isEqualTo("callvault:callvault 750");
+            Deb.Run check = Deb.run(120, "runuser", "-u", "callvault", "--", "callvaultd", "--config", "/etc/callvault/callvault.conf", "--check-config");
+            assertThat(check.exit()).as(check.out()).isZero();
+
+            assertThat(Deb.run(60, "psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "test", "-c", "CREATE SCHEMA " + schema).exit()).isZero();
+            int port = freePort();
+            int management = freePort();
+            Process daemon = new ProcessBuilder("runuser", "-u", "callvault", "--", "env", "CALLVAULT_STATE_DIR=/var/lib/callvault",
+                    "CALLVAULT_DATABASE_URL=jdbc:postgresql://127.0.0.1:5432/test?currentSchema=" + schema, "CALLVAULT_DATABASE_USER=postgres",
+                    "CALLVAULT_HTTP_PORT=" + port, "CALLVAULT_MANAGEMENT_ADDRESS=127.0.0.1:" + management,
+                    "callvaultd", "--config", "/etc/callvault/callvault.conf")
+                    .redirectErrorStream(true).redirectOutput(Path.of("target", "installed-daemon.log").toFile()).start();
+            try {
+                HttpClient http = HttpClient.newHttpClient();
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+                HttpResponse<String> ready = null;
+                while (System.nanoTime() < deadline && daemon.isAlive()) {
+                    try {
+                        ready = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + management + "/readyz")).timeout(Duration.ofSeconds(5)).build(),
+                                HttpResponse.BodyHandlers.ofString());
+                        if (ready.statusCode() == 200) {
+                            break;
+                        }
+                    } catch (java.io.IOException notYet) {
+                        // not listening yet
+                    }
+                    Thread.sleep(200);
+                }
+                assertThat(ready).as("an answer from /readyz; log: target/installed-daemon.log\n" + Files.readString(Path.of("target", "installed-daemon.log")))
+                        .isNotNull();
+                assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
+                String owner = Deb.run(30, "ps", "-o", "user=", "-p", Long.toString(javaChild(daemon))).out().strip();
+                assertThat(owner).isEqualTo("callvault");
+            } finally {
+                daemon.descendants().forEach(ProcessHandle::destroy);
+                daemon.destroy();
+                daemon.waitFor(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            Deb.Run purge = Deb.run(300, "dpkg", "--purge", "callvault");
+            Deb.run(60, "psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "test", "-c", "DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+            assertThat(purge.exit()).as(purge.out()).isZero();
+        }
+        assertThat(PACKAGE_PATHS).as("left behind by dpkg --purge").noneMatch(p -> Files.exists(Path.of(p), java.nio.file.LinkOption.NOFOLLOW_LINKS));
+    }
+
+    /** The JVM runuser started (its descendant running java). */
+    private static long javaChild(Process p) {
+        return p.descendants().filter(h -> h.info().command().map(c -> c.endsWith("java")).orElse(false)).findFirst()
+                .map(ProcessHandle::pid).orElse(p.pid());
+    }
+
+    private static int freePort() throws java.io.IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}
