@@ -55,6 +55,8 @@ public final class Daemon implements AutoCloseable {
     private final Journal journal;
     private final ExecutorService finalizers;
     private volatile boolean stopped;
+    private LiveConfig live;
+    private TwilioRecordings twilio;
 
     private Daemon(Config config, Database db, RecordingStore store, ArchiveWorkers workers, Undertow server, Undertow management,
                    GracefulShutdownHandler graceful,
@@ -92,7 +94,8 @@ public final class Daemon implements AutoCloseable {
             DatabaseOutage outage = new DatabaseOutage(db, journal, calls, callbacks);
             outage.check(); // what a previous run journaled goes into the queue before anything new
             metrics.journaled(outage::journaled);
-            Webhooks webhooks = new Webhooks(config, outage, metrics, clock);
+            LiveConfig live = new LiveConfig(config);
+            Webhooks webhooks = new Webhooks(live, outage, metrics, clock);
             Recorder recorder = new Recorder(db, store, config.stateDir().resolve("realtime"), daemonId(), clock);
             recorder.analyzer().onAnalyzed(metrics::analyzed);
             archiver.analyzer().onAnalyzed(metrics::analyzed);
@@ -111,7 +114,7 @@ public final class Daemon implements AutoCloseable {
             ticker.scheduleWithFixedDelay(() -> finalizers.submit(recorder::retryUnfinished), 5, 5, TimeUnit.SECONDS);
             ScheduledExecutorService probe = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "database-probe"));
             probe.scheduleWithFixedDelay(outage::check, 1, 1, TimeUnit.SECONDS);
-            MediaStreams media = new MediaStreams(config, recorder, calls, metrics, finalizers);
+            MediaStreams media = new MediaStreams(live, recorder, calls, metrics, finalizers);
             Health health = new Health(db, store, metrics, outage);
             SessionRepository sessions = new SessionRepository(db.jdbi());
             ConsoleAuth auth = new ConsoleAuth(config.http(), sessions, clock);
@@ -139,6 +142,8 @@ public final class Daemon implements AutoCloseable {
             }
             workers.start();
             Daemon d = new Daemon(config, db, store, workers, server, management, graceful, recorder, ticker, probe, journal, finalizers);
+            d.live = live;
+            d.twilio = twilio;
             log.info("management (/readyz, /metrics) on http://{}:{}", config.http().managementHost(), d.managementPort());
             log.info("callvaultd listening on http://{}:{} (public URL {})", config.http().host(), d.port(),
                     config.http().publicUrl() == null ? "not set: Twilio webhooks are refused until public-url is set" : config.http().publicUrl());
@@ -186,6 +191,19 @@ public final class Daemon implements AutoCloseable {
             host = "unknown";
         }
         return host + "/" + ProcessHandle.current().pid();
+    }
+
+    /**
+     * Takes a new configuration's assistants' recording settings and Twilio accounts and credentials, without
+     * touching live media streams or queued work (SIGHUP, {@code systemctl reload}). Returns the settings that changed
+     * but need a restart, which keep their running value.
+     */
+    public synchronized java.util.List<String> reload(Config next) {
+        java.util.List<String> kept = live.reload(next);
+        twilio.update(next.twilio());
+        log.info("configuration reloaded: {} assistants, {} Twilio accounts", next.assistants().byId().size(), next.twilio().accounts().size());
+        kept.forEach(k -> log.warn("reload: {}", k));
+        return kept;
     }
 
     public Recorder recorder() {

@@ -93,6 +93,14 @@ public final class Main implements Callable<Integer> {
         sun.misc.Signal.handle(new sun.misc.Signal("TERM"), sig -> stopRequested.countDown());
         sun.misc.Signal.handle(new sun.misc.Signal("INT"), sig -> stopRequested.countDown());
         Daemon daemon = Daemon.start(config);
+        // SIGHUP (systemctl reload): the config file and --set again; a config that does not load is refused and the old one kept
+        sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> {
+            try {
+                daemon.reload(ConfigLoader.load(configFile, System.getenv(), overrides));
+            } catch (RuntimeException e) {
+                org.slf4j.LoggerFactory.getLogger(Main.class).error("reload refused, the running configuration is kept: {}", e.getMessage());
+            }
+        });
         stopRequested.await();
         daemon.close();
         return 0;

@@ -28,13 +28,18 @@ final class Webhooks {
     /** Statuses whose callback the workers act on; others (in-progress) are kept for the record only. */
     private static final Set<String> ACTIONABLE = Set.of("completed", "absent", "failed");
 
-    private final Config config;
+    private final java.util.function.Supplier<Config> live;
+
+    /** The configuration now: a reload may have replaced its assistants and Twilio accounts. */
+    private Config config() {
+        return live.get();
+    }
     private final DatabaseOutage database;
     private final Metrics metrics;
     private final Clock clock;
 
-    Webhooks(Config config, DatabaseOutage database, Metrics metrics, Clock clock) {
-        this.config = config;
+    Webhooks(java.util.function.Supplier<Config> config, DatabaseOutage database, Metrics metrics, Clock clock) {
+        this.live = config;
         this.database = database;
         this.metrics = metrics;
         this.clock = clock;
@@ -61,12 +66,12 @@ final class Webhooks {
         String assistant = HttpSupport.param(ex, "assistant").orElse(null);
         // a database outage must never fail a caller's call: the start is journaled and the TwiML answered all the same
         database.recordCallStart(callSid, p.get("AccountSid"), p.get("From"), p.get("To"), assistant, clock.instant());
-        var settings = config.assistants().match(assistant, p.get("To"));
+        var settings = config().assistants().match(assistant, p.get("To"));
         var recorder = settings.records()
-                ? new CallStartTwiml.Recorder(CallStartTwiml.mediaUrl(config.http().publicUrl()),
+                ? new CallStartTwiml.Recorder(CallStartTwiml.mediaUrl(config().http().publicUrl()),
                         settings.id().isEmpty() ? null : settings.id())
                 : null;
-        String twiml = CallStartTwiml.render(new CallStartTwiml.Options(config.http().publicUrl(), config.http().streamUrl(), false, recorder));
+        String twiml = CallStartTwiml.render(new CallStartTwiml.Options(config().http().publicUrl(), config().http().streamUrl(), false, recorder));
         log.info("call {} started (from {} to {}, assistant {})", callSid, p.get("From"), p.get("To"), assistant);
         ex.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/xml; charset=utf-8");
         ex.getResponseSender().send(twiml);
@@ -77,16 +82,16 @@ final class Webhooks {
      * with the auth token of the account it claims to come from. 403 unless it is Twilio's signature.
      */
     private Map<String, String> signedForm(HttpServerExchange ex) throws Exception {
-        if (config.http().publicUrl() == null) {
+        if (config().http().publicUrl() == null) {
             throw new Problem(503, "public-url is not configured, so Twilio's signatures cannot be checked; set CALLVAULT_PUBLIC_URL");
         }
-        Map<String, String> p = HttpSupport.readForm(ex, config.http().maxBodyBytes());
+        Map<String, String> p = HttpSupport.readForm(ex, config().http().maxBodyBytes());
         String signature = ex.getRequestHeaders().getFirst("X-Twilio-Signature");
         if (signature == null) {
             metrics.callbackRejected("unsigned");
             throw new Problem(403, "missing X-Twilio-Signature");
         }
-        Optional<TwilioCredentials> account = Optional.ofNullable(p.get("AccountSid")).flatMap(a -> config.twilio().account(a));
+        Optional<TwilioCredentials> account = Optional.ofNullable(p.get("AccountSid")).flatMap(a -> config().twilio().account(a));
         if (account.isEmpty() || account.get().authToken() == null) {
             metrics.callbackRejected("unknown_account");
             throw new Problem(403, "signature cannot be checked: unknown AccountSid");
@@ -102,7 +107,7 @@ final class Webhooks {
 
     /** The URL Twilio called, as it signed it: our public URL, this request's path and query. */
     private String signedUrl(HttpServerExchange ex) {
-        String base = config.http().publicUrl().toString();
+        String base = config().http().publicUrl().toString();
         if (base.endsWith("/")) {
             base = base.substring(0, base.length() - 1);
         }

@@ -33,7 +33,7 @@ import java.util.function.Consumer;
  * media, delete it. Media URLs are always built from AccountSid + RecordingSid, never taken from a caller.
  */
 public final class TwilioRecordings {
-    private final Config.Twilio config;
+    private volatile Config.Twilio config;
     private final HttpClient httpClient;
     private final RetryPolicy retry;
     private final Map<String, TwilioHttp> http = new ConcurrentHashMap<>();
@@ -64,6 +64,13 @@ public final class TwilioRecordings {
     /** How many requests were retried since start: a metric. */
     public long retryCount() {
         return retries.get();
+    }
+
+    /** New accounts and credentials (a daemon's reload): later requests use them; one in flight finishes as it began. */
+    public void update(Config.Twilio next) {
+        this.config = next;
+        http.clear();
+        rest.clear();
     }
 
     public List<String> accounts() {

@@ -37,14 +37,19 @@ public final class MediaStreams {
     private static final ObjectMapper JSON = new ObjectMapper();
     static final int MAX_MESSAGE_CHARS = 64 * 1024;
 
-    private final Config config;
+    private final java.util.function.Supplier<Config> live;
+
+    /** The configuration now: a reload may have replaced its assistants and Twilio accounts. */
+    private Config config() {
+        return live.get();
+    }
     private final Recorder recorder;
     private final CallRepository calls;
     private final Metrics metrics;
     private final ExecutorService finalizers;
 
-    public MediaStreams(Config config, Recorder recorder, CallRepository calls, Metrics metrics, ExecutorService finalizers) {
-        this.config = config;
+    public MediaStreams(java.util.function.Supplier<Config> config, Recorder recorder, CallRepository calls, Metrics metrics, ExecutorService finalizers) {
+        this.live = config;
         this.recorder = recorder;
         this.calls = calls;
         this.metrics = metrics;
@@ -82,13 +87,13 @@ public final class MediaStreams {
 
     private boolean signed(HttpServerExchange exchange) {
         String signature = exchange.getRequestHeaders().getFirst("X-Twilio-Signature");
-        if (signature == null || config.http().publicUrl() == null) {
+        if (signature == null || config().http().publicUrl() == null) {
             return false;
         }
         String query = exchange.getQueryString();
-        String url = dev.callvault.twiml.CallStartTwiml.mediaUrl(config.http().publicUrl()) + (query == null || query.isEmpty() ? "" : "?" + query);
+        String url = dev.callvault.twiml.CallStartTwiml.mediaUrl(config().http().publicUrl()) + (query == null || query.isEmpty() ? "" : "?" + query);
         // the upgrade names no account: any account whose token signs the URL is ours
-        for (TwilioCredentials account : config.twilio().accounts()) {
+        for (TwilioCredentials account : config().twilio().accounts()) {
             if (account.authToken() != null && WebhookSignatures.valid(account.authToken().reveal(), url, Map.of(), signature)) {
                 return true;
             }
@@ -135,7 +140,7 @@ public final class MediaStreams {
             String callSid = start.path("callSid").asText();
             String streamSid = start.path("streamSid").asText();
             if (!Sids.isValid("AC", account) || !Sids.isValid("CA", callSid) || !Sids.isValid("MZ", streamSid)
-                    || config.twilio().account(account).isEmpty()) {
+                    || config().twilio().account(account).isEmpty()) {
                 metrics.frameSkipped("bad_start");
                 return;
             }
@@ -146,7 +151,7 @@ public final class MediaStreams {
                 call = Optional.empty(); // the database is down: match by the stream's own parameters
             }
             String assistantId = start.path("customParameters").path("assistant").asText(null);
-            Assistant assistant = config.assistants().match(assistantId != null ? assistantId : call.map(CallRow::assistant).orElse(null),
+            Assistant assistant = config().assistants().match(assistantId != null ? assistantId : call.map(CallRow::assistant).orElse(null),
                     call.map(CallRow::toNumber).orElse(null));
             if (!assistant.records()) {
                 metrics.frameSkipped("recording_disabled");
