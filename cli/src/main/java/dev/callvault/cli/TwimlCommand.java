@@ -50,6 +50,12 @@ public final class TwimlCommand {
             var cfg = whole.http();
             URI pub = publicUrl != null ? publicUrl : cfg.publicUrl();
             URI stream = streamUrl != null ? streamUrl : cfg.streamUrl();
+            if (publicUrl != null && (!List.of("http", "https").contains(String.valueOf(publicUrl.getScheme())) || publicUrl.getHost() == null)) {
+                throw new UsageError("--public-url must be an http(s) URL with a host, such as https://calls.example.com; got '" + publicUrl + "'");
+            }
+            if (streamUrl != null && (!List.of("ws", "wss").contains(String.valueOf(streamUrl.getScheme())) || streamUrl.getHost() == null)) {
+                throw new UsageError("--stream-url must be a ws(s) URL with a host, such as wss://assistant.example.com/stream; got '" + streamUrl + "'");
+            }
             if (stream == null && pub != null) {
                 stream = URI.create("wss://" + pub.getRawAuthority() + "/streams");
             }

@@ -31,6 +31,8 @@ class UsageErrorsTest {
             call show CA12                                     | neither a CallSid
             media replay x.jsonl --to ws://h/media --speed warp | --speed must be realtime or max
             media replay x.jsonl --to http://h/media           | --to must be a ws:// or wss:// URL
+            twiml render --public-url ftp://calls.example.com  | --public-url must be an http(s) URL
+            twiml render --stream-url https://a.example.com/s  | --stream-url must be a ws(s) URL
             qqqqqqqq                                           | Unmatched argument
             """)
     void rejectsWithExit64AndOneLine(String commandLine, String expected) {
