@@ -92,18 +92,35 @@ public final class Main implements Callable<Integer> {
         CountDownLatch stopRequested = new CountDownLatch(1);
         sun.misc.Signal.handle(new sun.misc.Signal("TERM"), sig -> stopRequested.countDown());
         sun.misc.Signal.handle(new sun.misc.Signal("INT"), sig -> stopRequested.countDown());
-        Daemon daemon = Daemon.start(config);
-        // SIGHUP (systemctl reload): the config file and --set again; a config that does not load is refused and the old one kept
+        // SIGHUP (systemctl reload): the config file and --set again; a config that does not load is refused and the old one
+        // kept. The handler goes in before start too: the JVM's default for SIGHUP is to exit, and a reload asked for while
+        // starting is carried out once started.
+        java.util.concurrent.atomic.AtomicReference<Daemon> running = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicBoolean reloadWhenStarted = new java.util.concurrent.atomic.AtomicBoolean();
         sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> {
-            try {
-                daemon.reload(ConfigLoader.load(configFile, System.getenv(), overrides));
-            } catch (RuntimeException e) {
-                org.slf4j.LoggerFactory.getLogger(Main.class).error("reload refused, the running configuration is kept: {}", e.getMessage());
+            Daemon d = running.get();
+            if (d == null) {
+                reloadWhenStarted.set(true);
+            } else {
+                reload(d);
             }
         });
+        Daemon daemon = Daemon.start(config);
+        running.set(daemon);
+        if (reloadWhenStarted.getAndSet(false)) {
+            reload(daemon);
+        }
         stopRequested.await();
         daemon.close();
         return 0;
+    }
+
+    private void reload(Daemon daemon) {
+        try {
+            daemon.reload(ConfigLoader.load(configFile, System.getenv(), overrides));
+        } catch (RuntimeException e) {
+            org.slf4j.LoggerFactory.getLogger(Main.class).error("reload refused, the running configuration is kept: {}", e.getMessage());
+        }
     }
 
     private static void jsonLogs() {
