@@ -9,10 +9,16 @@ import picocli.CommandLine.Command;
 /** {@code callvault}: the operators' and cron's tool over callvault's shared core. */
 @Command(name = "callvault", mixinStandardHelpOptions = true, versionProvider = Callvault.VersionProvider.class,
         description = {"Operate callvault: render and check TwiML, replay status callbacks, backfill recordings from Twilio into S3, verify that every recording is archived and upgraded, download recordings, and check the installation. Settings come from /etc/callvault/callvault.conf (or --config), the environment, then --set (see callvaultd --list-settings)."},
-        footer = {"", "Examples:", "  callvault doctor", "  callvault backfill --since 36h", "  callvault verify --since 24h --json"},
-        subcommands = {TwimlCommand.class, ReplayCommand.class, BackfillCommand.class, VerifyCommand.class, DownloadCommand.class,
-                DoctorCommand.class, LinkCommand.class, CallCommand.class, MediaCommand.class, DbCommand.class, UserCommand.class, AuditCommand.class, AnalyzeCommand.class, CommandLine.HelpCommand.class})
+        footer = {"", "Examples:", "  callvault doctor", "  callvault backfill --since 36h", "  callvault verify --since 24h --json"})
 public final class Callvault {
+    /**
+     * The commands, in help order. Added in code rather than in the annotation so that a run builds the model of the one
+     * it runs only: picocli's classes are Java 5 bytecode, which a class-data-sharing archive cannot hold, and building
+     * all fourteen commands' models took most of a short command's start.
+     */
+    private static final java.util.List<Class<?>> COMMANDS = java.util.List.of(TwimlCommand.class, ReplayCommand.class, BackfillCommand.class,
+            VerifyCommand.class, DownloadCommand.class, DoctorCommand.class, LinkCommand.class, CallCommand.class, MediaCommand.class, DbCommand.class,
+            UserCommand.class, AuditCommand.class, AnalyzeCommand.class, CommandLine.HelpCommand.class);
 
     public static void main(String[] args) {
         System.exit(run(args));
@@ -20,13 +26,42 @@ public final class Callvault {
 
     /** The command tree with its help sections, as the man pages and completion scripts are generated from it. */
     public static CommandLine commandLine() {
+        return commandLine(COMMANDS);
+    }
+
+    private static CommandLine commandLine(java.util.List<Class<?>> commands) {
         CommandLine cmd = new CommandLine(new Callvault());
+        for (Class<?> c : commands) {
+            try {
+                cmd.addSubcommand(c.getAnnotation(Command.class).name(), c.getDeclaredConstructor().newInstance());
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("command " + c.getName() + " cannot be made", e);
+            }
+        }
         withExitCodes(cmd);
         return cmd;
     }
 
+    /**
+     * What {@code args} need of the tree: a run of one command builds that command only; {@code --version} none; anything
+     * else (help, no command, a word that names no command, which is then suggested from all of them) the whole tree.
+     */
+    static java.util.List<Class<?>> needed(String... args) {
+        if (args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"))) {
+            return java.util.List.of();
+        }
+        if (args.length > 0 && !args[0].equals("help")) {
+            for (Class<?> c : COMMANDS) {
+                if (c.getAnnotation(Command.class).name().equals(args[0])) {
+                    return java.util.List.of(c);
+                }
+            }
+        }
+        return COMMANDS;
+    }
+
     public static int run(String... args) {
-        CommandLine cmd = commandLine();
+        CommandLine cmd = commandLine(needed(args));
         cmd.setExecutionExceptionHandler((e, c, parsed) -> {
             c.getErr().println("callvault: " + e.getMessage());
             if (verbose(parsed)) {
