@@ -98,6 +98,7 @@ public final class Daemon implements AutoCloseable {
             Webhooks webhooks = new Webhooks(live, outage, metrics, clock);
             Recorder recorder = new Recorder(db, store, config.stateDir().resolve("realtime"), daemonId(), clock);
             recorder.analyzer().onAnalyzed(metrics::analyzed);
+            recorder.onFailed(metrics::realtimeFailed);
             archiver.analyzer().onAnalyzed(metrics::analyzed);
             int recovered = recorder.recover();
             if (recovered > 0) {

@@ -100,7 +100,8 @@ class MediaStreamTest {
 
         assertThat(rows(broken.callSid)).allSatisfy(r -> assertThat(r.metadataJson()).contains("could not be written").contains(broken.streamSid));
         assertThat(rows(healthy.callSid)).allSatisfy(r -> assertThat(r.durationSeconds().doubleValue()).isEqualTo(8.0));
-        assertThat(new String(harness.manage(daemon, "/metrics").body())).contains("callvault_media_frames_skipped_total{reason=\"recording_failed\"}");
+        assertThat(new String(harness.manage(daemon, "/metrics").body())).contains("callvault_media_frames_skipped_total{reason=\"recording_failed\"}")
+                .contains("callvault_realtime_failed_total{reason=\"spool_write_failed\"} 3.0");
     }
 
 

@@ -46,6 +46,7 @@ public final class Recorder {
     private final Clock clock;
     private final dev.callvault.peaks.Waveforms waveforms;
     private final dev.callvault.analysis.CallAnalyzer analyzer;
+    private volatile java.util.function.ObjIntConsumer<String> failures = (reason, n) -> { };
     private final Map<String, RealtimeRecording> active = new ConcurrentHashMap<>();
     private final Map<String, Unfinished> unfinished = new ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicBoolean retrying = new java.util.concurrent.atomic.AtomicBoolean();
@@ -196,6 +197,7 @@ public final class Recorder {
         }
         try {
             recordings.failRealtime(r.info().rows().values(), reason);
+            failures.accept("spool_write_failed", r.info().rows().size());
         } catch (RuntimeException e) {
             log.warn("could not mark the rows of stream {} failed ({}); they are marked abandoned later", r.info().streamSid(), e.getMessage());
         }
@@ -307,8 +309,14 @@ public final class Recorder {
         int n = recordings.markAbandoned(limit, "no heartbeat for " + limit.toMinutes() + " minutes: the recording daemon is gone");
         if (n > 0) {
             log.warn("marked {} abandoned real-time recordings failed", n);
+            failures.accept("abandoned", n);
         }
         return n;
+    }
+
+    /** Told how many real-time recordings were marked failed, and why ("spool_write_failed", "abandoned"): the daemon's metric. */
+    public void onFailed(java.util.function.ObjIntConsumer<String> listener) {
+        this.failures = listener;
     }
 
     /** Analyses calls as their recordings complete. */

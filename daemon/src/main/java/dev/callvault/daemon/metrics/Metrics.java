@@ -75,6 +75,13 @@ public final class Metrics {
                 .serviceLevelObjectives(0.5, 1, 2, 3, 5, 10).register(registry).record(c.bargeIns());
     }
 
+    /** Real-time recordings marked failed, by reason: their audio is incomplete or lost (Twilio's recording may still come). */
+    public void realtimeFailed(String reason, int recordings) {
+        Counter.builder("callvault.realtime.failed").tag("reason", reason)
+                .description("Real-time recordings marked failed: the spool could not be written, or their daemon vanished mid-call")
+                .register(registry).increment(recordings);
+    }
+
     public void archiveFailed(boolean retryable) {
         Counter.builder("callvault.archive.outcomes").tag("outcome", retryable ? "retry" : "dead").register(registry).increment();
     }
