@@ -74,7 +74,33 @@ public final class ConsoleAuth {
         }
         Optional<SessionRepository.Session> s = sessions.touch(sha256(c.getValue()), clock.instant(), signIn.idle(), signIn.max());
         // a user removed from the users file is signed out at once, wherever their sessions are
-        return s.filter(session -> users.names().contains(session.username())).map(session -> new Who(session.username(), session));
+        return s.filter(session -> userNames().contains(session.username())).map(session -> new Who(session.username(), session));
+    }
+
+    private record Names(java.nio.file.attribute.FileTime modified, long size, java.util.Set<String> names) {
+    }
+
+    private volatile Names names = new Names(null, -1, java.util.Set.of());
+
+    /**
+     * The users file's names, read again only when the file changed (a player's range requests would otherwise read
+     * and parse it for every chunk of audio).
+     */
+    private java.util.Set<String> userNames() {
+        java.nio.file.attribute.FileTime modified;
+        long size;
+        try {
+            modified = java.nio.file.Files.getLastModifiedTime(users.path());
+            size = java.nio.file.Files.size(users.path());
+        } catch (java.io.IOException e) {
+            return java.util.Set.of(); // no users file: nobody is signed in
+        }
+        Names n = names;
+        if (!modified.equals(n.modified()) || size != n.size()) {
+            n = new Names(modified, size, java.util.Set.copyOf(users.names()));
+            names = n;
+        }
+        return n.names();
     }
 
     /** Who, or 401 with a bearer challenge. */
