@@ -29,7 +29,9 @@ final class Services implements AutoCloseable {
             throw e;
         }
         this.twilio = new TwilioRecordings(config.twilio());
-        this.archiver = new Archiver(twilio, store, db, MediaFormat.MP3, Clock.systemUTC());
+        // a bulk backfill stores recordings as fast as it can; their waveforms come on first view, their calls'
+        // analytics from 'callvault analyze' (which reads them with this archiver's analyzer)
+        this.archiver = new Archiver(twilio, store, db, MediaFormat.MP3, Clock.systemUTC(), dev.callvault.derived.DerivedWork.none());
     }
 
     /** The accounts a command works on: the one asked for, else every configured account. */

@@ -17,6 +17,7 @@ import dev.callvault.db.SessionRepository;
 import dev.callvault.daemon.console.Console;
 import dev.callvault.daemon.console.ConsoleAuth;
 import dev.callvault.peaks.Waveforms;
+import dev.callvault.derived.DerivedWork;
 import dev.callvault.journal.Journal;
 import dev.callvault.storage.RecordingStore;
 import dev.callvault.storage.RecordingStores;
@@ -56,6 +57,7 @@ public final class Daemon implements AutoCloseable {
     private final ExecutorService finalizers;
     private volatile boolean stopped;
     private LiveConfig live;
+    private DerivedWork derived;
     private TwilioRecordings twilio;
 
     private Daemon(Config config, Database db, RecordingStore store, ArchiveWorkers workers, Undertow server, Undertow management,
@@ -87,7 +89,9 @@ public final class Daemon implements AutoCloseable {
             TwilioRecordings twilio = new TwilioRecordings(config.twilio());
             CallbackRepository callbacks = new CallbackRepository(db.jdbi());
             Metrics metrics = new Metrics(callbacks, twilio);
-            Archiver archiver = new Archiver(twilio, store, db, MediaFormat.MP3, clock);
+            // waveforms and analytics are made off the archive's and the finalize's path, best effort
+            DerivedWork derived = DerivedWork.background(1000);
+            Archiver archiver = new Archiver(twilio, store, db, MediaFormat.MP3, clock, derived);
             ArchiveWorkers workers = new ArchiveWorkers(db, archiver, metrics, config.worker());
             CallRepository calls = new CallRepository(db.jdbi());
             Journal journal = new Journal(config.stateDir().resolve("journal"));
@@ -96,7 +100,7 @@ public final class Daemon implements AutoCloseable {
             metrics.journaled(outage::journaled);
             LiveConfig live = new LiveConfig(config);
             Webhooks webhooks = new Webhooks(live, outage, metrics, clock);
-            Recorder recorder = new Recorder(db, store, config.stateDir().resolve("realtime"), daemonId(), clock);
+            Recorder recorder = new Recorder(db, store, config.stateDir().resolve("realtime"), daemonId(), clock, derived);
             recorder.analyzer().onAnalyzed(metrics::analyzed);
             recorder.onFailed(metrics::realtimeFailed);
             archiver.analyzer().onAnalyzed(metrics::analyzed);
@@ -144,6 +148,7 @@ public final class Daemon implements AutoCloseable {
             workers.start();
             Daemon d = new Daemon(config, db, store, workers, server, management, graceful, recorder, ticker, probe, journal, finalizers);
             d.live = live;
+            d.derived = derived;
             d.twilio = twilio;
             log.info("management (/readyz, /metrics) on http://{}:{}", config.http().managementHost(), d.managementPort());
             log.info("callvaultd listening on http://{}:{} (public URL {})", config.http().host(), d.port(),
@@ -260,6 +265,7 @@ public final class Daemon implements AutoCloseable {
         } catch (java.io.IOException e) {
             log.warn("closing the journal: {}", e.getMessage());
         }
+        derived.close();
         store.close();
         db.close();
         log.info("stopped");

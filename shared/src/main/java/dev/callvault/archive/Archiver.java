@@ -45,8 +45,16 @@ public final class Archiver {
     private final Clock clock;
     private final dev.callvault.peaks.Waveforms waveforms;
     private final dev.callvault.analysis.CallAnalyzer analyzer;
+    private final dev.callvault.derived.DerivedWork derived;
 
     public Archiver(TwilioRecordings twilio, RecordingStore store, Database db, MediaFormat preferredFormat, Clock clock) {
+        this(twilio, store, db, preferredFormat, clock, dev.callvault.derived.DerivedWork.inline());
+    }
+
+    /** {@code derived}: where the waveform and the call's analytics are made once a recording is archived. */
+    public Archiver(TwilioRecordings twilio, RecordingStore store, Database db, MediaFormat preferredFormat, Clock clock,
+                    dev.callvault.derived.DerivedWork derived) {
+        this.derived = derived;
         this.twilio = twilio;
         this.store = store;
         this.db = db;
@@ -126,9 +134,11 @@ public final class Archiver {
             return recordings.applyTwilioRecording(h, callId, new TwilioUpgrade(rec.sid(), key, store.url(key), format.extension(),
                     rec.channels(), rec.durationSeconds(), stored.size(), stored.sha256(), metadataJson(rec, started)));
         });
-        waveforms.afterCompleted(key, format.extension(), stored.size());
-        if (stored.size() <= dev.callvault.peaks.Waveforms.INLINE_LIMIT) { // a larger one: 'callvault analyze'
-            analyzer.afterCompleted(row.callId());
+        if (stored.size() <= dev.callvault.peaks.Waveforms.INLINE_LIMIT) { // a larger one: first view, 'callvault analyze'
+            derived.submit(() -> {
+                waveforms.afterCompleted(key, format.extension(), stored.size());
+                analyzer.afterCompleted(row.callId());
+            });
         }
         ArchiveResult result = new ArchiveResult(ArchiveResult.Outcome.ARCHIVED, rec.ref(), row.id(), key, stored.size(), stored.sha256(),
                 rec.status(), Duration.between(start, clock.instant()));

@@ -46,6 +46,7 @@ public final class Recorder {
     private final Clock clock;
     private final dev.callvault.peaks.Waveforms waveforms;
     private final dev.callvault.analysis.CallAnalyzer analyzer;
+    private final dev.callvault.derived.DerivedWork derived;
     private volatile java.util.function.ObjIntConsumer<String> failures = (reason, n) -> { };
     private final Map<String, RealtimeRecording> active = new ConcurrentHashMap<>();
     private final Map<String, Unfinished> unfinished = new ConcurrentHashMap<>();
@@ -54,6 +55,15 @@ public final class Recorder {
     private static final String FINISHED = "finished";
 
     public Recorder(Database db, RecordingStore store, Path spool, String daemonId, Clock clock) {
+        this(db, store, spool, daemonId, clock, dev.callvault.derived.DerivedWork.inline());
+    }
+
+    /**
+     * {@code derived}: where a finished call's analytics are made (its waveforms are made at once, from the spool,
+     * before it is deleted: a few milliseconds of 8 kHz audio).
+     */
+    public Recorder(Database db, RecordingStore store, Path spool, String daemonId, Clock clock, dev.callvault.derived.DerivedWork derived) {
+        this.derived = derived;
         this.db = db;
         this.store = store;
         this.calls = new CallRepository(db.jdbi());
@@ -252,7 +262,8 @@ public final class Recorder {
             waveforms.afterCompleted(key, info.format(), () -> Files.newInputStream(e.getValue()));
         }
         deleteTree(spool.resolve(info.streamSid()));
-        info.rows().values().stream().findFirst().flatMap(recordings::findById).ifPresent(row -> analyzer.afterCompleted(row.callId()));
+        info.rows().values().stream().findFirst().flatMap(recordings::findById)
+                .ifPresent(row -> derived.submit(() -> analyzer.afterCompleted(row.callId())));
         log.info("stream {} of call {} recorded: {} s{}", info.streamSid(), info.callSid(), String.format("%.2f", seconds),
                 interrupted ? " (interrupted)" : "");
     }
