@@ -13,7 +13,7 @@ import java.util.concurrent.Callable;
 
 /** {@code callvault backfill}: archive Twilio's recordings of a window into the store and the database. */
 @Command(mixinStandardHelpOptions = true, versionProvider = Callvault.VersionProvider.class, name = "backfill", sortOptions = false,
-        description = {"Archive Twilio's recordings of a time window into S3 and the database, upgrading each call's mixed recording. Recordings already archived and verified are skipped without downloading. An interrupted run continues where it stopped when the same command line is run again, relative windows such as --since 36h included (--restart starts over). Exits 0 only when nothing failed."},
+        description = {"Archive Twilio's recordings of a time window into S3 and the database, upgrading each call's mixed recording. Recordings already archived and verified are skipped without downloading. An interrupted run continues where it stopped when the same command line is run again, relative windows such as --since 36h included (--restart starts over). Exits 0 only when nothing failed. It stores recordings only: their waveforms are made on first view in the console, their calls' conversation analytics by 'callvault analyze' over the same window."},
         footer = {"", "Examples:",
                 "  callvault backfill --since 36h                       the last 36 hours, every configured account",
                 "  callvault backfill --since 2026-11-01 --until 2026-11-08 --concurrency 8",
