@@ -91,6 +91,7 @@ public final class Daemon implements AutoCloseable {
             Metrics metrics = new Metrics(callbacks, twilio);
             // waveforms and analytics are made off the archive's and the finalize's path, best effort
             DerivedWork derived = DerivedWork.background(1000);
+            metrics.derivedDropped(derived);
             Archiver archiver = new Archiver(twilio, store, db, MediaFormat.MP3, clock, derived);
             ArchiveWorkers workers = new ArchiveWorkers(db, archiver, metrics, config.worker());
             CallRepository calls = new CallRepository(db.jdbi());

@@ -109,8 +109,13 @@ class ConsoleAuthTest {
     }
 
     @Test
-    void aSessionEndsWhenIdleTooLongTooOldOrItsUserIsRemoved() throws Exception {
+    void aSessionEndsWhenIdleTooLongTooOldOrItsUserIsRemovedOrGivenANewPassword() throws Exception {
         try (Daemon d = start(Map.of())) {
+            String repassworded = session(signIn(d, "bob", "a long enough password", "/ui"));
+            assertThat(api(d, repassworded)).isEqualTo(200);
+            new UsersFile(users).put("bob", "another long password".toCharArray(), true);
+            assertThat(api(d, repassworded)).as("a session opened with the old password").isEqualTo(401);
+            new UsersFile(users).put("bob", "a long enough password".toCharArray(), true);
             String idle = session(signIn(d, "bob", "a long enough password", "/ui"));
             String old = session(signIn(d, "bob", "a long enough password", "/ui"));
             String removed = session(signIn(d, "bob", "a long enough password", "/ui"));

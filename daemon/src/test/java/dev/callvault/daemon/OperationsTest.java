@@ -138,7 +138,7 @@ class OperationsTest {
 
             assertThat(metrics).contains("callvault_callbacks_rejected_total{reason=\"unsigned\"} 1.0")
                     .contains("callvault_queue_depth").contains("callvault_queue_oldest_pending_seconds")
-                    .contains("callvault_twilio_retries_total").contains("http_server_requests_seconds_count{method=\"POST\",route=\"recording_status\",status=\"403\"}");
+                    .contains("callvault_twilio_retries_total").contains("callvault_derived_dropped_total 0.0").contains("http_server_requests_seconds_count{method=\"POST\",route=\"recording_status\",status=\"403\"}");
         }
     }
 }

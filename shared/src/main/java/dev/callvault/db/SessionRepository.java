@@ -10,7 +10,7 @@ import java.util.Optional;
 
 /** The {@code console_sessions} table: who signed in, when, when last seen, and the session's CSRF token. */
 public final class SessionRepository {
-    public record Session(String username, String csrf, Instant createdAt, Instant seenAt) {
+    public record Session(String username, String csrf, Instant createdAt, Instant seenAt, String credential) {
     }
 
     private final Jdbi jdbi;
@@ -19,22 +19,23 @@ public final class SessionRepository {
         this.jdbi = jdbi;
     }
 
-    public void create(String tokenSha256, String username, String csrf, String remote, Instant now) {
+    public void create(String tokenSha256, String username, String csrf, String remote, Instant now, String credential) {
         jdbi.useHandle(h -> h.createUpdate("""
-                        INSERT INTO console_sessions (token_sha256, username, csrf, created_at, seen_at, remote)
-                        VALUES (:t, :u, :c, :now, :now, :r)""")
-                .bind("t", tokenSha256).bind("u", username).bind("c", csrf).bind("now", utc(now)).bind("r", remote).execute());
+                        INSERT INTO console_sessions (token_sha256, username, csrf, created_at, seen_at, remote, credential)
+                        VALUES (:t, :u, :c, :now, :now, :r, :cred)""")
+                .bind("t", tokenSha256).bind("u", username).bind("c", csrf).bind("now", utc(now)).bind("r", remote)
+                .bind("cred", credential).execute());
     }
 
     /** The session, when it exists and has not expired; notes it was seen when the last note is older than a minute. */
     public Optional<Session> touch(String tokenSha256, Instant now, Duration idle, Duration max) {
         return jdbi.withHandle(h -> {
             Optional<Session> s = h.createQuery("""
-                            SELECT username, csrf, created_at, seen_at FROM console_sessions
+                            SELECT username, csrf, created_at, seen_at, credential FROM console_sessions
                             WHERE token_sha256 = :t AND seen_at > :idle AND created_at > :max""")
                     .bind("t", tokenSha256).bind("idle", utc(now.minus(idle))).bind("max", utc(now.minus(max)))
                     .map((rs, ctx) -> new Session(rs.getString("username"), rs.getString("csrf"),
-                            rs.getObject("created_at", OffsetDateTime.class).toInstant(), rs.getObject("seen_at", OffsetDateTime.class).toInstant()))
+                            rs.getObject("created_at", OffsetDateTime.class).toInstant(), rs.getObject("seen_at", OffsetDateTime.class).toInstant(), rs.getString("credential")))
                     .findOne();
             if (s.isPresent() && s.get().seenAt().isBefore(now.minusSeconds(60))) {
                 h.createUpdate("UPDATE console_sessions SET seen_at = :now WHERE token_sha256 = :t").bind("now", utc(now)).bind("t", tokenSha256).execute();

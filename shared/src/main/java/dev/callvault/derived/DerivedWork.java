@@ -65,6 +65,11 @@ public final class DerivedWork implements AutoCloseable {
         }
     }
 
+    /** How many items did not fit and were dropped (left to first views and 'callvault analyze'). */
+    public long dropped() {
+        return dropped.get();
+    }
+
     /** Waits until what was submitted has run; true when it all did within {@code timeout}. */
     public boolean awaitIdle(Duration timeout) throws InterruptedException {
         if (pool == null) {

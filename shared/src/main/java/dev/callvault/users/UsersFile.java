@@ -45,6 +45,17 @@ public final class UsersFile {
         return new ArrayList<>(read().keySet());
     }
 
+    /**
+     * Each user's credential fingerprint: the SHA-256 of their bcrypt hash (which changes with every new password,
+     * its salt being new), never the hash itself.
+     */
+    public Map<String, String> fingerprints() {
+        Map<String, String> out = new LinkedHashMap<>();
+        read().forEach((name, hash) -> out.put(name, dev.callvault.storage.Hex.of(dev.callvault.storage.Hex.sha256()
+                .digest(hash.getBytes(StandardCharsets.US_ASCII)))));
+        return out;
+    }
+
     /** Adds a user, or with {@code replace} sets a new password for one that exists. */
     public void put(String name, char[] password, boolean replace) {
         if (!name.matches(NAME)) {

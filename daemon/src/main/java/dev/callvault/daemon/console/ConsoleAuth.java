@@ -73,34 +73,35 @@ public final class ConsoleAuth {
             return Optional.empty();
         }
         Optional<SessionRepository.Session> s = sessions.touch(sha256(c.getValue()), clock.instant(), signIn.idle(), signIn.max());
-        // a user removed from the users file is signed out at once, wherever their sessions are
-        return s.filter(session -> userNames().contains(session.username())).map(session -> new Who(session.username(), session));
+        // a user removed from the users file, or given a new password, is signed out at once, wherever their sessions are
+        return s.filter(session -> session.credential().equals(credentials().get(session.username())))
+                .map(session -> new Who(session.username(), session));
     }
 
-    private record Names(java.nio.file.attribute.FileTime modified, long size, java.util.Set<String> names) {
+    private record Names(java.nio.file.attribute.FileTime modified, long size, java.util.Map<String, String> credentials) {
     }
 
-    private volatile Names names = new Names(null, -1, java.util.Set.of());
+    private volatile Names names = new Names(null, -1, java.util.Map.of());
 
     /**
-     * The users file's names, read again only when the file changed (a player's range requests would otherwise read
-     * and parse it for every chunk of audio).
+     * The users file's names and credential fingerprints, read again only when the file changed (a player's range
+     * requests would otherwise read and parse it for every chunk of audio).
      */
-    private java.util.Set<String> userNames() {
+    private java.util.Map<String, String> credentials() {
         java.nio.file.attribute.FileTime modified;
         long size;
         try {
             modified = java.nio.file.Files.getLastModifiedTime(users.path());
             size = java.nio.file.Files.size(users.path());
         } catch (java.io.IOException e) {
-            return java.util.Set.of(); // no users file: nobody is signed in
+            return java.util.Map.of(); // no users file: nobody is signed in
         }
         Names n = names;
         if (!modified.equals(n.modified()) || size != n.size()) {
-            n = new Names(modified, size, java.util.Set.copyOf(users.names()));
+            n = new Names(modified, size, java.util.Map.copyOf(users.fingerprints()));
             names = n;
         }
-        return n.names();
+        return n.credentials();
     }
 
     /** Who, or 401 with a bearer challenge. */
@@ -114,7 +115,7 @@ public final class ConsoleAuth {
     /** Starts a session for {@code user}: a new random token in an HttpOnly, SameSite=Strict cookie. */
     void startSession(HttpServerExchange ex, String user) {
         String token = random();
-        sessions.create(sha256(token), user, random(), remote(ex), clock.instant());
+        sessions.create(sha256(token), user, random(), remote(ex), clock.instant(), credentials().getOrDefault(user, ""));
         ex.setResponseCookie(cookie(SESSION_COOKIE, token, (int) http.signIn().max().toSeconds()));
     }
 

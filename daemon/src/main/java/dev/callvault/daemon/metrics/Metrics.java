@@ -91,6 +91,12 @@ public final class Metrics {
                 .register(registry).record(Duration.ofNanos(nanos).toNanos(), TimeUnit.NANOSECONDS);
     }
 
+    public void derivedDropped(dev.callvault.derived.DerivedWork derived) {
+        FunctionCounter.builder("callvault.derived.dropped", derived, dev.callvault.derived.DerivedWork::dropped)
+                .description("Waveforms and analytics not made because the background worker was behind (first view and 'callvault analyze' make them)")
+                .register(registry);
+    }
+
     public void journaled(java.util.function.Supplier<Long> count) {
         Gauge.builder("callvault.journal.pending", count, c -> c.get())
                 .description("Callbacks and call starts acknowledged while the database was unreachable, not yet moved into it").register(registry);
