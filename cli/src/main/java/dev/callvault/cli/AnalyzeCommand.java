@@ -65,7 +65,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
                                     ORDER BY coalesce(started_at, created_at), id""")
                             .bind("since", OffsetDateTime.ofInstant(w[0], ZoneOffset.UTC)).bind("until", OffsetDateTime.ofInstant(w[1], ZoneOffset.UTC))
                             .mapTo(UUID.class).list());
-            CallAnalyzer analyzer = s.archiver.analyzer();
+            CallAnalyzer analyzer = new CallAnalyzer(s.db.jdbi(), s.store);
             AnalyticsRepository stored = new AnalyticsRepository(s.db.jdbi());
             Map<String, Integer> counts = new LinkedHashMap<>();
             for (String k : List.of("analyzed", "unchanged", "no_tracks", "failed")) {

@@ -85,7 +85,7 @@ public final class Callvault {
             return ExitCode.SOFTWARE.code;
         });
         cmd.setParameterExceptionHandler((e, a) -> {
-            e.getCommandLine().getErr().println("callvault: " + e.getMessage() + " (see '" + e.getCommandLine().getCommandName() + " --help')");
+            e.getCommandLine().getErr().println("callvault: " + e.getMessage() + " (see '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help')");
             if (e instanceof CommandLine.UnmatchedArgumentException u && !u.getUnmatched().isEmpty() && !u.getUnmatched().get(0).startsWith("-")) {
                 CommandLine.UnmatchedArgumentException.printSuggestions(u, e.getCommandLine().getErr()); // a mistyped command
             }

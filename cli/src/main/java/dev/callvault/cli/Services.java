@@ -30,7 +30,7 @@ final class Services implements AutoCloseable {
         }
         this.twilio = new TwilioRecordings(config.twilio());
         // a bulk backfill stores recordings as fast as it can; their waveforms come on first view, their calls'
-        // analytics from 'callvault analyze' (which reads them with this archiver's analyzer)
+        // analytics from 'callvault analyze'
         this.archiver = new Archiver(twilio, store, db, MediaFormat.MP3, Clock.systemUTC(), dev.callvault.derived.DerivedWork.none());
     }
 

@@ -65,10 +65,6 @@ public final class CallSearch {
         this.jdbi = jdbi;
     }
 
-    public Jdbi jdbi() {
-        return jdbi;
-    }
-
     /** Up to {@code limit} calls after {@code cursor} (null: from the newest). */
     public Page find(Filter f, String cursor, int limit) {
         Cursor after = cursor == null ? null : Cursor.decode(cursor);

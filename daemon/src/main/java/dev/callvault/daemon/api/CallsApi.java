@@ -38,11 +38,11 @@ public final class CallsApi {
     private final AuditRepository audit;
 
     public CallsApi(ConsoleAuth auth, CallSearch search, CallRepository calls, RecordingRepository recordings, AuditRepository audit,
-                    Waveforms waveforms) {
+                    dev.callvault.db.AnalyticsRepository analytics, Waveforms waveforms) {
         this.audit = audit;
         this.auth = auth;
         this.waveforms = waveforms;
-        this.analytics = new dev.callvault.db.AnalyticsRepository(search.jdbi());
+        this.analytics = analytics;
         this.search = search;
         this.calls = calls;
         this.recordings = recordings;

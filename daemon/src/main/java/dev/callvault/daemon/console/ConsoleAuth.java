@@ -148,11 +148,8 @@ public final class ConsoleAuth {
             String referer = ex.getRequestHeaders().getFirst(Headers.REFERER);
             origin = referer == null ? null : originOf(referer);
         }
-        if (origin != null && !origin.equals("null") && !ours(ex, origin)) {
-            throw new Problem(403, "refused: this form was sent from " + origin + ", not from the console");
-        }
-        if (origin != null && origin.equals("null")) {
-            throw new Problem(403, "refused: this form was sent from an opaque origin, not from the console");
+        if (origin != null && !ours(ex, origin)) {
+            throw new Problem(403, "refused: this form was sent from " + (origin.equals("null") ? "an opaque origin" : origin) + ", not from the console");
         }
         if (formToken == null || expected == null || !MessageDigest.isEqual(formToken.getBytes(StandardCharsets.US_ASCII),
                 expected.getBytes(StandardCharsets.US_ASCII))) {

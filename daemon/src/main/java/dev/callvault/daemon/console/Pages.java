@@ -2,6 +2,8 @@ package dev.callvault.daemon.console;
 
 /** The console's HTML: small documents that the script fills from /api/v1; everything shown is escaped. */
 final class Pages {
+    private static final String NAV = "<nav aria-label=\"Main\"><a href=\"/ui\">Calls</a> <a href=\"/ui?state=live\">Live calls</a></nav>";
+
     private Pages() {
     }
 
@@ -64,22 +66,22 @@ final class Pages {
             return """
                     <header class="top">
                     <a class="brand" href="/ui">callvault</a>
-                    <nav aria-label="Main"><a href="/ui">Calls</a> <a href="/ui?state=live">Live calls</a></nav>
+                    %s
                     <span id="signed-in-as">%s</span>
                     </header>
-                    """.formatted(esc(user));
+                    """.formatted(NAV, esc(user));
         }
         return """
                 <header class="top">
                 <a class="brand" href="/ui">callvault</a>
-                <nav aria-label="Main"><a href="/ui">Calls</a> <a href="/ui?state=live">Live calls</a></nav>
+                %s
                 <form method="post" action="/ui/sign-out" class="sign-out">
                 <span id="signed-in-as">%s</span>
                 <input type="hidden" name="csrf" value="%s">
                 <button type="submit">Sign out</button>
                 </form>
                 </header>
-                """.formatted(esc(user), esc(csrf));
+                """.formatted(NAV, esc(user), esc(csrf));
     }
 
     static String calls(Assets assets, String user, String csrf) {
