@@ -187,8 +187,17 @@ class MixedRowOrderTest {
     }
 
     /** The stream's finalize writes {@code realtime} into every row's metadata: that, not a status, says it is done. */
+    /**
+     * The stream's object is stored and the row says so: the finalize writes {@code realtime.sha256}. (Not just the word
+     * "realtime": a mixed row the stream joined at its start already says {@code "recorder": "realtime"}, before any
+     * object exists.)
+     */
     private static boolean finalized(RecordingRow r) {
-        return r.completed() && r.metadataJson().contains("\"realtime\"");
+        try {
+            return r.completed() && JSON.readTree(r.metadataJson()).path("realtime").hasNonNull("sha256");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private void awaitFinalized(String callSid, int rows) throws InterruptedException {
