@@ -39,6 +39,12 @@ class PackageInstallIT {
             Deb.Run version = Deb.run(60, "callvault", "--version");
             assertThat(version.exit()).as(version.out()).isZero();
             assertThat(version.out()).contains("callvault");
+            // that first run left the launcher's class-data-sharing archive; the next start loads our classes and
+            // picocli's from it (picocli's published jar is Java 5 bytecode, which no archive holds)
+            Deb.Run shared = Deb.run(60, "env", "JAVA_OPTS=-Xlog:class+load=info", "callvault", "--version");
+            assertThat(shared.out()).as(shared.out())
+                    .contains("dev.callvault.cli.Callvault source: shared objects file")
+                    .contains("picocli.CommandLine source: shared objects file");
             assertThat(Deb.run(30, "man", "-w", "callvault-backfill").out().strip()).isEqualTo("/usr/share/man/man1/callvault-backfill.1.gz");
             assertThat(Deb.run(30, "stat", "-c", "%U:%G %a", "/etc/callvault/callvault.conf").out().strip()).isEqualTo("root:callvault 640");
             assertThat(Deb.run(30, "stat", "-c", "%U:%G %a %s", "/etc/callvault/users").out().strip()).isEqualTo("root:callvault 640 0");
