@@ -1,0 +1,782 @@
+package dev.callvault.cli.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.callvault.config.ConfigLoader;
+import dev.callvault.signature.WebhookSignatures;
+import dev.callvault.storage.RecordingStore;
+import dev.callvault.storage.RecordingStores;
+import dev.callvault.twilio.MediaFormat;
+import dev.callvault.twilio.TwilioRecording;
+import dev.callvault.twilio.TwilioRecordings;
+import dev.callvault.testing.Sids;
+import dev.callvault.testing.StandInRecording;
+import dev.callvault.testing.SyntheticCall;
+import dev.callvault.testing.TestPostgres;
+import dev.callvault.testing.TestS3;
+import dev.callvault.testing.TwilioStandIn;
+
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.DriverManager;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * Benchmark, not a test: every figure of issue 14 in one run on this machine, each beside its baseline measured in
+ * the same run. The Twilio stand-in answers with 100 ms of latency, S3 is s3proxy over HTTP, the database the local
+ * PostgreSQL (one fresh schema per measurement). The CLI and the daemon run as their own JVMs, as operators run them.
+ * {@code bench/all.sh} runs it whole (about 15 minutes); {@code --smoke} runs every part small (CI, about 30 s) so none
+ * of it rots. Prints one table, and the same rows as JSON with {@code --json FILE}.
+ */
+public final class AllBench {
+    public static final List<String> PARTS = List.of("backfill", "memory", "webhook", "freshness", "scale-out", "media", "playback");
+    private static final Instant DAY = Instant.parse("2026-11-24T00:00:00Z");
+    private static final String API_TOKEN = "bench-api-token-0123456789";
+    private static final long KIB = 1024;
+    private static final long MIB = 1024 * KIB;
+
+    /** One figure; {@code baseline} and {@code goal} may be absent, {@code met} is null where there is no goal. */
+    public record Row(String part, String measure, double value, String unit, Double baseline, Double ratio, String goal, Boolean met) {
+    }
+
+    private final boolean smoke;
+    private final PrintStream progress;
+    private final Path work;
+    private final String classpath = System.getProperty("java.class.path");
+    private final List<Row> rows = new ArrayList<>();
+    private final HttpClient http = HttpClient.newBuilder().executor(Executors.newFixedThreadPool(8)).build();
+
+    public AllBench(boolean smoke, PrintStream progress) throws Exception {
+        this.smoke = smoke;
+        this.progress = progress;
+        this.work = Files.createTempDirectory("callvault-bench");
+    }
+
+    public static void main(String[] args) throws Exception {
+        boolean smoke = false;
+        Path json = null;
+        Set<String> parts = new LinkedHashSet<>();
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--smoke" -> smoke = true;
+                case "--json" -> json = Path.of(args[++i]);
+                default -> {
+                    if (!PARTS.contains(args[i])) {
+                        System.err.println("usage: AllBench [--smoke] [--json FILE] [PART...], PART one of " + PARTS);
+                        System.exit(64);
+                    }
+                    parts.add(args[i]);
+                }
+            }
+        }
+        AllBench bench = new AllBench(smoke, System.err);
+        List<Row> rows = bench.run(parts.isEmpty() ? PARTS : List.copyOf(parts));
+        System.out.print(table(rows));
+        if (json != null) {
+            Files.writeString(json, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(rows));
+        }
+        System.exit(0);
+    }
+
+    /** Runs the parts in order; a part that fails is a row saying so, and the others still run. */
+    public List<Row> run(List<String> parts) {
+        String machine = machine();
+        progress.println("callvault bench" + (smoke ? " (smoke)" : "") + " on " + machine);
+        try (TwilioStandIn twilio = new TwilioStandIn()) {
+            for (String part : parts) {
+                emptied(twilio);
+                long t0 = System.nanoTime();
+                progress.println("== " + part);
+                try {
+                    switch (part) {
+                        case "backfill" -> backfill(twilio);
+                        case "memory" -> memory(twilio);
+                        case "webhook" -> webhook(twilio);
+                        case "freshness" -> freshness(twilio);
+                        case "scale-out" -> scaleOut(twilio);
+                        case "media" -> media();
+                        case "playback" -> playback(twilio);
+                        default -> throw new IllegalArgumentException(part);
+                    }
+                } catch (Exception e) {
+                    e.printStackTrace(progress);
+                    rows.add(new Row(part, "failed: " + e, Double.NaN, "", null, null, "runs", false));
+                }
+                progress.printf("   %s took %.0f s%n", part, (System.nanoTime() - t0) / 1e9);
+            }
+        }
+        return List.copyOf(rows);
+    }
+
+    // ---------------------------------------------------------------- 1. backfill against the script and the copy limit
+
+    private void backfill(TwilioStandIn twilio) throws Exception {
+        int n = smoke ? 24 : 200;
+        long size = 160 * KIB;
+        Scratch baselineScratch = Scratch.fresh(twilio);
+        addRecordings(emptied(twilio), n, size);
+        double script = script(baselineScratch);
+        baselineScratch.close();
+        row("backfill", "one-at-a-time script (download whole, then upload)", script, "rec/s", null, null, null);
+        for (int c : smoke ? new int[]{1, 8} : new int[]{1, 8, 32}) {
+            double copy;
+            try (Scratch limit = Scratch.fresh(twilio)) {
+                copy = copyLimit(limit, c);
+                row("backfill", "copy limit, " + c + " streams (no database)", copy, "rec/s", null, null, null);
+            }
+            try (Scratch s = Scratch.fresh(twilio)) {
+                Map<String, String> settings = s.settings();
+                settings.put("s3.part-size-mib", "8");
+                Cli run = cli(settings, "backfill", "--since", "2026-11-24", "--until", "2026-11-25", "--concurrency", Integer.toString(c), "--json");
+                double rate = Double.parseDouble(run.json("recordings_per_second"));
+                if (c == 1) {
+                    row("backfill", "callvault backfill --concurrency 1", rate, "rec/s", script, ">= 1.0x the script", rate >= script);
+                } else if (c == 32) {
+                    row("backfill", "callvault backfill --concurrency 32", rate, "rec/s", script, ">= 10x the script", rate >= 10 * script);
+                    row("backfill", "callvault backfill --concurrency 32 / copy limit", rate / copy, "ratio", null, null, ">= 0.85", rate / copy >= 0.85);
+                } else {
+                    row("backfill", "callvault backfill --concurrency " + c, rate, "rec/s", script, null, null);
+                }
+            }
+        }
+    }
+
+    /** What the one-file scripts do: list, then for each recording read it whole into memory, then upload it. */
+    private double script(Scratch s) throws Exception {
+        var config = ConfigLoader.of(s.settings());
+        TwilioRecordings twilio = new TwilioRecordings(config.twilio());
+        try (RecordingStore store = RecordingStores.open(config.storage())) {
+            long t0 = System.nanoTime();
+            List<TwilioRecording> all = twilio.list(TwilioStandIn.ACCOUNT_SID, DAY, DAY.plus(Duration.ofDays(1)), null);
+            for (TwilioRecording r : all) {
+                byte[] bytes;
+                try (TwilioRecordings.Media m = twilio.media(r, MediaFormat.MP3)) {
+                    bytes = m.body().readAllBytes();
+                }
+                store.put("script/" + r.sid() + ".mp3", new ByteArrayInputStream(bytes), "audio/mpeg", Map.of());
+            }
+            return all.size() / ((System.nanoTime() - t0) / 1e9);
+        }
+    }
+
+    /** The stand-in's media streamed straight into the S3 server by the same clients, c at a time: no database, no checks. */
+    private double copyLimit(Scratch s, int concurrency) throws Exception {
+        var config = ConfigLoader.of(s.settings());
+        TwilioRecordings twilio = new TwilioRecordings(config.twilio());
+        ExecutorService pool = Executors.newFixedThreadPool(concurrency);
+        try (RecordingStore store = RecordingStores.open(config.storage())) {
+            long t0 = System.nanoTime();
+            List<TwilioRecording> all = twilio.list(TwilioStandIn.ACCOUNT_SID, DAY, DAY.plus(Duration.ofDays(1)), null);
+            List<Future<?>> copies = new ArrayList<>();
+            for (TwilioRecording r : all) {
+                copies.add(pool.submit(() -> {
+                    try (TwilioRecordings.Media m = twilio.media(r, MediaFormat.MP3)) {
+                        store.put("copy/" + r.sid() + ".mp3", m.body(), "audio/mpeg", Map.of());
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : copies) {
+                f.get();
+            }
+            return all.size() / ((System.nanoTime() - t0) / 1e9);
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    // ---------------------------------------------------------------- 2. memory: 1 MiB against 500 MiB
+
+    private void memory(TwilioStandIn twilio) throws Exception {
+        long big = smoke ? 50 * MIB : 500 * MIB;
+        double small = peakRssOfArchiving(twilio, MIB);
+        double large = peakRssOfArchiving(twilio, big);
+        row("memory", "peak RSS archiving 1 MiB (callvault backfill)", small, "MiB", null, null, null);
+        row("memory", "peak RSS archiving " + big / MIB + " MiB", large, "MiB", small, "< 1.2x the 1 MiB run", large / small < 1.2);
+    }
+
+    private double peakRssOfArchiving(TwilioStandIn twilio, long size) throws Exception {
+        try (Scratch s = Scratch.fresh(twilio)) {
+            addRecordings(emptied(twilio), 1, size);
+            Cli run = cli(s.settings(), "backfill", "--since", "2026-11-24", "--until", "2026-11-25", "--json");
+            if (!"1".equals(run.json("archived"))) {
+                throw new IllegalStateException("backfill of one " + size + "-byte recording: " + run.output);
+            }
+            return run.peakRssKib / 1024.0;
+        }
+    }
+
+    // ---------------------------------------------------------------- 3. webhook acknowledgement, open loop
+
+    private void webhook(TwilioStandIn twilio) throws Exception {
+        try (Scratch s = Scratch.fresh(twilio); Daemon d = daemon(s, Map.of())) {
+            int seconds = smoke ? 1 : 10;
+            openLoop(twilio, d, 200, smoke ? 1 : 5); // the daemon's JIT warms up first, as it has in service
+            long storedBefore = count(s.jdbc, "SELECT count(*) FROM callbacks");
+            OpenLoop at500 = openLoop(twilio, d, smoke ? 100 : 500, seconds);
+            String rate = smoke ? "100" : "500";
+            row("webhook", "ack p50 at " + rate + " req/s (open loop)", at500.p(0.50), "ms", null, null, null);
+            row("webhook", "ack p99 at " + rate + " req/s", at500.p(0.99), "ms", null, null, "< 10 ms", at500.p(0.99) < 10);
+            row("webhook", "ack max at " + rate + " req/s", at500.max(), "ms", null, null, null);
+            long acknowledged = at500.acknowledged.get();
+            long stored = count(s.jdbc, "SELECT count(*) FROM callbacks") - storedBefore;
+            row("webhook", "acknowledged callbacks missing from the database", acknowledged - stored, "callbacks", null, null, "0", acknowledged == stored);
+            int best = 0;
+            for (int r : smoke ? new int[]{200} : new int[]{1000, 2000, 3000, 4000, 6000}) {
+                OpenLoop run = openLoop(twilio, d, r, smoke ? 1 : 5);
+                progress.printf("   %d req/s: p99 %.2f ms, max %.2f ms%n", r, run.p(0.99), run.max());
+                if (run.p(0.99) >= 10) {
+                    break;
+                }
+                best = r;
+            }
+            row("webhook", "highest rate tried with ack p99 < 10 ms", best, "req/s", null, null, null);
+        }
+    }
+
+    private record OpenLoop(long[] latencies, AtomicInteger acknowledged) {
+        double p(double q) {
+            return latencies[Math.min(latencies.length - 1, (int) (latencies.length * q))] / 1e6;
+        }
+
+        double max() {
+            return latencies[latencies.length - 1] / 1e6;
+        }
+    }
+
+    /**
+     * Sends callbacks on a fixed schedule, whatever the answers do, and counts each one's latency from the time it was
+     * due: a stall shows as the latency of every request scheduled during it, not as fewer requests.
+     */
+    private OpenLoop openLoop(TwilioStandIn twilio, Daemon d, int perSecond, int seconds) throws Exception {
+        int n = perSecond * seconds;
+        List<Callback> callbacks = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            callbacks.add(Callback.completed(twilio, 16 * KIB, d.publicUrl));
+        }
+        long[] latencies = new long[n];
+        AtomicInteger acknowledged = new AtomicInteger();
+        List<CompletableFuture<?>> sent = new ArrayList<>();
+        long start = System.nanoTime() + 20_000_000;
+        long interval = 1_000_000_000L / perSecond;
+        for (int i = 0; i < n; i++) {
+            long due = start + i * interval;
+            long wait;
+            while ((wait = due - System.nanoTime()) > 0) {
+                LockSupport.parkNanos(wait);
+            }
+            int k = i;
+            sent.add(http.sendAsync(callbacks.get(i).request(d.port), HttpResponse.BodyHandlers.discarding()).thenAccept(r -> {
+                latencies[k] = System.nanoTime() - due;
+                if (r.statusCode() == 204) {
+                    acknowledged.incrementAndGet();
+                }
+            }));
+        }
+        CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).get(2, TimeUnit.MINUTES);
+        Arrays.sort(latencies);
+        return new OpenLoop(latencies, acknowledged);
+    }
+
+    // ---------------------------------------------------------------- 4. freshness: callback to object and upgraded row
+
+    private void freshness(TwilioStandIn twilio) throws Exception {
+        int seconds = smoke ? 1 : 60;
+        int perSecond = 10;
+        long size = 300 * 8 * KIB; // five minutes of Twilio's dual-channel MP3 (about 64 kbit/s)
+        try (Scratch s = Scratch.fresh(twilio); Daemon d = daemon(s, Map.of("worker.concurrency", "16", "database.pool-size", "40"))) {
+            int n = seconds * perSecond;
+            List<Callback> callbacks = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                Callback c = Callback.completed(twilio, size, d.publicUrl);
+                try (var db = DriverManager.getConnection(s.jdbc, TestPostgres.user(), null)) {
+                    var st = db.prepareStatement("""
+                            WITH c AS (INSERT INTO calls (call_sid, account_sid, started_at) VALUES (?, ?, now()) RETURNING id)
+                            INSERT INTO recordings (call_id, recording_type, recording_source, status, s3_key, format, channels,
+                                                    duration_seconds, file_size, sha256)
+                            SELECT id, 'mixed', 's3', 'completed', 'realtime/' || ? || '-mixed.wav', 'wav', 1, 300, 1000, repeat('a', 64) FROM c""");
+                    st.setString(1, c.callSid);
+                    st.setString(2, TwilioStandIn.ACCOUNT_SID);
+                    st.setString(3, c.callSid);
+                    st.executeUpdate();
+                }
+                callbacks.add(c);
+            }
+            Map<String, Long> sentAt = new ConcurrentHashMap<>();
+            Map<String, Long> freshAt = new ConcurrentHashMap<>();
+            long start = System.nanoTime() + 20_000_000;
+            Thread sender = new Thread(() -> {
+                for (int i = 0; i < n; i++) {
+                    long due = start + i * (1_000_000_000L / perSecond);
+                    long wait;
+                    while ((wait = due - System.nanoTime()) > 0) {
+                        LockSupport.parkNanos(wait);
+                    }
+                    Callback c = callbacks.get(i);
+                    sentAt.put(c.recordingSid, System.nanoTime());
+                    http.sendAsync(c.request(d.port), HttpResponse.BodyHandlers.discarding());
+                }
+            });
+            sender.start();
+            long deadline = System.nanoTime() + Duration.ofSeconds(seconds + 120).toNanos();
+            try (var db = DriverManager.getConnection(s.jdbc, TestPostgres.user(), null)) {
+                var upgraded = db.prepareStatement("""
+                        SELECT recording_sid FROM recordings WHERE recording_type = 'mixed' AND status = 'completed' AND recording_sid IS NOT NULL
+                          AND recording_metadata->>'original_s3_key' IS NOT NULL""");
+                while (freshAt.size() < n && System.nanoTime() < deadline) {
+                    try (var rs = upgraded.executeQuery()) {
+                        long now = System.nanoTime();
+                        while (rs.next()) {
+                            freshAt.putIfAbsent(rs.getString(1), now);
+                        }
+                    }
+                    Thread.sleep(10);
+                }
+            }
+            sender.join();
+            long[] ages = freshAt.entrySet().stream().mapToLong(e -> e.getValue() - sentAt.get(e.getKey())).sorted().toArray();
+            if (ages.length < n) {
+                throw new IllegalStateException(ages.length + " of " + n + " recordings fresh within the deadline");
+            }
+            int stored = TestS3.get().countObjects(s.bucket, "recordings/", ".mp3");
+            row("freshness", "callback -> object + upgraded row, p50 (" + perSecond + "/s, 5-minute MP3)", ages[n / 2] / 1e9, "s", null, null, null);
+            row("freshness", "callback -> object + upgraded row, p99", ages[Math.min(n - 1, (int) (n * 0.99))] / 1e9, "s", null, null, "< 2 s",
+                    ages[Math.min(n - 1, (int) (n * 0.99))] / 1e9 < 2);
+            row("freshness", "upgraded rows without their object in S3", n - stored, "recordings", null, null, "0", stored == n);
+        }
+    }
+
+    // ---------------------------------------------------------------- 5. scale-out: 1, 2, 4 daemons on one database and bucket
+
+    private void scaleOut(TwilioStandIn twilio) throws Exception {
+        int n = smoke ? 40 : 2000;
+        double one = 0;
+        for (int processes : smoke ? new int[]{1, 2} : new int[]{1, 2, 4}) {
+            try (Scratch s = Scratch.fresh(twilio)) {
+                List<Daemon> daemons = new ArrayList<>();
+                try {
+                    for (int i = 0; i < processes; i++) {
+                        daemons.add(daemon(s, Map.of("worker.concurrency", "8", "database.pool-size", "20")));
+                    }
+                    List<Callback> callbacks = new ArrayList<>();
+                    for (int i = 0; i < n; i++) {
+                        callbacks.add(Callback.completed(twilio, 160 * KIB, daemons.get(0).publicUrl));
+                    }
+                    int mediaBefore = twilio.mediaDownloads();
+                    long t0 = System.nanoTime();
+                    List<CompletableFuture<HttpResponse<Void>>> posts = new ArrayList<>();
+                    for (int i = 0; i < n; i++) {
+                        posts.add(http.sendAsync(callbacks.get(i).request(daemons.get(i % processes).port), HttpResponse.BodyHandlers.discarding()));
+                    }
+                    for (var p : posts) {
+                        if (p.get().statusCode() != 204) {
+                            throw new IllegalStateException("callback answered " + p.get().statusCode());
+                        }
+                    }
+                    long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+                    while (count(s.jdbc, "SELECT count(*) FROM callbacks WHERE state = 'done'") < n && System.nanoTime() < deadline) {
+                        Thread.sleep(50);
+                    }
+                    double rate = n / ((System.nanoTime() - t0) / 1e9);
+                    if (processes == 1) {
+                        one = rate;
+                    }
+                    long rowsWritten = count(s.jdbc, "SELECT count(DISTINCT recording_sid) FROM recordings WHERE recording_sid IS NOT NULL");
+                    long rowCount = count(s.jdbc, "SELECT count(*) FROM recordings");
+                    int objects = TestS3.get().countObjects(s.bucket, "recordings/", ".mp3");
+                    int fetched = twilio.mediaDownloads() - mediaBefore;
+                    boolean once = rowsWritten == n && rowCount == n && objects == n && fetched == n
+                            && callbacks.stream().allMatch(c -> twilio.wholeDownloads(c.recordingSid) == 1);
+                    row("scale-out", processes + " daemon" + (processes == 1 ? "" : "s") + ": " + n + " callbacks archived", rate, "rec/s",
+                            processes == 1 ? null : one, null, null);
+                    row("scale-out", processes + " daemon" + (processes == 1 ? "" : "s")
+                                    + String.format(": fetched %d, objects %d, rows %d of %d", fetched, objects, rowCount, n),
+                            once ? 1 : 0, "exactly once", null, null, "1", once);
+                } finally {
+                    for (Daemon d : daemons) {
+                        d.close();
+                    }
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- 6. the real-time recorder
+
+    private void media() throws Exception {
+        SyntheticCall call = SyntheticCall.standard(TwilioStandIn.ACCOUNT_SID);
+        double seconds = smoke ? 3 : 30;
+        Path capture = work.resolve("call-" + (int) seconds + "s.jsonl");
+        List<String> lines = new ArrayList<>();
+        lines.add(call.connected());
+        lines.add(call.start("bench"));
+        lines.addAll(call.media(0, seconds));
+        lines.add(call.stop());
+        Files.write(capture, lines);
+        long framesPerCall = call.media(0, seconds).size();
+        List<Object[]> levels = smoke ? List.of(new Object[]{"mp3", 4}, new Object[]{"wav", 4})
+                : List.of(new Object[]{"mp3", 100}, new Object[]{"mp3", 200}, new Object[]{"wav", 500}, new Object[]{"wav", 1000});
+        for (Object[] level : levels) {
+            String format = (String) level[0];
+            int n = (Integer) level[1];
+            try (Scratch s = Scratch.fresh(null)) {
+                Map<String, String> settings = new LinkedHashMap<>(s.settings());
+                settings.put("recording.enabled", "true");
+                settings.put("recording.format", format);
+                settings.put("storage", work.resolve("store-" + format + n).toString());
+                settings.put("database.pool-size", "20");
+                try (Daemon d = new Daemon(settings, List.of("-Xmx2g"))) {
+                    double framesBefore = d.metric("callvault_media_frames_received_total\\{event=\"media\",?\\}");
+                    long cpuBefore = cpuTicks(d.process.pid());
+                    long t0 = System.nanoTime();
+                    HeapSampler heap = new HeapSampler(d);
+                    heap.start();
+                    Cli replay = cli(settings, "media", "replay", capture.toString(), "--to", "ws://127.0.0.1:" + d.port + "/media",
+                            "--signed-for", d.publicUrl.replace("https://", "wss://") + "/media", "--calls", Integer.toString(n), "--speed", "realtime", "--json");
+                    long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+                    while (count(s.jdbc, "SELECT count(*) FROM recordings WHERE status = 'completed'") < 3L * n && System.nanoTime() < deadline) {
+                        Thread.sleep(100);
+                    }
+                    double wall = (System.nanoTime() - t0) / 1e9;
+                    heap.stopSampling();
+                    long lost = (long) (framesPerCall * n - (d.metric("callvault_media_frames_received_total\\{event=\"media\",?\\}") - framesBefore));
+                    double cpu = (cpuTicks(d.process.pid()) - cpuBefore) / 100.0;
+                    double p99 = d.metric("callvault_media_finalize_seconds\\{quantile=\"0.99\",?\\}");
+                    String label = format + " x" + n + " (" + (int) seconds + " s calls)";
+                    row("media", label + ": frames lost (replay exit " + replay.exit + ")", lost, "frames", null, null, "0", lost == 0 && replay.exit == 0);
+                    row("media", label + ": finalize p99", p99, "s", null, null, "< 2 s", p99 < 2);
+                    row("media", label + ": daemon CPU per call", cpu / wall / n * 100, "% of a core", null, null,
+                            format.equals("mp3") ? "<= 0.8 %" : null, format.equals("mp3") ? cpu / wall / n * 100 <= 0.8 : null);
+                    row("media", label + ": heap per call", heap.max / (double) MIB / n, "MiB", null, null,
+                            format.equals("mp3") ? "<= 1.5 MiB" : null, format.equals("mp3") ? heap.max / (double) MIB / n <= 1.5 : null);
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- 7. playback from S3
+
+    private void playback(TwilioStandIn twilio) throws Exception {
+        int recordings = smoke ? 3 : 20;
+        int reads = smoke ? 20 : 500;
+        long size = 4 * MIB;
+        try (Scratch s = Scratch.fresh(twilio)) {
+            addRecordings(emptied(twilio), recordings, size);
+            Cli backfill = cli(s.settings(), "backfill", "--since", "2026-11-24", "--until", "2026-11-25", "--json");
+            if (!Integer.toString(recordings).equals(backfill.json("archived"))) {
+                throw new IllegalStateException("backfill for playback: " + backfill.output);
+            }
+            List<String> paths = new ArrayList<>();
+            try (var db = DriverManager.getConnection(s.jdbc, TestPostgres.user(), null);
+                 var rs = db.createStatement().executeQuery("SELECT c.call_sid, r.id FROM recordings r JOIN calls c ON c.id = r.call_id")) {
+                while (rs.next()) {
+                    paths.add("/calls/" + rs.getString(1) + "/recording/" + rs.getString(2) + "/play");
+                }
+            }
+            try (Daemon d = daemon(s, Map.of("http.api-token", API_TOKEN))) {
+                long[] full = new long[Math.max(1, reads / 10)];
+                long bytes = 0;
+                long t0 = System.nanoTime();
+                for (int i = 0; i < full.length; i++) {
+                    long[] r = read(d, paths.get(i % paths.size()), null);
+                    full[i] = r[0];
+                    bytes += r[1];
+                }
+                double mbps = bytes / 1e6 / ((System.nanoTime() - t0) / 1e9);
+                long[] ranged = new long[reads];
+                java.util.Random random = new java.util.Random(7);
+                for (int i = 0; i < reads; i++) {
+                    long from = (long) (random.nextDouble() * (size - 64 * KIB));
+                    ranged[i] = read(d, paths.get(i % paths.size()), "bytes=" + from + "-" + (from + 64 * KIB - 1))[0];
+                }
+                Arrays.sort(full);
+                Arrays.sort(ranged);
+                row("playback", "/play whole 4 MiB: time to first byte p99", full[Math.min(full.length - 1, (int) (full.length * 0.99))] / 1e6, "ms", null, null, null);
+                row("playback", "/play whole: throughput, one reader", mbps, "MB/s", null, null, null);
+                row("playback", "/play 64 KiB range at random: time to first byte p99", ranged[Math.min(reads - 1, (int) (reads * 0.99))] / 1e6, "ms", null, null, null);
+            }
+        }
+    }
+
+    /** Time to the first body byte (ns) and the bytes read. */
+    private long[] read(Daemon d, String path, String range) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + d.port + path)).header("Authorization", "Bearer " + API_TOKEN);
+        if (range != null) {
+            b.header("Range", range);
+        }
+        long t0 = System.nanoTime();
+        HttpResponse<InputStream> r = http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+        try (InputStream in = r.body()) {
+            if (r.statusCode() != (range == null ? 200 : 206)) {
+                throw new IllegalStateException(path + " answered " + r.statusCode());
+            }
+            int first = in.read();
+            long ttfb = System.nanoTime() - t0;
+            long n = first < 0 ? 0 : 1 + in.transferTo(java.io.OutputStream.nullOutputStream());
+            return new long[]{ttfb, n};
+        }
+    }
+
+    // ---------------------------------------------------------------- the parts' tools
+
+    private void row(String part, String measure, double value, String unit, Double baseline, String goal, Boolean met) {
+        row(part, measure, value, unit, baseline, baseline == null || baseline == 0 ? null : value / baseline, goal, met);
+    }
+
+    private void row(String part, String measure, double value, String unit, Double baseline, Double ratio, String goal, Boolean met) {
+        Row r = new Row(part, measure, value, unit, baseline, ratio, goal, met);
+        rows.add(r);
+        progress.println("   " + format(r));
+    }
+
+    private static void addRecordings(TwilioStandIn twilio, int n, long size) {
+        for (int k = 0; k < n; k++) {
+            twilio.add(StandInRecording.completed(TwilioStandIn.ACCOUNT_SID, Sids.call(), Sids.recording(), DAY.plusSeconds(60L * k), size));
+        }
+    }
+
+    private static long count(String jdbc, String sql) throws Exception {
+        try (var c = DriverManager.getConnection(jdbc, TestPostgres.user(), null); var rs = c.createStatement().executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /** The stand-in emptied, answering with Twilio's latency as seen from a data centre (100 ms). */
+    private static TwilioStandIn emptied(TwilioStandIn twilio) {
+        twilio.reset();
+        twilio.latency(Duration.ofMillis(100));
+        return twilio;
+    }
+
+    /** A fresh database schema and bucket; the schema is dropped on close. */
+    private record Scratch(String schema, String jdbc, String bucket, TwilioStandIn twilio) implements AutoCloseable {
+        static Scratch fresh(TwilioStandIn twilio) {
+            String[] name = new String[1];
+            String jdbc = TestPostgres.freshSchema(name);
+            return new Scratch(name[0], jdbc, TestS3.get().createBucket(), twilio);
+        }
+
+        Map<String, String> settings() {
+            if (twilio == null) {
+                Map<String, String> s = new LinkedHashMap<>();
+                s.put("database.url", jdbc);
+                s.put("database.user", TestPostgres.user());
+                s.put("twilio.account-sid", TwilioStandIn.ACCOUNT_SID);
+                s.put("twilio.auth-token", TwilioStandIn.AUTH_TOKEN);
+                s.put("public-url", "https://bench.example.com");
+                return s;
+            }
+            return new LinkedHashMap<>(dev.callvault.testing.Environment.settings(jdbc, bucket, twilio));
+        }
+
+        @Override
+        public void close() {
+            TestPostgres.dropSchema(schema);
+        }
+    }
+
+    /** A signed "completed" status callback for a new recording the stand-in holds. */
+    private record Callback(String callSid, String recordingSid, String body, String signature) {
+        static Callback completed(TwilioStandIn twilio, long size, String publicUrl) {
+            String call = Sids.call();
+            String rec = Sids.recording();
+            twilio.add(StandInRecording.completed(TwilioStandIn.ACCOUNT_SID, call, rec, Instant.now(), size));
+            Map<String, String> p = new LinkedHashMap<>();
+            p.put("AccountSid", TwilioStandIn.ACCOUNT_SID);
+            p.put("CallSid", call);
+            p.put("RecordingSid", rec);
+            p.put("RecordingStatus", "completed");
+            p.put("RecordingDuration", "300");
+            p.put("RecordingChannels", "2");
+            String body = p.entrySet().stream().map(e -> e.getKey() + "=" + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
+                    .collect(Collectors.joining("&"));
+            return new Callback(call, rec, body, WebhookSignatures.sign(TwilioStandIn.AUTH_TOKEN, publicUrl + "/recording/status", p));
+        }
+
+        HttpRequest request(int port) {
+            return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/recording/status"))
+                    .header("Content-Type", "application/x-www-form-urlencoded").header("X-Twilio-Signature", signature)
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        }
+    }
+
+    /** A finished {@code callvault} run: its output, exit code and peak resident memory. */
+    private record Cli(int exit, String output, long peakRssKib) {
+        /** A field of the JSON summary line. */
+        String json(String field) {
+            Matcher m = Pattern.compile("\"" + field + "\":\"?([0-9.]+)").matcher(output);
+            if (!m.find()) {
+                throw new IllegalStateException("no " + field + " in: " + output);
+            }
+            return m.group(1);
+        }
+    }
+
+    private Cli cli(Map<String, String> settings, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("/usr/bin/time", "-f", "peak-rss-kib %M", "java", "-Xmx1g", "-cp", classpath, "dev.callvault.cli.Callvault"));
+        cmd.addAll(List.of(args));
+        settings.forEach((k, v) -> cmd.add("--set=" + k + "=" + v));
+        Path log = Files.createTempFile(work, "cli", ".log");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        int exit = p.waitFor();
+        String out = Files.readString(log);
+        Matcher rss = Pattern.compile("peak-rss-kib (\\d+)").matcher(out);
+        return new Cli(exit, out, rss.find() ? Long.parseLong(rss.group(1)) : -1);
+    }
+
+    /** A callvaultd process on this machine, ready (its /readyz answered 200) when returned. */
+    private final class Daemon implements AutoCloseable {
+        final Process process;
+        final int port;
+        final int management;
+        final String publicUrl;
+
+        Daemon(Map<String, String> settings, List<String> jvm) throws Exception {
+            try (var a = new java.net.ServerSocket(0); var b = new java.net.ServerSocket(0)) {
+                port = a.getLocalPort();
+                management = b.getLocalPort();
+            }
+            publicUrl = settings.getOrDefault("public-url", "https://calls.example.com");
+            List<String> cmd = new ArrayList<>(List.of("java"));
+            cmd.addAll(jvm);
+            cmd.addAll(List.of("-cp", classpath, "dev.callvault.daemon.Main", "--set=http.port=" + port,
+                    "--set=http.management-address=127.0.0.1:" + management, "--set=state-dir=" + Files.createTempDirectory(work, "state"),
+                    "--set=worker.poll-ms=50"));
+            settings.forEach((k, v) -> cmd.add("--set=" + k + "=" + v));
+            process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(Files.createTempFile(work, "daemon", ".log").toFile()).start();
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (!ready()) {
+                if (!process.isAlive() || System.nanoTime() > deadline) {
+                    throw new IllegalStateException("callvaultd did not become ready (exit " + (process.isAlive() ? "none" : process.exitValue()) + ")");
+                }
+                Thread.sleep(50);
+            }
+        }
+
+        private boolean ready() {
+            try {
+                return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + management + "/readyz")).build(),
+                        HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+            } catch (Exception e) {
+                return false;
+            }
+        }
+
+        double metric(String name) throws Exception {
+            String text = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + management + "/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            Matcher m = Pattern.compile("(?m)^" + name + " ([0-9.eE+-]+)$").matcher(text);
+            double sum = 0;
+            while (m.find()) {
+                sum += Double.parseDouble(m.group(1));
+            }
+            return sum;
+        }
+
+        @Override
+        public void close() throws Exception {
+            process.destroy();
+            if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor();
+            }
+        }
+    }
+
+    private Daemon daemon(Scratch s, Map<String, String> extra) throws Exception {
+        Map<String, String> settings = s.settings();
+        settings.putAll(extra);
+        return new Daemon(settings, List.of());
+    }
+
+    private static long cpuTicks(long pid) throws Exception {
+        String[] f = Files.readString(Path.of("/proc/" + pid + "/stat")).replaceAll(".*\\) ", "").split(" ");
+        return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+    }
+
+    /** Samples a daemon's heap in use every 500 ms. */
+    private static final class HeapSampler extends Thread {
+        private final Daemon daemon;
+        private volatile boolean running = true;
+        volatile long max;
+
+        HeapSampler(Daemon daemon) {
+            this.daemon = daemon;
+            setDaemon(true);
+        }
+
+        @Override
+        public void run() {
+            while (running) {
+                try {
+                    max = Math.max(max, (long) daemon.metric("jvm_memory_used_bytes\\{area=\"heap\",id=\"[^\"]+\"\\}"));
+                    Thread.sleep(500);
+                } catch (Exception e) {
+                    return;
+                }
+            }
+        }
+
+        void stopSampling() {
+            running = false;
+        }
+    }
+
+    // ---------------------------------------------------------------- the table
+
+    static String machine() {
+        try {
+            String cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name")).findFirst()
+                    .map(l -> l.replaceAll(".*:\\s*", "")).orElse("?");
+            return Runtime.getRuntime().availableProcessors() + " cores (" + cpu + "), " + Runtime.version() + ", "
+                    + System.getProperty("os.name") + " " + System.getProperty("os.version");
+        } catch (Exception e) {
+            return Runtime.getRuntime().availableProcessors() + " cores";
+        }
+    }
+
+    private static String format(Row r) {
+        return String.format("%-10s %-72s %12s %-12s %10s %8s  %-22s %s", r.part(), r.measure(), number(r.value()), r.unit(),
+                r.baseline() == null ? "" : number(r.baseline()), r.ratio() == null ? "" : String.format("%.2fx", r.ratio()),
+                r.goal() == null ? "" : r.goal(), r.met() == null ? "" : r.met() ? "met" : "NOT MET");
+    }
+
+    private static String number(double v) {
+        return Double.isNaN(v) ? "-" : Math.abs(v) >= 100 || v == Math.rint(v) ? String.format("%.0f", v) : String.format("%.2f", v);
+    }
+
+    public static String table(List<Row> rows) {
+        StringBuilder b = new StringBuilder(String.format("%-10s %-72s %12s %-12s %10s %8s  %-22s %s%n", "part", "measure", "value", "unit",
+                "baseline", "ratio", "goal", ""));
+        rows.forEach(r -> b.append(format(r)).append('\n'));
+        return b.toString();
+    }
+}

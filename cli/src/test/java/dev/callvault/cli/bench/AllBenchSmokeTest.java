@@ -1,0 +1,36 @@
+package dev.callvault.cli.bench;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The benchmark of bench/all.sh, every part run small so that none of it rots: each part starts, measures and prints
+ * its rows, and the rows that are facts rather than speeds (nothing lost, each recording fetched and stored exactly
+ * once, every acknowledged callback in the database, no frame lost) hold. Speeds are not asserted: they belong to the
+ * full run on a quiet machine, reported in the closing notes.
+ */
+class AllBenchSmokeTest {
+    @Test
+    void everyPartRunsAndWhatMustHoldHolds() throws Exception {
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        List<AllBench.Row> rows = new AllBench(true, new PrintStream(log, true, StandardCharsets.UTF_8)).run(AllBench.PARTS);
+        String seen = log.toString(StandardCharsets.UTF_8) + "\n" + AllBench.table(rows);
+
+        assertThat(rows).as(seen).noneMatch(r -> r.measure().startsWith("failed"));
+        assertThat(rows.stream().map(AllBench.Row::part).distinct()).as(seen).containsExactlyElementsOf(AllBench.PARTS);
+        assertThat(rows).as(seen).allMatch(r -> !Double.isNaN(r.value()));
+        assertThat(rows).filteredOn(r -> r.unit().equals("exactly once")).as(seen).hasSize(2).allMatch(r -> Boolean.TRUE.equals(r.met()));
+        assertThat(rows).filteredOn(r -> r.measure().startsWith("acknowledged callbacks missing")).as(seen).singleElement()
+                .satisfies(r -> assertThat(r.value()).isZero());
+        assertThat(rows).filteredOn(r -> r.measure().startsWith("upgraded rows without their object")).as(seen).singleElement()
+                .satisfies(r -> assertThat(r.value()).isZero());
+        assertThat(rows).filteredOn(r -> r.unit().equals("frames")).as(seen).hasSize(2).allMatch(r -> r.value() == 0);
+        assertThat(AllBench.table(rows).lines().count()).isEqualTo(rows.size() + 1);
+    }
+}
