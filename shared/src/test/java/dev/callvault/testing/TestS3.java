@@ -97,11 +97,17 @@ public final class TestS3 {
     /** Objects under {@code prefix} whose keys end with {@code suffix}. */
     public int countObjects(String bucket, String prefix, String suffix) {
         int n = 0;
-        for (var m : blobStore.list(bucket, org.jclouds.blobstore.options.ListContainerOptions.Builder.prefix(prefix).recursive())) {
-            if (m.getType() == org.jclouds.blobstore.domain.StorageType.BLOB && m.getName().endsWith(suffix)) {
-                n++;
+        String marker = null;
+        do { // a listing answers a page at a time (1000 names)
+            var options = org.jclouds.blobstore.options.ListContainerOptions.Builder.prefix(prefix).recursive();
+            var page = blobStore.list(bucket, marker == null ? options : options.afterMarker(marker));
+            for (var m : page) {
+                if (m.getType() == org.jclouds.blobstore.domain.StorageType.BLOB && m.getName().endsWith(suffix)) {
+                    n++;
+                }
             }
-        }
+            marker = page.getNextMarker();
+        } while (marker != null);
         return n;
     }
 

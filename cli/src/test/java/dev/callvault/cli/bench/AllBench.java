@@ -139,14 +139,14 @@ public final class AllBench {
     // ---------------------------------------------------------------- 1. backfill against the script and the copy limit
 
     private void backfill(TwilioStandIn twilio) throws Exception {
-        int n = smoke ? 24 : 200;
+        int n = smoke ? 12 : 200;
         long size = 160 * KIB;
         Scratch baselineScratch = Scratch.fresh(twilio);
         addRecordings(emptied(twilio), n, size);
         double script = script(baselineScratch);
         baselineScratch.close();
         row("backfill", "one-at-a-time script (download whole, then upload)", script, "rec/s", null, null, null);
-        for (int c : smoke ? new int[]{1, 8} : new int[]{1, 8, 32}) {
+        for (int c : smoke ? new int[]{1} : new int[]{1, 8, 32}) {
             double copy;
             try (Scratch limit = Scratch.fresh(twilio)) {
                 copy = copyLimit(limit, c);
@@ -171,52 +171,59 @@ public final class AllBench {
 
     /** What the one-file scripts do: list, then for each recording read it whole into memory, then upload it. */
     private double script(Scratch s) throws Exception {
-        var config = ConfigLoader.of(s.settings());
-        TwilioRecordings twilio = new TwilioRecordings(config.twilio());
-        try (RecordingStore store = RecordingStores.open(config.storage())) {
-            long t0 = System.nanoTime();
-            List<TwilioRecording> all = twilio.list(TwilioStandIn.ACCOUNT_SID, DAY, DAY.plus(Duration.ofDays(1)), null);
-            for (TwilioRecording r : all) {
-                byte[] bytes;
-                try (TwilioRecordings.Media m = twilio.media(r, MediaFormat.MP3)) {
-                    bytes = m.body().readAllBytes();
-                }
-                store.put("script/" + r.sid() + ".mp3", new ByteArrayInputStream(bytes), "audio/mpeg", Map.of());
-            }
-            return all.size() / ((System.nanoTime() - t0) / 1e9);
-        }
+        return Double.parseDouble(java(s.settings(), Copies.class, "script", "1").json("recordings_per_second"));
     }
 
     /** The stand-in's media streamed straight into the S3 server by the same clients, c at a time: no database, no checks. */
     private double copyLimit(Scratch s, int concurrency) throws Exception {
-        var config = ConfigLoader.of(s.settings());
-        TwilioRecordings twilio = new TwilioRecordings(config.twilio());
-        ExecutorService pool = Executors.newFixedThreadPool(concurrency);
-        try (RecordingStore store = RecordingStores.open(config.storage())) {
-            long t0 = System.nanoTime();
-            List<TwilioRecording> all = twilio.list(TwilioStandIn.ACCOUNT_SID, DAY, DAY.plus(Duration.ofDays(1)), null);
-            List<Future<?>> copies = new ArrayList<>();
-            for (TwilioRecording r : all) {
-                copies.add(pool.submit(() -> {
-                    try (TwilioRecordings.Media m = twilio.media(r, MediaFormat.MP3)) {
-                        store.put("copy/" + r.sid() + ".mp3", m.body(), "audio/mpeg", Map.of());
-                    }
-                    return null;
-                }));
+        return Double.parseDouble(java(s.settings(), Copies.class, "copy", Integer.toString(concurrency)).json("recordings_per_second"));
+    }
+
+    /**
+     * The baselines, each in a JVM of its own like the backfill it is compared with (so both pay the same start and
+     * JIT warm-up): {@code script} downloads each recording whole into memory, then uploads it, one at a time;
+     * {@code copy C} streams each straight from the stand-in into S3, C at a time. Both use the clients callvault uses
+     * (twilio-java for the API and media, the AWS SDK for S3) and no database.
+     */
+    public static final class Copies {
+        public static void main(String[] args) throws Exception {
+            Map<String, String> settings = new LinkedHashMap<>();
+            for (int i = 2; i < args.length; i++) {
+                String kv = args[i].substring("--set=".length());
+                settings.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
             }
-            for (Future<?> f : copies) {
-                f.get();
+            var config = ConfigLoader.of(settings);
+            TwilioRecordings twilio = new TwilioRecordings(config.twilio());
+            int concurrency = Integer.parseInt(args[1]);
+            ExecutorService pool = Executors.newFixedThreadPool(concurrency);
+            try (RecordingStore store = RecordingStores.open(config.storage())) {
+                long t0 = System.nanoTime();
+                List<TwilioRecording> all = twilio.list(TwilioStandIn.ACCOUNT_SID, DAY, DAY.plus(Duration.ofDays(1)), null);
+                List<Future<?>> copies = new ArrayList<>();
+                for (TwilioRecording r : all) {
+                    copies.add(pool.submit(() -> {
+                        try (TwilioRecordings.Media m = twilio.media(r, MediaFormat.MP3)) {
+                            InputStream body = args[0].equals("script") ? new ByteArrayInputStream(m.body().readAllBytes()) : m.body();
+                            store.put(args[0] + "/" + r.sid() + ".mp3", body, "audio/mpeg", Map.of());
+                        }
+                        return null;
+                    }));
+                }
+                for (Future<?> f : copies) {
+                    f.get();
+                }
+                System.out.printf("{\"recordings_per_second\":%.2f}%n", all.size() / ((System.nanoTime() - t0) / 1e9));
+            } finally {
+                pool.shutdown();
             }
-            return all.size() / ((System.nanoTime() - t0) / 1e9);
-        } finally {
-            pool.shutdown();
+            System.exit(0);
         }
     }
 
     // ---------------------------------------------------------------- 2. memory: 1 MiB against 500 MiB
 
     private void memory(TwilioStandIn twilio) throws Exception {
-        long big = smoke ? 50 * MIB : 500 * MIB;
+        long big = smoke ? 20 * MIB : 500 * MIB;
         double small = peakRssOfArchiving(twilio, MIB);
         double large = peakRssOfArchiving(twilio, big);
         row("memory", "peak RSS archiving 1 MiB (callvault backfill)", small, "MiB", null, null, null);
@@ -377,7 +384,7 @@ public final class AllBench {
     // ---------------------------------------------------------------- 5. scale-out: 1, 2, 4 daemons on one database and bucket
 
     private void scaleOut(TwilioStandIn twilio) throws Exception {
-        int n = smoke ? 40 : 2000;
+        int n = smoke ? 20 : 2000;
         double one = 0;
         for (int processes : smoke ? new int[]{1, 2} : new int[]{1, 2, 4}) {
             try (Scratch s = Scratch.fresh(twilio)) {
@@ -433,7 +440,7 @@ public final class AllBench {
 
     private void media() throws Exception {
         SyntheticCall call = SyntheticCall.standard(TwilioStandIn.ACCOUNT_SID);
-        double seconds = smoke ? 3 : 30;
+        double seconds = smoke ? 2 : 30;
         Path capture = work.resolve("call-" + (int) seconds + "s.jsonl");
         List<String> lines = new ArrayList<>();
         lines.add(call.connected());
@@ -442,7 +449,7 @@ public final class AllBench {
         lines.add(call.stop());
         Files.write(capture, lines);
         long framesPerCall = call.media(0, seconds).size();
-        List<Object[]> levels = smoke ? List.of(new Object[]{"mp3", 4}, new Object[]{"wav", 4})
+        List<Object[]> levels = smoke ? List.of(new Object[]{"mp3", 2}, new Object[]{"wav", 2})
                 : List.of(new Object[]{"mp3", 100}, new Object[]{"mp3", 200}, new Object[]{"wav", 500}, new Object[]{"wav", 1000});
         for (Object[] level : levels) {
             String format = (String) level[0];
@@ -485,8 +492,8 @@ public final class AllBench {
     // ---------------------------------------------------------------- 7. playback from S3
 
     private void playback(TwilioStandIn twilio) throws Exception {
-        int recordings = smoke ? 3 : 20;
-        int reads = smoke ? 20 : 500;
+        int recordings = smoke ? 2 : 20;
+        int reads = smoke ? 10 : 500;
         long size = 4 * MIB;
         try (Scratch s = Scratch.fresh(twilio)) {
             addRecordings(emptied(twilio), recordings, size);
@@ -642,7 +649,14 @@ public final class AllBench {
     }
 
     private Cli cli(Map<String, String> settings, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("/usr/bin/time", "-f", "peak-rss-kib %M", "java", "-Xmx1g", "-cp", classpath, "dev.callvault.cli.Callvault"));
+        return java(settings, dev.callvault.cli.Callvault.class, args);
+    }
+
+    /** Runs {@code main} in a JVM of its own, as an operator's shell would, the settings as {@code --set} arguments. */
+    private Cli java(Map<String, String> settings, Class<?> main, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("/usr/bin/time", "-f", "peak-rss-kib %M", "java"));
+        cmd.addAll(jvmOptions());
+        cmd.addAll(List.of("-cp", classpath, main.getName()));
         cmd.addAll(List.of(args));
         settings.forEach((k, v) -> cmd.add("--set=" + k + "=" + v));
         Path log = Files.createTempFile(work, "cli", ".log");
@@ -668,6 +682,7 @@ public final class AllBench {
             publicUrl = settings.getOrDefault("public-url", "https://calls.example.com");
             List<String> cmd = new ArrayList<>(List.of("java"));
             cmd.addAll(jvm);
+            cmd.addAll(jvmOptions());
             cmd.addAll(List.of("-cp", classpath, "dev.callvault.daemon.Main", "--set=http.port=" + port,
                     "--set=http.management-address=127.0.0.1:" + management, "--set=state-dir=" + Files.createTempDirectory(work, "state"),
                     "--set=worker.poll-ms=50"));
@@ -715,6 +730,19 @@ public final class AllBench {
         Map<String, String> settings = s.settings();
         settings.putAll(extra);
         return new Daemon(settings, List.of());
+    }
+
+    /** {@code BENCH_JAVA_OPTS} for every JVM the bench starts: a profiler, say ({@code -XX:StartFlightRecording=filename=/tmp/%p.jfr}). */
+    private List<String> jvmOptions() {
+        List<String> options = new ArrayList<>();
+        if (smoke) {
+            options.add("-XX:TieredStopAtLevel=1"); // starts sooner; a smoke's speeds mean nothing anyway
+        }
+        String opts = System.getenv().getOrDefault("BENCH_JAVA_OPTS", "").strip();
+        if (!opts.isEmpty()) {
+            options.addAll(List.of(opts.split("\\s+")));
+        }
+        return options;
     }
 
     private static long cpuTicks(long pid) throws Exception {

@@ -21,6 +21,7 @@ class AllBenchSmokeTest {
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         List<AllBench.Row> rows = new AllBench(true, new PrintStream(log, true, StandardCharsets.UTF_8)).run(AllBench.PARTS);
         String seen = log.toString(StandardCharsets.UTF_8) + "\n" + AllBench.table(rows);
+        System.out.println(seen);
 
         assertThat(rows).as(seen).noneMatch(r -> r.measure().startsWith("failed"));
         assertThat(rows.stream().map(AllBench.Row::part).distinct()).as(seen).containsExactlyElementsOf(AllBench.PARTS);
