@@ -19,8 +19,23 @@ final class Services implements AutoCloseable {
     final Archiver archiver;
 
     Services(Config config) {
+        this(config, 0);
+    }
+
+    /**
+     * For a command that runs {@code workers} archives at once: each holds a database connection for moments only, but
+     * a pool smaller than the workers made them queue for one (backfill --concurrency 32 with the default pool of 10
+     * spent its time waiting in the pool), so the pool is raised to the workers and two more, and says so.
+     */
+    Services(Config config, int workers) {
         this.config = config;
-        this.db = Database.open(config);
+        int pool = config.database().poolSize();
+        if (workers > 0 && workers + 2 > pool) {
+            org.slf4j.LoggerFactory.getLogger(Services.class).info("database pool raised from {} (database.pool-size) to {} connections for {} at once",
+                    pool, workers + 2, workers);
+            pool = workers + 2;
+        }
+        this.db = Database.open(config, pool);
         try {
             db.migrate();
             this.store = RecordingStores.open(config.storage());

@@ -68,7 +68,7 @@ public final class VerifyCommand implements Callable<Integer> {
             throw new UsageError("--concurrency must be 1 to 64, got " + concurrency);
         }
         Output out = output.output();
-        try (Services s = new Services(config.load())) {
+        try (Services s = new Services(config.load(), concurrency)) {
             Reconciler reconciler = new Reconciler(s.twilio, new RecordingRepository(s.db.jdbi()), s.store, s.archiver,
                     s.config.assistants().staleAfter());
             List<Reconciler.Item> items = new ArrayList<>();

@@ -29,12 +29,17 @@ public final class Database implements AutoCloseable {
 
     /** Connects to the configured PostgreSQL, or starts the embedded one when none is configured. */
     public static Database open(Config config) {
+        return open(config, config.database().poolSize());
+    }
+
+    /** As {@link #open(Config)}, with a pool of {@code poolSize} connections rather than the configured number. */
+    public static Database open(Config config, int poolSize) {
         Config.Database db = config.database();
         if (db.embedded()) {
             EmbeddedDatabase embedded = EmbeddedDatabase.start(config.stateDir().resolve("postgres"));
-            return new Database(pool(embedded.jdbcUrl(), "postgres", null, db.poolSize()), embedded);
+            return new Database(pool(embedded.jdbcUrl(), "postgres", null, poolSize), embedded);
         }
-        return new Database(pool(db.jdbcUrl(), db.user(), db.password() == null ? null : db.password().reveal(), db.poolSize()), null);
+        return new Database(pool(db.jdbcUrl(), db.user(), db.password() == null ? null : db.password().reveal(), poolSize), null);
     }
 
     /** For tests and tools that already hold a JDBC URL. */
