@@ -35,7 +35,7 @@ public final class MediaCommand {
             + ".*?\"callSid\"\\s*:\\s*\"(CA[0-9a-f]{32})\"");
 
     @Command(mixinStandardHelpOptions = true, versionProvider = Callvault.VersionProvider.class, name = "replay",
-            description = {"Replay a captured Media Stream (one JSON message a line, as Twilio sends them) to a recorder's WebSocket with a handshake signed as Twilio signs it. --calls N plays N copies at once, each with its own CallSid and StreamSid: the load tool of bench/media.sh."},
+            description = {"Replay a captured Media Stream (one JSON message a line, as Twilio sends them) to a recorder's WebSocket with a handshake signed as Twilio signs it. --calls N plays N copies at once, each with its own CallSid and StreamSid: the load tool of bench/all.sh media."},
             footer = {"", "Examples:", "  callvault media replay stream.jsonl --to wss://calls.example.com/media",
                     "  callvault media replay stream.jsonl --to ws://127.0.0.1:8080/media --signed-for wss://calls.example.com/media --calls 200 --speed realtime"})
     static final class Replay implements Callable<Integer> {

@@ -110,7 +110,7 @@ public final class Daemon implements AutoCloseable {
                 log.warn("finished {} real-time recordings interrupted by the previous run", recovered);
             }
             metrics.activeStreams(() -> recorder.active().size());
-            // two finalizers: measured (bench/media.sh) better than 4 or 8, which fight the live streams for CPU
+            // two finalizers: measured (bench/all.sh media) better than 4 or 8, which fight the live streams for CPU
             ExecutorService finalizers = Executors.newFixedThreadPool(2, r -> new Thread(r, "media-finalizer"));
             ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "media-sync"));
             ticker.scheduleWithFixedDelay(recorder::syncAll, 1, 1, TimeUnit.SECONDS);
