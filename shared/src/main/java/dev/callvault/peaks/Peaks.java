@@ -65,7 +65,16 @@ public record Peaks(int version, int channels, int sampleRate, int samplesPerPix
         return b.build();
     }
 
-    private static final class Builder implements PcmReader.Sink {
+    /** Peaks of samples as they come, in bounded memory: what a reader of a file or a live recorder feeds. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * A waveform of samples as they come (a live recording feeds it what it writes, so its waveform needs no decoding
+     * of the file afterwards). Not thread-safe: one writer.
+     */
+    public static final class Builder implements PcmReader.Sink {
         private int rate;
         private int channels;
         private int perPixel;
@@ -83,13 +92,18 @@ public record Peaks(int version, int channels, int sampleRate, int samplesPerPix
 
         @Override
         public void samples(short[] s, int frames) {
+            samples(s, 0, frames);
+        }
+
+        /** {@code frames} interleaved frames from {@code s[offset]}. */
+        public void samples(short[] s, int offset, int frames) {
             for (int f = 0; f < frames; f++) {
                 if (inPixel == 0) {
                     open();
                 }
                 int base = pixels * channels * 2;
                 for (int c = 0; c < channels; c++) {
-                    short v = s[f * channels + c];
+                    short v = s[offset + f * channels + c];
                     int at = base + c * 2;
                     if (v < minmax[at]) {
                         minmax[at] = v;
@@ -133,7 +147,7 @@ public record Peaks(int version, int channels, int sampleRate, int samplesPerPix
             }
         }
 
-        Peaks build() {
+        public Peaks build() {
             int length = pixels + (inPixel > 0 ? 1 : 0);
             int spp = perPixel;
             short[] mm = minmax;

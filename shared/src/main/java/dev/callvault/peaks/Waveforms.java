@@ -84,12 +84,28 @@ public final class Waveforms {
         return compute(objectKey, format, () -> store.get(objectKey, 0, -1));
     }
 
+    /** Stores the waveform a live recorder made of {@code objectKey} as it wrote it; a failure leaves it to the first view. */
+    public void afterCompleted(String objectKey, Peaks peaks) {
+        try {
+            store(objectKey, peaks);
+        } catch (RuntimeException e) {
+            log.warn("waveform of {} not stored now ({}); its first view computes it", objectKey, e.toString());
+        }
+    }
+
     private String compute(String objectKey, String format, Audio audio) throws IOException {
         long start = System.nanoTime();
         Peaks peaks;
         try (InputStream in = audio.open()) {
             peaks = Peaks.of(in, format);
         }
+        String json = store(objectKey, peaks);
+        log.debug("waveform of {}: {} pixels x {} channels in {} ms", objectKey, peaks.length(), peaks.channels(),
+                (System.nanoTime() - start) / 1_000_000);
+        return json;
+    }
+
+    private String store(String objectKey, Peaks peaks) {
         String json = peaks.toJson();
         byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
         try {
@@ -97,8 +113,6 @@ public final class Waveforms {
         } catch (RuntimeException e) {
             throw new UncheckedIOException(new IOException("storing the waveform of " + objectKey + ": " + e.getMessage(), e));
         }
-        log.debug("waveform of {}: {} pixels x {} channels in {} ms", objectKey, peaks.length(), peaks.channels(),
-                (System.nanoTime() - start) / 1_000_000);
         return json;
     }
 }

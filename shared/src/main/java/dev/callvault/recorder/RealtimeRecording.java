@@ -38,7 +38,7 @@ public final class RealtimeRecording implements AutoCloseable {
         writeInfo(dir, info);
         for (String type : info.rows().keySet()) {
             Path file = dir.resolve(type + "." + info.format());
-            AudioSink sink = info.format().equals("mp3") ? new Mp3Sink(file) : new WavSink(file);
+            AudioSink sink = new PeakingSink(info.format().equals("mp3") ? new Mp3Sink(file) : new WavSink(file));
             sinks.put(type, sink);
         }
         for (String type : new String[]{"user", "assistant"}) {
@@ -117,6 +117,13 @@ public final class RealtimeRecording implements AutoCloseable {
         Map<String, Path> files = new LinkedHashMap<>();
         sinks.keySet().forEach(type -> files.put(type, dir.resolve(type + "." + info.format())));
         return files;
+    }
+
+    /** Each track's waveform, drawn from the samples as they were written (after {@link #finish}: the whole track). */
+    public Map<String, dev.callvault.peaks.Peaks> peaks() {
+        Map<String, dev.callvault.peaks.Peaks> peaks = new LinkedHashMap<>();
+        sinks.forEach((type, sink) -> peaks.put(type, ((PeakingSink) sink).peaks()));
+        return peaks;
     }
 
     /** True once the recording could not be written and was given up (its rows are failed). */

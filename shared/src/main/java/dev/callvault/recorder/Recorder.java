@@ -4,6 +4,7 @@ import dev.callvault.config.Assistant;
 import dev.callvault.db.CallRepository;
 import dev.callvault.db.Database;
 import dev.callvault.db.RecordingRepository;
+import dev.callvault.peaks.Peaks;
 import dev.callvault.storage.RecordingKeys;
 import dev.callvault.storage.RecordingStore;
 import dev.callvault.storage.StoredObject;
@@ -167,15 +168,17 @@ public final class Recorder {
             return; // already finished (the daemon's shutdown and the socket's close may both ask)
         }
         Map<String, Path> files;
+        Map<String, Peaks> peaks;
         try {
             synchronized (r) {
                 files = r.finish(endTimestampMs);
+                peaks = r.peaks();
             }
         } catch (IOException e) {
             giveUp(r, e);
             return;
         }
-        Unfinished u = new Unfinished(r.dir(), files, r.seconds(), interrupted);
+        Unfinished u = new Unfinished(r.dir(), files, peaks, r.seconds(), interrupted);
         Files.writeString(r.dir().resolve(FINISHED), Double.toString(u.seconds()));
         unfinished.put(r.info().streamSid(), u);
         complete(u);
@@ -234,7 +237,7 @@ public final class Recorder {
     }
 
     /** A stream whose audio is complete on disk, waiting to be uploaded and its rows completed. */
-    private record Unfinished(Path dir, Map<String, Path> files, double seconds, boolean interrupted) {
+    private record Unfinished(Path dir, Map<String, Path> files, Map<String, Peaks> peaks, double seconds, boolean interrupted) {
     }
 
     private void complete(Unfinished u) throws IOException {
@@ -243,11 +246,11 @@ public final class Recorder {
             info = info.written(writeRows(info));
             RealtimeRecording.writeInfo(u.dir(), info);
         }
-        complete(info, u.files(), u.seconds(), u.interrupted());
+        complete(info, u.files(), u.peaks(), u.seconds(), u.interrupted());
         unfinished.remove(info.streamSid());
     }
 
-    private void complete(StreamInfo info, Map<String, Path> files, double seconds, boolean interrupted) throws IOException {
+    private void complete(StreamInfo info, Map<String, Path> files, Map<String, Peaks> peaks, double seconds, boolean interrupted) throws IOException {
         for (var e : files.entrySet()) {
             String type = e.getKey();
             String key = info.keys().get(type);
@@ -259,7 +262,11 @@ public final class Recorder {
             String meta = RealtimeRecording.JSON.writeValueAsString(Map.of("interrupted", interrupted,
                     "realtime", Map.of("s3_key", key, "file_size", stored.size(), "sha256", stored.sha256(), "duration_seconds", seconds)));
             recordings.completeRealtime(info.rows().get(type), key, store.url(key), stored.size(), stored.sha256(), seconds(seconds), meta);
-            waveforms.afterCompleted(key, info.format(), () -> Files.newInputStream(e.getValue()));
+            if (peaks.containsKey(type)) {
+                waveforms.afterCompleted(key, peaks.get(type));
+            } else { // recovered from the spool after a restart: the waveform drawn live died with the process
+                waveforms.afterCompleted(key, info.format(), () -> Files.newInputStream(e.getValue()));
+            }
         }
         deleteTree(spool.resolve(info.streamSid()));
         info.rows().values().stream().findFirst().flatMap(recordings::findById)
@@ -299,7 +306,7 @@ public final class Recorder {
                 boolean ended = Files.exists(dir.resolve(FINISHED));
                 double seconds = ended ? Double.parseDouble(Files.readString(dir.resolve(FINISHED)).trim())
                         : Files.exists(dir.resolve("progress")) || samples == Long.MAX_VALUE ? progress(dir) : samples / 8000.0;
-                Unfinished u = new Unfinished(dir, files, seconds, !ended);
+                Unfinished u = new Unfinished(dir, files, Map.of(), seconds, !ended);
                 unfinished.put(info.streamSid(), u);
                 n++;
                 try {
