@@ -203,6 +203,33 @@ class MediaStreamTest {
         assertThat(user.durationSeconds().doubleValue()).isCloseTo(30.0, org.assertj.core.data.Offset.offset(0.1));
     }
 
+    /** The gauges read live state through a function; a garbage collection must not turn them into NaN. */
+    @Test
+    void activeStreamsGaugeCountsTheLiveStreamAcrossAGarbageCollection() throws Exception {
+        start("wav", Map.of());
+        SyntheticCall call = SyntheticCall.standard(TwilioStandIn.ACCOUNT_SID);
+        try (MediaClient stream = MediaClient.open(daemon.port())) {
+            stream.send(call.connected());
+            stream.send(call.start(null));
+            stream.send(call.media(0, 2));
+            System.gc(); // a full collection clears what only a weak reference holds
+            DaemonHarness.await("callvault_media_streams_active 1.0", Duration.ofSeconds(10),
+                    () -> gauges().contains("\ncallvault_media_streams_active 1.0\n"), this::gauges);
+            assertThat(gauges()).contains("\ncallvault_journal_pending 0.0\n");
+            stream.send(call.stop());
+        }
+        awaitCompleted(call.callSid, 3);
+        assertThat(gauges()).contains("\ncallvault_media_streams_active 0.0\n");
+    }
+
+    private String gauges() {
+        try {
+            return new String(harness.manage(daemon, "/metrics").body());
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     @Test
     void finishesARecordingWhoseSocketDroppedWithoutStop() throws Exception {
         start("wav", Map.of());

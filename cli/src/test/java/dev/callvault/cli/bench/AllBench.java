@@ -440,7 +440,7 @@ public final class AllBench {
 
     private void media() throws Exception {
         SyntheticCall call = SyntheticCall.standard(TwilioStandIn.ACCOUNT_SID);
-        double seconds = smoke ? 2 : 30;
+        double seconds = smoke ? 4 : 30;
         Path capture = work.resolve("call-" + (int) seconds + "s.jsonl");
         List<String> lines = new ArrayList<>();
         lines.add(call.connected());
@@ -466,8 +466,26 @@ public final class AllBench {
                     long t0 = System.nanoTime();
                     HeapSampler heap = new HeapSampler(d);
                     heap.start();
-                    Cli replay = cli(settings, "media", "replay", capture.toString(), "--to", "ws://127.0.0.1:" + d.port + "/media",
-                            "--signed-for", d.publicUrl.replace("https://", "wss://") + "/media", "--calls", Integer.toString(n), "--speed", "realtime", "--json");
+                    double liveBefore = d.liveHeap();
+                    CompletableFuture<Cli> running = CompletableFuture.supplyAsync(() -> {
+                        try {
+                            return cli(settings, "media", "replay", capture.toString(), "--to", "ws://127.0.0.1:" + d.port + "/media",
+                                    "--signed-for", d.publicUrl.replace("https://", "wss://") + "/media", "--calls", Integer.toString(n),
+                                    "--speed", "realtime", "--json");
+                        } catch (Exception e) {
+                            throw new IllegalStateException(e);
+                        }
+                    });
+                    // the heap the calls hold: after a full collection while every one of them is live
+                    double live = Double.NaN;
+                    while (!running.isDone()) {
+                        if (d.metric("callvault_media_streams_active") == n) {
+                            live = d.liveHeap() - liveBefore;
+                            break;
+                        }
+                        Thread.sleep(20);
+                    }
+                    Cli replay = running.get();
                     long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
                     while (count(s.jdbc, "SELECT count(*) FROM recordings WHERE status = 'completed'") < 3L * n && System.nanoTime() < deadline) {
                         Thread.sleep(100);
@@ -482,8 +500,9 @@ public final class AllBench {
                     row("media", label + ": finalize p99", p99, "s", null, null, "< 2 s", p99 < 2);
                     row("media", label + ": daemon CPU per call", cpu / wall / n * 100, "% of a core", null, null,
                             format.equals("mp3") ? "<= 0.8 %" : null, format.equals("mp3") ? cpu / wall / n * 100 <= 0.8 : null);
-                    row("media", label + ": heap per call", heap.max / (double) MIB / n, "MiB", null, null,
-                            format.equals("mp3") ? "<= 1.5 MiB" : null, format.equals("mp3") ? heap.max / (double) MIB / n <= 1.5 : null);
+                    row("media", label + ": live heap per call (after a full GC, all calls up)", live / MIB / n, "MiB", null, null,
+                            format.equals("mp3") ? "<= 1.5 MiB" : null, format.equals("mp3") ? live / MIB / n <= 1.5 : null);
+                    row("media", label + ": heap in use at most (garbage included) per call", heap.max / (double) MIB / n, "MiB", null, null, null);
                 }
             }
         }
@@ -704,6 +723,16 @@ public final class AllBench {
             } catch (Exception e) {
                 return false;
             }
+        }
+
+        /** Heap in use right after a full collection: what is live. */
+        double liveHeap() throws Exception {
+            Process gc = new ProcessBuilder("jcmd", Long.toString(process.pid()), "GC.run").redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            if (gc.waitFor() != 0) {
+                throw new IllegalStateException("jcmd GC.run failed for callvaultd " + process.pid());
+            }
+            return metric("jvm_memory_used_bytes\\{area=\"heap\",id=\"[^\"]+\"\\}");
         }
 
         double metric(String name) throws Exception {

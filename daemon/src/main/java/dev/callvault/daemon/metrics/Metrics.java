@@ -98,12 +98,14 @@ public final class Metrics {
     }
 
     public void journaled(java.util.function.Supplier<Long> count) {
-        Gauge.builder("callvault.journal.pending", count, c -> c.get())
+        // strongly held: the registry keeps only a weak reference to a gauge's object, and this supplier has no other
+        // holder, so the first full garbage collection turned the gauge into NaN
+        Gauge.builder("callvault.journal.pending", count, c -> c.get()).strongReference(true)
                 .description("Callbacks and call starts acknowledged while the database was unreachable, not yet moved into it").register(registry);
     }
 
     public void activeStreams(java.util.function.Supplier<Integer> count) {
-        Gauge.builder("callvault.media.streams.active", count, c -> c.get()).description("Media streams being recorded now").register(registry);
+        Gauge.builder("callvault.media.streams.active", count, c -> c.get()).strongReference(true).description("Media streams being recorded now").register(registry);
     }
 
     public void mediaRejected() {
