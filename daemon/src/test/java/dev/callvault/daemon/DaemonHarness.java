@@ -21,8 +21,15 @@ public final class DaemonHarness {
     final HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
     private final Environment env;
 
+    private final java.nio.file.Path state;
+
     DaemonHarness(Environment env) {
         this.env = env;
+        try {
+            this.state = java.nio.file.Files.createTempDirectory("callvaultd-test-state");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     Map<String, String> settings() {
@@ -35,6 +42,7 @@ public final class DaemonHarness {
         s.put("worker.poll-ms", "50");
         s.put("worker.retry-base-ms", "200");
         s.put("shutdown.grace-seconds", "5");
+        s.put("state-dir", state.toString()); // a test's own journal and spool: what one test journals never reaches another
         return s;
     }
 

@@ -69,6 +69,34 @@ class RecordingStatusWebhookTest {
         assertThat(row.sha256()).isEqualTo(twilio.sha256("mp3"));
     }
 
+    /**
+     * Archive workers hold connections for as long as an archive takes; a callback must not queue behind them. With
+     * every connection of the shared pool taken, a callback is still stored in the database (not journaled as if the
+     * database were down) and the daemon stays ready.
+     */
+    @Test
+    void storesACallbackWhileEveryConnectionOfTheSharedPoolIsTaken() throws Exception {
+        daemon = harness.start(java.util.Map.of("worker.concurrency", "1", "database.pool-size", "4"));
+        String callSid = Sids.call();
+        String recordingSid = Sids.recording();
+        twilioHas(callSid, recordingSid, 1024);
+        java.util.List<org.jdbi.v3.core.Handle> taken = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 4; i++) {
+                org.jdbi.v3.core.Handle h = daemon.database().jdbi().open();
+                h.getConnection(); // a connection of the shared pool, held like a busy worker holds one
+                taken.add(h);
+            }
+            HttpResponse<String> r = harness.postSigned(daemon, DaemonHarness.callback(callSid, recordingSid, "completed"));
+
+            assertThat(r.statusCode()).isEqualTo(204);
+            assertThat(callbacksStored()).as("stored at once, not journaled").isEqualTo(1);
+            assertThat(new String(harness.manage(daemon, "/metrics").body())).contains("\ncallvault_journal_pending 0.0\n");
+        } finally {
+            taken.forEach(org.jdbi.v3.core.Handle::close);
+        }
+    }
+
     @Test
     void refusesUnsignedWronglySignedAndOtherUrlCallbacksAndStoresNothing() throws Exception {
         daemon = harness.start();

@@ -58,7 +58,7 @@ public record Setting(String key, String env, boolean secret, String help) {
                     "PostgreSQL as jdbc:postgresql://host:port/db or postgresql://user@host/db; unset = embedded PostgreSQL."),
             new Setting("database.user", "CALLVAULT_DATABASE_USER", false, "Database user (when not in the URL)."),
             new Setting("database.password", "CALLVAULT_DATABASE_PASSWORD", true, "Database password."),
-            new Setting("database.pool-size", "CALLVAULT_DATABASE_POOL_SIZE", false, "Database connections at most; default 10. callvault backfill and verify raise it to their --concurrency and two more."),
+            new Setting("database.pool-size", "CALLVAULT_DATABASE_POOL_SIZE", false, "Database connections at most; default 10. callvaultd opens four more of its own for Twilio's webhooks; callvault backfill and verify raise it to their --concurrency and two more."),
             new Setting("storage", "CALLVAULT_STORAGE", false,
                     "Where recordings go: s3://bucket/prefix, or a directory; default {state-dir}/recordings."),
             new Setting("s3.endpoint", "AWS_ENDPOINT_URL_S3", false, "Endpoint of an S3-compatible store (MinIO, R2, ...)."),

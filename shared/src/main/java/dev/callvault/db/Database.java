@@ -47,14 +47,27 @@ public final class Database implements AutoCloseable {
         return new Database(pool(jdbcUrl, user, null, poolSize), null);
     }
 
+    /**
+     * A second, separate pool of {@code size} connections to the same database, for work that must never queue behind
+     * the rest (Twilio's webhooks are answered from it). Closing it leaves this one, and an embedded server, running.
+     */
+    public Database sidePool(String name, int size) {
+        HikariDataSource side = pool(dataSource.getJdbcUrl(), dataSource.getUsername(), dataSource.getPassword(), size, name);
+        return new Database(side, null);
+    }
+
     private static HikariDataSource pool(String url, String user, String password, int size) {
+        return pool(url, user, password, size, "callvault");
+    }
+
+    private static HikariDataSource pool(String url, String user, String password, int size, String name) {
         HikariConfig hc = new HikariConfig();
         hc.setJdbcUrl(url);
         hc.setUsername(user);
         hc.setPassword(password);
         hc.setMaximumPoolSize(size);
         hc.setMinimumIdle(Math.min(2, size));
-        hc.setPoolName("callvault");
+        hc.setPoolName(name);
         // fail fast at start with a clear error instead of hanging; callers map it to "database unavailable"
         hc.setInitializationFailTimeout(-1);
         // short: a caller that cannot get a connection in 2 s is better told so (the daemon then journals a callback
