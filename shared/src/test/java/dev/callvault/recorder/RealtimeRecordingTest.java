@@ -25,13 +25,7 @@ class RealtimeRecordingTest {
     @ValueSource(strings = {"wav", "mp3"})
     void placesEachTrackByTimestampAndMixesThem(String format, @TempDir Path dir) throws Exception {
         SyntheticCall call = SyntheticCall.standard(TwilioStandIn.ACCOUNT_SID);
-        StreamInfo info = new StreamInfo(call.accountSid, call.callSid, call.streamSid, "a", format, Instant.now(),
-                Map.of("user", UUID.randomUUID(), "assistant", UUID.randomUUID(), "mixed", UUID.randomUUID()), Map.of(), "test", false);
-        RealtimeRecording r = new RealtimeRecording(dir.resolve("s"), info);
-        for (String message : call.media(0, 30)) {
-            JsonNode m = JSON.readTree(message).get("media");
-            r.media(m.get("track").asText(), Long.parseLong(m.get("timestamp").asText()), Base64.getDecoder().decode(m.get("payload").asText()));
-        }
+        RealtimeRecording r = recorded(call, format, dir);
 
         Map<String, Path> files = r.finish(30_000);
 
@@ -45,13 +39,7 @@ class RealtimeRecordingTest {
     @ValueSource(strings = {"wav", "mp3"})
     void drawsEachTracksWaveformAsItWrites(String format, @TempDir Path dir) throws Exception {
         SyntheticCall call = SyntheticCall.standard(TwilioStandIn.ACCOUNT_SID);
-        StreamInfo info = new StreamInfo(call.accountSid, call.callSid, call.streamSid, "a", format, Instant.now(),
-                Map.of("user", UUID.randomUUID(), "assistant", UUID.randomUUID(), "mixed", UUID.randomUUID()), Map.of(), "test", false);
-        RealtimeRecording r = new RealtimeRecording(dir.resolve("s"), info);
-        for (String message : call.media(0, 30)) {
-            JsonNode m = JSON.readTree(message).get("media");
-            r.media(m.get("track").asText(), Long.parseLong(m.get("timestamp").asText()), Base64.getDecoder().decode(m.get("payload").asText()));
-        }
+        RealtimeRecording r = recorded(call, format, dir);
         Map<String, Path> files = r.finish(30_000);
         Map<String, Peaks> peaks = r.peaks();
 
@@ -65,6 +53,18 @@ class RealtimeRecordingTest {
                 org.assertj.core.api.Assertions.assertThat(peaks.get("user").toJson()).isEqualTo(decoded.toJson());
             }
         }
+    }
+
+    /** The standard call's 30 s of media, as Twilio sends it, written into a new recording. */
+    private static RealtimeRecording recorded(SyntheticCall call, String format, Path dir) throws Exception {
+        StreamInfo info = new StreamInfo(call.accountSid, call.callSid, call.streamSid, "a", format, Instant.now(),
+                Map.of("user", UUID.randomUUID(), "assistant", UUID.randomUUID(), "mixed", UUID.randomUUID()), Map.of(), "test", false);
+        RealtimeRecording r = new RealtimeRecording(dir.resolve("s"), info);
+        for (String message : call.media(0, 30)) {
+            JsonNode m = JSON.readTree(message).get("media");
+            r.media(m.get("track").asText(), Long.parseLong(m.get("timestamp").asText()), Base64.getDecoder().decode(m.get("payload").asText()));
+        }
+        return r;
     }
 
     private static void loudExactlyWhere(Peaks p, double[][] spans) {
