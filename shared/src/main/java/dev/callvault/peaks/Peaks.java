@@ -65,11 +65,6 @@ public record Peaks(int version, int channels, int sampleRate, int samplesPerPix
         return b.build();
     }
 
-    /** Peaks of samples as they come, in bounded memory: what a reader of a file or a live recorder feeds. */
-    public static Builder builder() {
-        return new Builder();
-    }
-
     /**
      * A waveform of samples as they come (a live recording feeds it what it writes, so its waveform needs no decoding
      * of the file afterwards). Not thread-safe: one writer.

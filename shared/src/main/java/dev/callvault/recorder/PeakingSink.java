@@ -11,7 +11,7 @@ import java.io.IOException;
  */
 final class PeakingSink implements AudioSink {
     private final AudioSink file;
-    private final Peaks.Builder peaks = Peaks.builder();
+    private final Peaks.Builder peaks = new Peaks.Builder();
 
     PeakingSink(AudioSink file) {
         this.file = file;

@@ -26,7 +26,7 @@ public final class RealtimeRecording implements AutoCloseable {
     private volatile StreamInfo info;
     private final Map<String, Placement> tracks = new LinkedHashMap<>();
     private final Mixer mixer;
-    private final Map<String, AudioSink> sinks = new LinkedHashMap<>();
+    private final Map<String, PeakingSink> sinks = new LinkedHashMap<>();
     private long lastSample;
     private boolean closed;
     private volatile boolean failed;
@@ -38,7 +38,7 @@ public final class RealtimeRecording implements AutoCloseable {
         writeInfo(dir, info);
         for (String type : info.rows().keySet()) {
             Path file = dir.resolve(type + "." + info.format());
-            AudioSink sink = new PeakingSink(info.format().equals("mp3") ? new Mp3Sink(file) : new WavSink(file));
+            PeakingSink sink = new PeakingSink(info.format().equals("mp3") ? new Mp3Sink(file) : new WavSink(file));
             sinks.put(type, sink);
         }
         for (String type : new String[]{"user", "assistant"}) {
@@ -122,7 +122,7 @@ public final class RealtimeRecording implements AutoCloseable {
     /** Each track's waveform, drawn from the samples as they were written (after {@link #finish}: the whole track). */
     public Map<String, dev.callvault.peaks.Peaks> peaks() {
         Map<String, dev.callvault.peaks.Peaks> peaks = new LinkedHashMap<>();
-        sinks.forEach((type, sink) -> peaks.put(type, ((PeakingSink) sink).peaks()));
+        sinks.forEach((type, sink) -> peaks.put(type, sink.peaks()));
         return peaks;
     }
 

@@ -72,7 +72,11 @@ public final class AllBench {
     private final Path work;
     private final String classpath = System.getProperty("java.class.path");
     private final List<Row> rows = new ArrayList<>();
-    private final HttpClient http = HttpClient.newBuilder().executor(Executors.newFixedThreadPool(8)).build();
+    private final HttpClient http = HttpClient.newBuilder().executor(Executors.newFixedThreadPool(8, r -> {
+        Thread t = new Thread(r, "bench-http");
+        t.setDaemon(true); // the smoke test's JVM goes on after the bench
+        return t;
+    })).build();
 
     public AllBench(boolean smoke, PrintStream progress) throws Exception {
         this.smoke = smoke;
