@@ -109,6 +109,9 @@ class BackfillCommandTest {
         }
         long doneBeforeKill = count("SELECT count(*) FROM backfill_done");
         assertThat(doneBeforeKill).isBetween(25L, 49L);
+        assertThat(count("SELECT count(*) FROM recordings WHERE status = 'completed'"))
+                .as("each archived row is committed with its checkpoint, so a kill leaves neither without the other")
+                .isEqualTo(count("SELECT count(*) FROM backfill_done WHERE outcome = 'ARCHIVED'"));
         env.twilio().latency(Duration.ZERO);
 
         Cli.Result resumed = backfill();
@@ -119,6 +122,23 @@ class BackfillCommandTest {
         assertThat(count("SELECT count(DISTINCT recording_sid) FROM recordings")).isEqualTo(50);
         assertThat(env.s3().countObjects(env.bucket(), "recordings/", ".mp3")).isEqualTo(50);
         assertThat(env.s3().unfinishedUploads(env.bucket())).isZero();
+    }
+
+    @Test
+    void aNewRunSkipsWhatTheStoreStillHoldsAndFetchesAgainWhatIsGone() {
+        assertThat(backfill().exit()).isZero();
+        String sid = recordings.get(3).sid();
+        String key = env.db().jdbi().withHandle(h -> h.createQuery("SELECT s3_key FROM recordings WHERE recording_sid = :s")
+                .bind("s", sid).mapTo(String.class).one());
+        env.s3().delete(env.bucket(), key);
+        int downloads = env.twilio().mediaDownloads();
+
+        Cli.Result again = backfill("--restart");
+
+        assertThat(again.exit()).as(again.err()).isZero();
+        assertThat(again.out()).contains("\"archived\":1").contains("\"skipped\":49");
+        assertThat(env.twilio().mediaDownloads()).as("only the missing one downloaded").isEqualTo(downloads + 1);
+        assertThat(env.s3().countObjects(env.bucket(), "recordings/", ".mp3")).isEqualTo(50);
     }
 
     @Test

@@ -16,6 +16,7 @@ import dev.callvault.twilio.MediaFormat;
 import dev.callvault.twilio.RecordingRef;
 import dev.callvault.twilio.TwilioRecording;
 import dev.callvault.twilio.TwilioRecordings;
+import org.jdbi.v3.core.HandleConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,6 +36,7 @@ import java.util.Optional;
 public final class Archiver {
     private static final Logger log = LoggerFactory.getLogger(Archiver.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HandleConsumer<RuntimeException> NOTHING_MORE = h -> { };
 
     private final TwilioRecordings twilio;
     private final RecordingStore store;
@@ -79,21 +81,39 @@ public final class Archiver {
         if (done.isPresent()) {
             return done.get();
         }
-        return archiveFetched(twilio.fetch(ref.accountSid(), ref.recordingSid()), ref, start);
+        return archiveFetched(twilio.fetch(ref.accountSid(), ref.recordingSid()), ref, start, NOTHING_MORE);
     }
 
     /** Archives a recording whose details the caller already has (from a listing). */
     public ArchiveResult archive(TwilioRecording recording) {
+        return archive(recording, NOTHING_MORE);
+    }
+
+    /**
+     * Archives a recording whose details the caller already has; {@code alsoInTransaction} is written in the same
+     * transaction as the upgraded row (a backfill's checkpoint), so both are there or neither.
+     */
+    public ArchiveResult archive(TwilioRecording recording, HandleConsumer<RuntimeException> alsoInTransaction) {
         Instant start = clock.instant();
         twilio.credentials(recording.accountSid());
         Optional<ArchiveResult> done = alreadyArchived(recording.ref(), start);
-        return done.isPresent() ? done.get() : archiveFetched(recording, recording.ref(), start);
+        return done.isPresent() ? done.get() : archiveFetched(recording, recording.ref(), start, alsoInTransaction);
+    }
+
+    /**
+     * Archives a recording the caller knows to have no completed row (a backfill asks the database about its whole
+     * listing in one query): no per-recording look-up first. Should another process archive it meanwhile, this
+     * writes the same object and row again.
+     */
+    public ArchiveResult archiveUnarchived(TwilioRecording recording, HandleConsumer<RuntimeException> alsoInTransaction) {
+        twilio.credentials(recording.accountSid());
+        return archiveFetched(recording, recording.ref(), clock.instant(), alsoInTransaction);
     }
 
     /** Archives a recording again even though its row says it is archived: for an object found damaged. */
     public ArchiveResult rearchive(TwilioRecording recording) {
         twilio.credentials(recording.accountSid());
-        return archiveFetched(recording, recording.ref(), clock.instant());
+        return archiveFetched(recording, recording.ref(), clock.instant(), NOTHING_MORE);
     }
 
     /** True when the row of this RecordingSid is completed and the object holds exactly its size and hash. */
@@ -111,7 +131,7 @@ public final class Archiver {
         });
     }
 
-    private ArchiveResult archiveFetched(TwilioRecording rec, RecordingRef ref, Instant start) {
+    private ArchiveResult archiveFetched(TwilioRecording rec, RecordingRef ref, Instant start, HandleConsumer<RuntimeException> alsoInTransaction) {
         if (ref.callSid() != null && rec.callSid() != null && !ref.callSid().equals(rec.callSid())) {
             throw new PermanentException("recording " + rec.sid() + " belongs to call " + rec.callSid() + " at Twilio, not to " + ref.callSid()
                     + "; refusing to attach it to the wrong call");
@@ -131,8 +151,10 @@ public final class Archiver {
         StoredObject stored = upload(rec, format, key);
         RecordingRow row = db.jdbi().inTransaction(h -> {
             var callId = calls.upsert(h, rec.callSid(), rec.accountSid(), started);
-            return recordings.applyTwilioRecording(h, callId, new TwilioUpgrade(rec.sid(), key, store.url(key), format.extension(),
-                    rec.channels(), rec.durationSeconds(), stored.size(), stored.sha256(), metadataJson(rec, started)));
+            RecordingRow upgraded = recordings.applyTwilioRecording(h, callId, new TwilioUpgrade(rec.sid(), key, store.url(key),
+                    format.extension(), rec.channels(), rec.durationSeconds(), stored.size(), stored.sha256(), metadataJson(rec, started)));
+            alsoInTransaction.useHandle(h);
+            return upgraded;
         });
         if (stored.size() <= dev.callvault.peaks.Waveforms.INLINE_LIMIT) { // a larger one: first view, 'callvault analyze'
             derived.submit(() -> {

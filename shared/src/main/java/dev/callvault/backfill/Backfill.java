@@ -7,6 +7,8 @@ import dev.callvault.db.Database;
 import dev.callvault.storage.Hex;
 import dev.callvault.twilio.TwilioRecording;
 import dev.callvault.twilio.TwilioRecordings;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.HandleConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -106,6 +108,7 @@ public final class Backfill {
         if (!done.isEmpty()) {
             log.info("resuming backfill run {}: {} of {} recordings already done", run, done.size(), found.size());
         }
+        Set<String> haveRows = completedRows(found);
         AtomicInteger archived = new AtomicInteger();
         AtomicInteger skipped = new AtomicInteger();
         AtomicInteger noMedia = new AtomicInteger();
@@ -124,7 +127,10 @@ public final class Backfill {
                             outcome = Outcome.SKIPPED;
                             detail = "done in an earlier run";
                         } else {
-                            ArchiveResult result = archiver.archive(r);
+                            // an archived recording's checkpoint is written with its row: one commit, not two
+                            HandleConsumer<RuntimeException> checkpoint = h -> checkpoint(h, run, r.sid(), Outcome.ARCHIVED);
+                            ArchiveResult result = haveRows.contains(r.sid()) ? archiver.archive(r, checkpoint)
+                                    : archiver.archiveUnarchived(r, checkpoint);
                             outcome = switch (result.outcome()) {
                                 case ARCHIVED -> Outcome.ARCHIVED;
                                 case ALREADY_ARCHIVED -> Outcome.SKIPPED;
@@ -132,8 +138,10 @@ public final class Backfill {
                             };
                             if (outcome == Outcome.ARCHIVED) {
                                 bytes.addAndGet(result.size());
+                            } else {
+                                Outcome finished = outcome;
+                                db.jdbi().useHandle(h -> checkpoint(h, run, r.sid(), finished));
                             }
-                            checkpoint(run, r.sid(), outcome);
                         }
                         (outcome == Outcome.ARCHIVED ? archived : outcome == Outcome.SKIPPED ? skipped : noMedia).incrementAndGet();
                         listener.done(r, outcome, detail);
@@ -169,10 +177,22 @@ public final class Backfill {
                 seconds, Duration.between(start, Instant.now()), List.copyOf(failures));
     }
 
-    private void checkpoint(String run, String recordingSid, Outcome outcome) {
-        db.jdbi().useHandle(h -> h.createUpdate("""
+    private static void checkpoint(Handle h, String run, String recordingSid, Outcome outcome) {
+        h.createUpdate("""
                         INSERT INTO backfill_done (run_key, recording_sid, outcome) VALUES (:run, :sid, :outcome)
                         ON CONFLICT (run_key, recording_sid) DO NOTHING""")
-                .bind("run", run).bind("sid", recordingSid).bind("outcome", outcome.name()).execute());
+                .bind("run", run).bind("sid", recordingSid).bind("outcome", outcome.name()).execute();
+    }
+
+    /**
+     * Which of the listed recordings have a completed row already, in one query: the others are archived without a
+     * look-up each (those that do are checked against the store first, as always).
+     */
+    private Set<String> completedRows(List<TwilioRecording> found) {
+        List<String> sids = found.stream().map(TwilioRecording::sid).toList();
+        return new HashSet<>(db.jdbi().withHandle(h -> h.createQuery("""
+                        SELECT recording_sid FROM recordings
+                        WHERE recording_sid = ANY(:sids) AND status = 'completed' AND s3_key IS NOT NULL""")
+                .bindArray("sids", String.class, sids).mapTo(String.class).list()));
     }
 }

@@ -127,6 +127,11 @@ public final class TestS3 {
                 .contentType(meta.getContentMetadata().getContentType()).userMetadata(meta.getUserMetadata()).build());
     }
 
+    /** Removes an object behind callvault's back: what a mistaken lifecycle rule or a hand in the console does. */
+    public void delete(String bucket, String key) {
+        blobStore.removeBlob(bucket, key);
+    }
+
     /** Multipart uploads begun and neither completed nor aborted. */
     public int unfinishedUploads(String bucket) {
         return blobStore.listMultipartUploads(bucket).size();
