@@ -35,17 +35,20 @@ import java.net.URI;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * Recordings in an S3 bucket. Uploads stream through one part-sized buffer: an object that fits in one part is
+ * Recordings in an S3 bucket. Uploads stream through one buffer of at most a part's size: an object that fits in one part is
  * a single PUT, a larger one a multipart upload that is aborted if anything fails, so no parts are left behind.
  */
 public final class S3RecordingStore implements RecordingStore {
     private static final Logger log = LoggerFactory.getLogger(S3RecordingStore.class);
+
+    private static final int FIRST_BUFFER = 256 * 1024;
 
     private final S3Client s3;
     private final S3Presigner presigner;
@@ -92,9 +95,10 @@ public final class S3RecordingStore implements RecordingStore {
 
     @Override
     public StoredObject put(String key, InputStream content, String contentType, Map<String, String> metadata) {
-        byte[] part = new byte[target.partSizeBytes()];
+        FirstPart first = firstPart(content);
+        byte[] part = first.buffer();
+        int n = first.length();
         MessageDigest sha = Hex.sha256();
-        int n = readFully(content, part);
         if (n < part.length) {
             sha.update(part, 0, n);
             Map<String, String> meta = withSha(metadata, Hex.of(sha.digest()));
@@ -103,6 +107,23 @@ public final class S3RecordingStore implements RecordingStore {
             return new StoredObject(key, n, meta.get(SHA256), meta, null, null, contentType);
         }
         return putMultipart(key, content, contentType, metadata, part, n, sha);
+    }
+
+    private record FirstPart(byte[] buffer, int length) {
+    }
+
+    /**
+     * Reads the first part into a buffer as large as the content needs, at most a part: it grows from 256 KiB by
+     * fours while the content fills it, so a 160 KB call does not zero 8 MiB. A full buffer is a whole part.
+     */
+    private FirstPart firstPart(InputStream content) {
+        byte[] buffer = new byte[Math.min(FIRST_BUFFER, target.partSizeBytes())];
+        int n = readFully(content, buffer, 0);
+        while (n == buffer.length && buffer.length < target.partSizeBytes()) {
+            buffer = Arrays.copyOf(buffer, (int) Math.min(target.partSizeBytes(), buffer.length * 4L));
+            n += readFully(content, buffer, n);
+        }
+        return new FirstPart(buffer, n);
     }
 
     private StoredObject putMultipart(String key, InputStream content, String contentType, Map<String, String> metadata,
@@ -122,7 +143,7 @@ public final class S3RecordingStore implements RecordingStore {
                 String etag = call("uploading part " + number + " of", key, () -> s3.uploadPart(b -> b.bucket(target.bucket()).key(key)
                         .uploadId(uploadId).partNumber(number).contentLength((long) length), body(part, length))).eTag();
                 parts.add(CompletedPart.builder().partNumber(number).eTag(etag).build());
-                n = readFully(content, part);
+                n = readFully(content, part, 0);
             }
             call("completing upload of", key, () -> s3.completeMultipartUpload(b -> b.bucket(target.bucket()).key(key)
                     .uploadId(uploadId).multipartUpload(m -> m.parts(parts))));
@@ -265,9 +286,9 @@ public final class S3RecordingStore implements RecordingStore {
         presigner.close();
     }
 
-    private static int readFully(InputStream in, byte[] buffer) {
+    private static int readFully(InputStream in, byte[] buffer, int offset) {
         try {
-            return in.readNBytes(buffer, 0, buffer.length);
+            return in.readNBytes(buffer, offset, buffer.length - offset);
         } catch (IOException e) {
             throw new UncheckedIOException("reading the recording to upload failed", e);
         }

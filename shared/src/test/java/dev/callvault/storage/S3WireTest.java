@@ -50,6 +50,23 @@ class S3WireTest {
         }
     }
 
+    /** The upload buffer grows from 256 KiB by fours up to the part size (5 MiB here): every step's edge, each way. */
+    @ParameterizedTest(name = "{0} bytes")
+    @ValueSource(ints = {0, 1, 256 * 1024 - 1, 256 * 1024, 256 * 1024 + 1, 1024 * 1024, 4 * 1024 * 1024 + 1,
+            5 * 1024 * 1024, 5 * 1024 * 1024 + 1, 11 * 1024 * 1024})
+    void storesEveryLengthAroundTheUploadBuffersSteps(int size) throws Exception {
+        byte[] source = random(size, size);
+        String expected = sha256(new ByteArrayInputStream(source));
+        try (RecordingStore store = RecordingStores.open(ConfigLoader.of(env.settings()).storage())) {
+            StoredObject put = store.put("edges/" + size + ".wav", new ByteArrayInputStream(source), "audio/wav", Map.of());
+
+            assertThat(put.size()).isEqualTo(size);
+            assertThat(put.sha256()).isEqualTo(expected);
+            assertThat(sha256(store.get("edges/" + size + ".wav", 0, -1))).isEqualTo(expected);
+            assertThat(store.head("edges/" + size + ".wav")).get().matches(o -> o.matches(size, expected), "size and hash");
+        }
+    }
+
     private static StorageTarget target(TcpProxy proxy, boolean chunked) {
         Map<String, String> s = new HashMap<>(env.settings());
         s.put("s3.endpoint", "http://127.0.0.1:" + proxy.port());
