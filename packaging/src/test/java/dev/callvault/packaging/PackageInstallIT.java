@@ -45,6 +45,10 @@ class PackageInstallIT {
             assertThat(shared.out()).as(shared.out())
                     .contains("dev.callvault.cli.Callvault source: shared objects file")
                     .contains("picocli.CommandLine source: shared objects file");
+            // the launcher picks a collector per command; one named in JAVA_OPTS replaces it (the JVM refuses two)
+            Deb.Run ownCollector = Deb.run(60, "env", "JAVA_OPTS=-XX:+UseG1GC", "callvault", "backfill", "--help");
+            assertThat(ownCollector.exit()).as(ownCollector.out()).isZero();
+            assertThat(ownCollector.out()).contains("Usage: callvault backfill");
             assertThat(Deb.run(30, "man", "-w", "callvault-backfill").out().strip()).isEqualTo("/usr/share/man/man1/callvault-backfill.1.gz");
             assertThat(Deb.run(30, "stat", "-c", "%U:%G %a", "/etc/callvault/callvault.conf").out().strip()).isEqualTo("root:callvault 640");
             assertThat(Deb.run(30, "stat", "-c", "%U:%G %a %s", "/etc/callvault/users").out().strip()).isEqualTo("root:callvault 640 0");
