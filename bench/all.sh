@@ -11,5 +11,8 @@ mvn -B -q -DskipTests install
 # a copy of every jar the run needs, so a build in this tree during the run cannot change what it runs
 rm -rf cli/target/bench-lib
 mvn -B -q -pl cli dependency:copy-dependencies -DincludeScope=test -DoutputDirectory=target/bench-lib
-exec java -Xmx8g -cp "cli/target/test-classes:cli/target/classes:cli/target/bench-lib/*" dev.callvault.cli.bench.AllBench \
+# the CLI as the package ships it: its jar, run through packaging/bin/callvault
+cp cli/target/callvault.jar cli/target/bench-callvault.jar
+exec java -Xmx8g -Dbench.cli-jar=cli/target/bench-callvault.jar \
+  -cp "cli/target/test-classes:cli/target/classes:cli/target/bench-lib/*" dev.callvault.cli.bench.AllBench \
   --json bench/results.json "$@"
