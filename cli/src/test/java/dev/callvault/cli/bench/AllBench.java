@@ -478,8 +478,10 @@ public final class AllBench {
         lines.add(call.stop());
         Files.write(capture, lines);
         long framesPerCall = call.media(0, seconds).size();
+        // -Dbench.media=mp3:200,wav:1000 runs only those (to profile one)
         List<Object[]> levels = smoke ? List.of(new Object[]{"mp3", 2}, new Object[]{"wav", 2})
-                : List.of(new Object[]{"mp3", 100}, new Object[]{"mp3", 200}, new Object[]{"wav", 500}, new Object[]{"wav", 1000});
+                : Arrays.stream(System.getProperty("bench.media", "mp3:100,mp3:200,wav:500,wav:1000").split(","))
+                        .map(level -> new Object[]{level.split(":")[0], Integer.parseInt(level.split(":")[1])}).toList();
         for (Object[] level : levels) {
             String format = (String) level[0];
             int n = (Integer) level[1];
