@@ -101,25 +101,39 @@ public final class RecordingRepository {
                 .bindList("ids", List.copyOf(ids)).bind("seconds", seconds).execute());
     }
 
+    /** What completes one real-time row: its object and what the store said of it. */
+    public record RealtimeCompletion(UUID id, String key, String url, long size, String sha256, java.math.BigDecimal seconds,
+                                     String metadataJson) {
+    }
+
     /**
-     * Completes a real-time row with its uploaded object. A mixed row that Twilio's recording already upgraded keeps
-     * Twilio's data and only names the real-time object as {@code original_s3_key}, so either order ends the same.
+     * Completes a stream's real-time rows in one transaction (one commit for the call's three recordings, not three).
+     * A row Twilio's recording already upgraded keeps Twilio's data and only learns the real-time object's key.
+     * Returns the call's id (null when none of the rows is there any more).
      */
-    public void completeRealtime(UUID id, String key, String url, long size, String sha256, java.math.BigDecimal seconds, String metadataJson) {
-        jdbi.useHandle(h -> h.createUpdate("""
-                        UPDATE recordings SET
-                            status = CASE WHEN recording_sid IS NULL THEN 'completed' ELSE status END,
-                            s3_key = CASE WHEN recording_sid IS NULL THEN :key ELSE s3_key END,
-                            s3_url = CASE WHEN recording_sid IS NULL THEN :url ELSE s3_url END,
-                            file_size = CASE WHEN recording_sid IS NULL THEN :size ELSE file_size END,
-                            sha256 = CASE WHEN recording_sid IS NULL THEN :sha ELSE sha256 END,
-                            duration_seconds = CASE WHEN recording_sid IS NULL THEN :seconds ELSE duration_seconds END,
-                            recording_metadata = recording_metadata || :meta::jsonb
-                                || CASE WHEN recording_sid IS NOT NULL THEN jsonb_build_object('original_s3_key', :key) ELSE '{}'::jsonb END,
-                            updated_at = now()
-                        WHERE id = :id""")
-                .bind("id", id).bind("key", key).bind("url", url).bind("size", size).bind("sha", sha256).bind("seconds", seconds)
-                .bind("meta", metadataJson).execute());
+    public UUID completeRealtime(List<RealtimeCompletion> completions) {
+        return jdbi.inTransaction(h -> {
+            UUID callId = null;
+            for (RealtimeCompletion c : completions) {
+                UUID of = h.createQuery("""
+                                UPDATE recordings SET
+                                    status = CASE WHEN recording_sid IS NULL THEN 'completed' ELSE status END,
+                                    s3_key = CASE WHEN recording_sid IS NULL THEN :key ELSE s3_key END,
+                                    s3_url = CASE WHEN recording_sid IS NULL THEN :url ELSE s3_url END,
+                                    file_size = CASE WHEN recording_sid IS NULL THEN :size ELSE file_size END,
+                                    sha256 = CASE WHEN recording_sid IS NULL THEN :sha ELSE sha256 END,
+                                    duration_seconds = CASE WHEN recording_sid IS NULL THEN :seconds ELSE duration_seconds END,
+                                    recording_metadata = recording_metadata || :meta::jsonb
+                                        || CASE WHEN recording_sid IS NOT NULL THEN jsonb_build_object('original_s3_key', :key) ELSE '{}'::jsonb END,
+                                    updated_at = now()
+                                WHERE id = :id
+                                RETURNING call_id""")
+                        .bind("id", c.id()).bind("key", c.key()).bind("url", c.url()).bind("size", c.size()).bind("sha", c.sha256())
+                        .bind("seconds", c.seconds()).bind("meta", c.metadataJson()).mapTo(UUID.class).findOne().orElse(null);
+                callId = of != null ? of : callId;
+            }
+            return callId;
+        });
     }
 
     /** Marks live real-time rows failed with the reason; a row Twilio's recording already completed keeps its data. */

@@ -5,7 +5,6 @@ import dev.callvault.storage.RecordingStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -25,6 +24,8 @@ public final class Waveforms {
      * Twilio's dual-channel MP3, and decoding it takes seconds.
      */
     public static final long INLINE_LIMIT = 64L * 1024 * 1024;
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     private final RecordingStore store;
 
@@ -70,8 +71,16 @@ public final class Waveforms {
         if (store.head(key(objectKey)).isEmpty()) {
             return Optional.empty();
         }
+        String json;
         try (InputStream in = store.get(key(objectKey), 0, -1)) {
-            return Optional.of(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            json = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        try {
+            JSON.readTree(json); // stored without waiting for the disk: a crash may have cut it short
+            return Optional.of(json);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            log.warn("waveform of {} is damaged ({}); making it again", objectKey, e.getOriginalMessage());
+            return Optional.empty();
         }
     }
 
@@ -109,7 +118,7 @@ public final class Waveforms {
         String json = peaks.toJson();
         byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
         try {
-            store.put(key(objectKey), new ByteArrayInputStream(bytes), "application/json", Map.of("waveform-of", objectKey));
+            store.putDerived(key(objectKey), bytes, "application/json", Map.of("waveform-of", objectKey));
         } catch (RuntimeException e) {
             throw new UncheckedIOException(new IOException("storing the waveform of " + objectKey + ": " + e.getMessage(), e));
         }

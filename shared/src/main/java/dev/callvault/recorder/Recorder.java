@@ -12,7 +12,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -20,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -251,26 +251,31 @@ public final class Recorder {
     }
 
     private void complete(StreamInfo info, Map<String, Path> files, Map<String, Peaks> peaks, double seconds, boolean interrupted) throws IOException {
+        List<RecordingRepository.RealtimeCompletion> completions = new ArrayList<>();
         for (var e : files.entrySet()) {
             String type = e.getKey();
             String key = info.keys().get(type);
-            StoredObject stored;
-            try (InputStream in = Files.newInputStream(e.getValue())) {
-                stored = store.put(key, in, info.format().equals("mp3") ? "audio/mpeg" : "audio/wav",
-                        Map.of("call-sid", info.callSid(), "stream-sid", info.streamSid(), "recording-type", type));
-            }
+            // the spool file is finished and synced: a directory store on the same disk links it instead of copying
+            StoredObject stored = store.putFile(key, e.getValue(), info.format().equals("mp3") ? "audio/mpeg" : "audio/wav",
+                    Map.of("call-sid", info.callSid(), "stream-sid", info.streamSid(), "recording-type", type));
             String meta = RealtimeRecording.JSON.writeValueAsString(Map.of("interrupted", interrupted,
                     "realtime", Map.of("s3_key", key, "file_size", stored.size(), "sha256", stored.sha256(), "duration_seconds", seconds)));
-            recordings.completeRealtime(info.rows().get(type), key, store.url(key), stored.size(), stored.sha256(), seconds(seconds), meta);
-            if (peaks.containsKey(type)) {
-                waveforms.afterCompleted(key, peaks.get(type));
+            completions.add(new RecordingRepository.RealtimeCompletion(info.rows().get(type), key, store.url(key), stored.size(),
+                    stored.sha256(), seconds(seconds), meta));
+        }
+        UUID callId = recordings.completeRealtime(completions);
+        for (var e : files.entrySet()) {
+            String key = info.keys().get(e.getKey());
+            if (peaks.containsKey(e.getKey())) {
+                waveforms.afterCompleted(key, peaks.get(e.getKey()));
             } else { // recovered from the spool after a restart: the waveform drawn live died with the process
                 waveforms.afterCompleted(key, info.format(), () -> Files.newInputStream(e.getValue()));
             }
         }
         deleteTree(spool.resolve(info.streamSid()));
-        info.rows().values().stream().findFirst().flatMap(recordings::findById)
-                .ifPresent(row -> derived.submit(() -> analyzer.afterCompleted(row.callId())));
+        if (callId != null) {
+            derived.submit(() -> analyzer.afterCompleted(callId));
+        }
         log.info("stream {} of call {} recorded: {} s{}", info.streamSid(), info.callSid(), String.format("%.2f", seconds),
                 interrupted ? " (interrupted)" : "");
     }

@@ -1,5 +1,6 @@
 package dev.callvault.storage;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -22,6 +23,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.UUID;
 
 /**
  * Recordings in a local directory, for a machine without S3. An object is a file; its metadata a
@@ -46,6 +48,16 @@ public final class DirectoryRecordingStore implements RecordingStore {
 
     @Override
     public StoredObject put(String key, InputStream content, String contentType, Map<String, String> metadata) {
+        return write(key, content, contentType, metadata, true);
+    }
+
+    /** Not synced to the disk: a waveform cut short by a crash is made again by its reader. */
+    @Override
+    public StoredObject putDerived(String key, byte[] content, String contentType, Map<String, String> metadata) {
+        return write(key, new ByteArrayInputStream(content), contentType, metadata, false);
+    }
+
+    private StoredObject write(String key, InputStream content, String contentType, Map<String, String> metadata, boolean durable) {
         Path target = file(key);
         Path tmp = null;
         try {
@@ -57,23 +69,71 @@ public final class DirectoryRecordingStore implements RecordingStore {
                  OutputStream out = new DigestOutputStream(Channels.newOutputStream(ch), sha)) {
                 size = content.transferTo(out);
                 out.flush();
-                ch.force(true);
+                if (durable) {
+                    ch.force(true);
+                }
             }
-            Map<String, String> meta = new HashMap<>(metadata);
-            meta.put(SHA256, Hex.of(sha.digest()));
-            meta.put("content-type", contentType);
-            writeMeta(target, meta);
-            move(tmp, target);
-            return new StoredObject(key, size, meta.get(SHA256), meta, Files.getLastModifiedTime(target).toInstant(), null, contentType);
+            return place(key, tmp, size, sha, contentType, metadata);
         } catch (IOException e) {
             throw StorageException.unavailable("writing", key, e);
         } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // best effort: a leftover .tmp file is never mistaken for a recording
-                }
+            deleteLeftover(tmp);
+        }
+    }
+
+    /**
+     * A finished file on this store's file system is linked into place, not copied: its bytes are read once for the
+     * hash and made durable where they are (syncing a file already synced costs next to nothing). On another file
+     * system, or one without links, it is copied as {@link #put} copies.
+     */
+    @Override
+    public StoredObject putFile(String key, Path file, String contentType, Map<String, String> metadata) {
+        Path target = file(key);
+        Path link = target.resolveSibling(".link-" + UUID.randomUUID() + ".tmp");
+        try {
+            // synced before it is linked: once linked, its inode's new link count would make the sync a journal commit
+            MessageDigest sha = Hex.sha256();
+            long size;
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+                size = Channels.newInputStream(ch).transferTo(new DigestOutputStream(OutputStream.nullOutputStream(), sha));
+                ch.force(true);
+            }
+            Files.createDirectories(target.getParent());
+            try {
+                Files.createLink(link, file);
+            } catch (IOException | UnsupportedOperationException e) {
+                return RecordingStore.super.putFile(key, file, contentType, metadata);
+            }
+            if (Files.getFileStore(link).supportsFileAttributeView(java.nio.file.attribute.PosixFileAttributeView.class)) {
+                // as private as a put's temporary file (the file and its link are one)
+                Files.setPosixFilePermissions(link, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            }
+            return place(key, link, size, sha, contentType, metadata);
+        } catch (IOException e) {
+            throw StorageException.unavailable("storing " + file + " as", key, e);
+        } finally {
+            deleteLeftover(link);
+        }
+    }
+
+    /** Writes the metadata, then renames the finished {@code tmp} into place: readers never see a partial object. */
+    private StoredObject place(String key, Path tmp, long size, MessageDigest sha, String contentType, Map<String, String> metadata)
+            throws IOException {
+        Path target = file(key);
+        Map<String, String> meta = new HashMap<>(metadata);
+        meta.put(SHA256, Hex.of(sha.digest()));
+        meta.put("content-type", contentType);
+        writeMeta(target, meta);
+        move(tmp, target);
+        return new StoredObject(key, size, meta.get(SHA256), meta, Files.getLastModifiedTime(target).toInstant(), null, contentType);
+    }
+
+    private static void deleteLeftover(Path tmp) {
+        if (tmp != null) {
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException ignored) {
+                // best effort: a leftover .tmp file is never mistaken for a recording
             }
         }
     }

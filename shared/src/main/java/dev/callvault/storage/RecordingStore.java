@@ -20,6 +20,26 @@ public interface RecordingStore extends AutoCloseable {
      */
     StoredObject put(String key, InputStream content, String contentType, Map<String, String> metadata);
 
+    /**
+     * Stores the finished local file {@code file} at {@code key}, as {@link #put} does. The file is not changed
+     * afterwards (the caller may delete it): a store on the same file system may link it rather than copy it.
+     */
+    default StoredObject putFile(String key, java.nio.file.Path file, String contentType, Map<String, String> metadata) {
+        try (InputStream in = java.nio.file.Files.newInputStream(file)) {
+            return put(key, in, contentType, metadata);
+        } catch (java.io.IOException e) {
+            throw StorageException.unavailable("reading " + file + " to store as", key, e);
+        }
+    }
+
+    /**
+     * Stores something made from a recording that can be made again (its waveform): a store may skip waiting for its
+     * disk, so after a crash it may be missing or cut short, and its reader must then make it again.
+     */
+    default StoredObject putDerived(String key, byte[] content, String contentType, Map<String, String> metadata) {
+        return put(key, new java.io.ByteArrayInputStream(content), contentType, metadata);
+    }
+
     Optional<StoredObject> head(String key);
 
     /** Bytes {@code [offset, offset+length)} of the object; {@code length < 0} means to the end. */

@@ -37,6 +37,51 @@ class DirectoryRecordingStoreTest {
     }
 
     @Test
+    void storesAFinishedFileByLinkingItAndKeepsItWhenTheFileIsDeleted(@TempDir Path dir) throws Exception {
+        var store = new DirectoryRecordingStore(dir.resolve("store"));
+        byte[] audio = SyntheticAudio.bytes(SyntheticAudio.Kind.WAV, 8, 300_000);
+        Path spool = Files.createDirectories(dir.resolve("spool")).resolve("caller.wav");
+        Files.write(spool, audio);
+
+        StoredObject put = store.putFile("recordings/CA1/caller.wav", spool, "audio/wav", Map.of("call-sid", "CA1"));
+        Files.delete(spool);
+
+        assertThat(put.size()).isEqualTo(300_000);
+        assertThat(put.sha256()).isEqualTo(SyntheticAudio.sha256(SyntheticAudio.Kind.WAV, 8, 300_000));
+        assertThat(store.head("recordings/CA1/caller.wav")).get().matches(o -> o.matches(300_000, put.sha256()), "size and hash");
+        try (InputStream in = store.get("recordings/CA1/caller.wav", 0, -1)) {
+            assertThat(in.readAllBytes()).isEqualTo(audio);
+        }
+        assertThat(Files.getPosixFilePermissions(dir.resolve("store/recordings/CA1/caller.wav")))
+                .containsExactlyInAnyOrder(java.nio.file.attribute.PosixFilePermission.OWNER_READ, java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
+        assertThat(store.list("")).containsExactly("recordings/CA1/caller.wav");
+    }
+
+    @Test
+    void storesAFileFromAnotherFileSystemByCopyingIt(@TempDir Path dir) throws Exception {
+        Path otherFileSystem = Path.of("/dev/shm");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isWritable(otherFileSystem)
+                && !Files.getFileStore(otherFileSystem).equals(Files.getFileStore(dir)), "/dev/shm is another, writable file system");
+        var store = new DirectoryRecordingStore(dir);
+        byte[] audio = SyntheticAudio.bytes(SyntheticAudio.Kind.WAV, 9, 50_000);
+        Path elsewhere = Files.createTempFile(otherFileSystem, "callvault-test", ".wav");
+        try {
+            Files.write(elsewhere, audio);
+
+            StoredObject put = store.putFile("recordings/CA2/caller.wav", elsewhere, "audio/wav", Map.of());
+
+            assertThat(put.sha256()).isEqualTo(SyntheticAudio.sha256(SyntheticAudio.Kind.WAV, 9, 50_000));
+            Files.write(elsewhere, new byte[]{1, 2, 3});
+            try (InputStream in = store.get("recordings/CA2/caller.wav", 0, -1)) {
+                assertThat(in.readAllBytes()).as("a copy: the source changing later does not change it").isEqualTo(audio);
+            }
+        } finally {
+            Files.deleteIfExists(elsewhere);
+        }
+        assertThat(store.list("")).containsExactly("recordings/CA2/caller.wav");
+    }
+
+    @Test
     void refusesKeysOutsideItsDirectory(@TempDir Path dir) {
         var store = new DirectoryRecordingStore(dir.resolve("store"));
 
