@@ -91,12 +91,13 @@ public final class DirectoryRecordingStore implements RecordingStore {
         Path target = file(key);
         Path link = target.resolveSibling(".link-" + UUID.randomUUID() + ".tmp");
         try {
-            // synced before it is linked: once linked, its inode's new link count would make the sync a journal commit
+            // its data synced before it is linked, and only its data (fdatasync): the writer synced it already, so this
+            // costs nothing, where a sync of its metadata (times, then the new link count) would be a journal commit
             MessageDigest sha = Hex.sha256();
             long size;
             try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
                 size = Channels.newInputStream(ch).transferTo(new DigestOutputStream(OutputStream.nullOutputStream(), sha));
-                ch.force(true);
+                ch.force(false);
             }
             Files.createDirectories(target.getParent());
             try {
