@@ -82,6 +82,18 @@ class ConversationAnalyticsTest {
             assertThat(twilio.get("turns").asInt()).isEqualTo(realtime.get("turns").asInt());
             assertThat(new String(harness.manage(d, "/metrics").body(), StandardCharsets.UTF_8))
                     .contains("callvault_response_latency_seconds_count{source=\"twilio\"} 4\n");
+
+            // the analysis decoded Twilio's recording and drew its waveform in the same pass: the same as decoding it alone
+            String key = env.db().jdbi().withHandle(h -> h.createQuery("SELECT s3_key FROM recordings WHERE recording_sid = :s")
+                    .bind("s", r.sid()).mapTo(String.class).one());
+            try (var store = dev.callvault.storage.RecordingStores.open(env.config().storage())) {
+                String peaks = dev.callvault.peaks.Waveforms.key(key);
+                DaemonHarness.await("the waveform of Twilio's recording", Duration.ofSeconds(60), () -> store.head(peaks).isPresent());
+                try (var stored = store.get(peaks, 0, -1); var audio = store.get(key, 0, -1)) {
+                    assertThat(new String(stored.readAllBytes(), StandardCharsets.UTF_8))
+                            .isEqualTo(dev.callvault.peaks.Peaks.of(audio, "mp3").toJson());
+                }
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.callvault.analysis;
 
+import dev.callvault.audio.PcmReader;
 import dev.callvault.db.AnalyticsRepository;
 import dev.callvault.db.RecordingRepository;
 import dev.callvault.db.RecordingRow;
@@ -51,6 +52,15 @@ public final class CallAnalyzer {
      * recordings already. Throws {@link IOException} when a recording cannot be read or decoded.
      */
     public Optional<Result> analyze(UUID callId, boolean force, Consumer<Skip> skipped) throws IOException {
+        return analyze(callId, force, skipped, null, null);
+    }
+
+    /**
+     * As {@link #analyze(UUID, boolean, Consumer)}; when the analysis reads Twilio's recording stored at
+     * {@code objectKey}, its decoded audio is fed to {@code alsoOfObject} on the way.
+     */
+    private Optional<Result> analyze(UUID callId, boolean force, Consumer<Skip> skipped, String objectKey, PcmReader.Sink alsoOfObject)
+            throws IOException {
         List<RecordingRow> rows = recordings.findByCall(callId);
         Optional<RecordingRow> twilio = rows.stream()
                 .filter(r -> r.recordingSid() != null && r.completed() && r.s3Key() != null && Integer.valueOf(2).equals(r.channels()))
@@ -77,7 +87,7 @@ public final class CallAnalyzer {
         Conversation c;
         if (twilio.isPresent()) {
             try (InputStream in = store.get(twilio.get().s3Key(), 0, -1)) {
-                c = TrackAnalyzer.dualChannel(in, twilio.get().format());
+                c = TrackAnalyzer.dualChannel(in, twilio.get().format(), twilio.get().s3Key().equals(objectKey) ? alsoOfObject : null);
             }
         } else {
             try (InputStream u = store.get(user.get().s3Key(), 0, -1); InputStream a = store.get(assistant.get().s3Key(), 0, -1)) {
@@ -102,6 +112,33 @@ public final class CallAnalyzer {
             analyze(callId, false, s -> { });
         } catch (IOException | RuntimeException e) {
             log.warn("call {} not analysed now ({}); 'callvault analyze' does it later", callId, e.toString());
+        }
+    }
+
+    /**
+     * After Twilio's recording stored at {@code objectKey} is archived: analyses the call as {@link #afterCompleted}
+     * does and, when that reads this very recording, feeds its decoded audio to {@code waveform} as well, so the
+     * recording is downloaded and decoded once for both. Returns true when {@code waveform} was fed all of it.
+     */
+    public boolean afterArchived(UUID callId, String objectKey, PcmReader.Sink waveform) {
+        boolean[] fed = {false};
+        PcmReader.Sink counting = new PcmReader.Sink() {
+            @Override
+            public void format(int sampleRate, int channels) {
+                fed[0] = true;
+                waveform.format(sampleRate, channels);
+            }
+
+            @Override
+            public void samples(short[] samples, int frames) {
+                waveform.samples(samples, frames);
+            }
+        };
+        try {
+            return analyze(callId, false, s -> { }, objectKey, counting).isPresent() && fed[0];
+        } catch (IOException | RuntimeException e) {
+            log.warn("call {} not analysed now ({}); 'callvault analyze' does it later", callId, e.toString());
+            return false;
         }
     }
 

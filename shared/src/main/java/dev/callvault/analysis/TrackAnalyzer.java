@@ -16,6 +16,11 @@ public final class TrackAnalyzer {
     }
 
     public static Tracks read(InputStream audio, String format) throws IOException {
+        return read(audio, format, null);
+    }
+
+    /** As {@link #read(InputStream, String)}; {@code also}, when not null, is fed the same decoded audio (a waveform). */
+    public static Tracks read(InputStream audio, String format, PcmReader.Sink also) throws IOException {
         VoiceActivity[][] vad = new VoiceActivity[1][];
         PcmReader.read(audio, format, new PcmReader.Sink() {
             @Override
@@ -24,10 +29,16 @@ public final class TrackAnalyzer {
                 for (int c = 0; c < channels; c++) {
                     vad[0][c] = new VoiceActivity(sampleRate);
                 }
+                if (also != null) {
+                    also.format(sampleRate, channels);
+                }
             }
 
             @Override
             public void samples(short[] samples, int frames) {
+                if (also != null) {
+                    also.samples(samples, frames);
+                }
                 VoiceActivity[] v = vad[0];
                 int channels = v.length;
                 for (int f = 0; f < frames; f++) {
@@ -43,7 +54,12 @@ public final class TrackAnalyzer {
 
     /** A Twilio dual-channel recording: channel 1 is the caller (inbound), channel 2 the assistant (DESIGN 8). */
     public static Conversation dualChannel(InputStream audio, String format) throws IOException {
-        Tracks t = read(audio, format);
+        return dualChannel(audio, format, null);
+    }
+
+    /** As {@link #dualChannel(InputStream, String)}, feeding the decoded audio to {@code also} too (when not null). */
+    public static Conversation dualChannel(InputStream audio, String format, PcmReader.Sink also) throws IOException {
+        Tracks t = read(audio, format, also);
         if (t.channels().size() != 2) {
             throw new IOException("expected a dual-channel recording, found " + t.channels().size() + " channel(s)");
         }

@@ -154,19 +154,32 @@ public final class Archiver {
             RecordingRow upgraded = recordings.applyTwilioRecording(h, callId, new TwilioUpgrade(rec.sid(), key, store.url(key),
                     format.extension(), rec.channels(), rec.durationSeconds(), stored.size(), stored.sha256(), metadataJson(rec, started)));
             alsoInTransaction.useHandle(h);
+            if (stored.size() <= dev.callvault.peaks.Waveforms.INLINE_LIMIT) { // a larger one: first view, 'callvault analyze'
+                // once committed: the daemon's worker archives inside the transaction that claimed the callback, and
+                // work that starts before that commits would read the call as it was
+                h.afterCommit(() -> derived.submit(() -> derive(callId, key, format, stored.size())));
+            }
             return upgraded;
         });
-        if (stored.size() <= dev.callvault.peaks.Waveforms.INLINE_LIMIT) { // a larger one: first view, 'callvault analyze'
-            derived.submit(() -> {
-                waveforms.afterCompleted(key, format.extension(), stored.size());
-                analyzer.afterCompleted(row.callId());
-            });
-        }
         ArchiveResult result = new ArchiveResult(ArchiveResult.Outcome.ARCHIVED, rec.ref(), row.id(), key, stored.size(), stored.sha256(),
                 rec.status(), Duration.between(start, clock.instant()));
         log.info("archived recording {} of call {} to {} ({} bytes, {} MB/s), mixed row {}", rec.sid(), rec.callSid(), key,
                 stored.size(), String.format("%.1f", result.megabytesPerSecond()), row.id());
         return result;
+    }
+
+    /**
+     * The waveform of the archived recording and the call's analytics, with one download and one decoding for both:
+     * the analysis reads this recording (Twilio's two channels) and draws its waveform on the way; when it reads
+     * another (or none), the waveform is drawn alone.
+     */
+    private void derive(java.util.UUID callId, String key, MediaFormat format, long size) {
+        dev.callvault.peaks.Peaks.Builder waveform = new dev.callvault.peaks.Peaks.Builder();
+        if (analyzer.afterArchived(callId, key, waveform)) {
+            waveforms.afterCompleted(key, waveform.build());
+        } else {
+            waveforms.afterCompleted(key, format.extension(), size);
+        }
     }
 
     /**
