@@ -222,7 +222,6 @@ public final class Daemon implements AutoCloseable {
     public synchronized java.util.List<String> reload(Config next) {
         java.util.List<String> kept = live.reload(next);
         twilio.update(next.twilio());
-        log.info("configuration reloaded: {} assistants, {} Twilio accounts", next.assistants().byId().size(), next.twilio().accounts().size());
         kept.forEach(k -> log.warn("reload: {}", k));
         return kept;
     }

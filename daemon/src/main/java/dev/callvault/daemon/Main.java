@@ -50,12 +50,23 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--list-settings", description = "List every setting with its environment variable and exit.")
     boolean listSettings;
 
+    /** SIGTERM or SIGINT: finish the work in hand, then exit 0 (not the JVM's 143). */
+    private final CountDownLatch stopRequested = new CountDownLatch(1);
+    /** SIGHUP (systemctl reload): the config file and --set again; a config that does not load is refused, the old one kept. */
+    private final Reloads<Daemon> reloads = new Reloads<>(this::reload);
+
     public static void main(String[] args) {
-        System.exit(run(args));
+        Main main = new Main();
+        // The handlers go in first, before the options are even parsed: the JVM's own handler for SIGHUP ends the process,
+        // so a reload asked for while starting would otherwise stop the daemon; from here it is carried out once started.
+        sun.misc.Signal.handle(new sun.misc.Signal("TERM"), sig -> main.stopRequested.countDown());
+        sun.misc.Signal.handle(new sun.misc.Signal("INT"), sig -> main.stopRequested.countDown());
+        sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> main.reloads.request());
+        System.exit(run(main, args));
     }
 
-    static int run(String... args) {
-        CommandLine cmd = new CommandLine(new Main());
+    static int run(Main main, String... args) {
+        CommandLine cmd = new CommandLine(main);
         cmd.setExecutionExceptionHandler((e, c, parsed) -> {
             c.getErr().println("callvaultd: " + e.getMessage());
             return e instanceof ConfigException ? 78 : e instanceof CallvaultException ce && ce.retryable() ? 69 : 70;
@@ -81,46 +92,33 @@ public final class Main implements Callable<Integer> {
             }
             return 0;
         }
+        if (!checkConfig) {
+            LoggerFactory.getLogger(Main.class).info("callvaultd {} starting (pid {})", Version.current(), ProcessHandle.current().pid());
+        }
         Config config = ConfigLoader.load(configFile, System.getenv(), overrides);
         if (checkConfig) {
             config.describe().forEach((k, v) -> System.out.printf("%-16s %s%n", k, v));
             System.out.println("configuration ok");
             return 0;
         }
-        // SIGTERM is the normal way to stop a service: finish the work in hand, then exit 0 (not the JVM's 143).
-        // The handler goes in before start so that a stop requested while starting is honoured too.
-        CountDownLatch stopRequested = new CountDownLatch(1);
-        sun.misc.Signal.handle(new sun.misc.Signal("TERM"), sig -> stopRequested.countDown());
-        sun.misc.Signal.handle(new sun.misc.Signal("INT"), sig -> stopRequested.countDown());
-        // SIGHUP (systemctl reload): the config file and --set again; a config that does not load is refused and the old one
-        // kept. The handler goes in before start too: the JVM's default for SIGHUP is to exit, and a reload asked for while
-        // starting is carried out once started.
-        java.util.concurrent.atomic.AtomicReference<Daemon> running = new java.util.concurrent.atomic.AtomicReference<>();
-        java.util.concurrent.atomic.AtomicBoolean reloadWhenStarted = new java.util.concurrent.atomic.AtomicBoolean();
-        sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> {
-            Daemon d = running.get();
-            if (d == null) {
-                reloadWhenStarted.set(true);
-            } else {
-                reload(d);
-            }
-        });
-        Daemon daemon = Daemon.start(config);
-        running.set(daemon);
-        if (reloadWhenStarted.getAndSet(false)) {
-            reload(daemon);
+        Daemon daemon;
+        try {
+            daemon = Daemon.start(config);
+        } catch (RuntimeException e) {
+            reloads.stopped();
+            throw e;
         }
+        reloads.started(daemon);
         stopRequested.await();
+        reloads.stopped();
         daemon.close();
         return 0;
     }
 
-    private void reload(Daemon daemon) {
-        try {
-            daemon.reload(ConfigLoader.load(configFile, System.getenv(), overrides));
-        } catch (RuntimeException e) {
-            org.slf4j.LoggerFactory.getLogger(Main.class).error("reload refused, the running configuration is kept: {}", e.getMessage());
-        }
+    private String reload(Daemon daemon) {
+        Config next = ConfigLoader.load(configFile, System.getenv(), overrides);
+        daemon.reload(next);
+        return next.assistants().byId().size() + " assistants, " + next.twilio().accounts().size() + " Twilio accounts";
     }
 
     private static void jsonLogs() {

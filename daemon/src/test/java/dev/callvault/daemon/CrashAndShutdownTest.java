@@ -5,10 +5,13 @@ import dev.callvault.testing.Environment;
 import dev.callvault.testing.Sids;
 import dev.callvault.testing.StandInRecording;
 import dev.callvault.testing.TwilioStandIn;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -26,6 +29,23 @@ class CrashAndShutdownTest {
 
     private final DaemonHarness harness = new DaemonHarness(env);
 
+    @TempDir
+    Path logs;
+    private Path log;
+
+    @BeforeEach
+    void logFile() {
+        log = logs.resolve("daemon.log");
+    }
+
+    private String log() {
+        try {
+            return Files.readString(log);
+        } catch (java.io.IOException e) {
+            return "(no log: " + e.getMessage() + ")";
+        }
+    }
+
     private Process launch(int port, Map<String, String> extra) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), Main.class.getName()));
@@ -33,14 +53,15 @@ class CrashAndShutdownTest {
         s.put("http.port", Integer.toString(port));
         s.putAll(extra);
         s.forEach((k, v) -> cmd.add("--set=" + k + "=" + v));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.INHERIT).start();
+        // the child's output goes to a file, never to this JVM's own stdout: surefire reads that as its channel
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         DaemonHarness.await("the daemon to listen on " + port, Duration.ofSeconds(60), () -> {
             try (var socket = new java.net.Socket("127.0.0.1", port)) {
                 return true;
             } catch (Exception e) {
                 return false;
             }
-        });
+        }, this::log);
         return p;
     }
 
@@ -98,6 +119,6 @@ class CrashAndShutdownTest {
         p.destroy(); // SIGTERM
 
         assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).isZero();
+        assertThat(p.exitValue()).as(this::log).isZero();
     }
 }

@@ -117,7 +117,8 @@ class ReloadTest {
             bad.put("assistant.sales.recording.enabled", "true");
             write(conf, bad);
             hup(p);
-            DaemonHarness.await("the refusal in the log", Duration.ofSeconds(30), () -> read(log).contains("reload refused, the running configuration is kept"));
+            DaemonHarness.await("the refusal in the log", Duration.ofSeconds(30), () -> read(log).contains("reload refused (reload 1"),
+                    () -> read(log));
             assertThat(read(log)).contains("ogg");
             assertThat(p.isAlive()).isTrue();
             assertThat(twimlAt(port)).as("the old settings: sales does not record").doesNotContain("/media");
@@ -126,12 +127,71 @@ class ReloadTest {
             good.put("assistant.sales.recording.enabled", "true");
             write(conf, good);
             hup(p);
-            DaemonHarness.await("the reload in the log", Duration.ofSeconds(30), () -> read(log).contains("configuration reloaded"));
+            DaemonHarness.await("the reload in the log", Duration.ofSeconds(30), () -> read(log).contains("configuration reloaded (reload 2"),
+                    () -> read(log));
             assertThat(twimlAt(port)).contains("/media");
         } finally {
             p.destroy();
             p.waitFor(30, TimeUnit.SECONDS);
         }
+    }
+
+    /**
+     * SIGHUPs from the moment the daemon's handlers are in until after it listens, while it opens its database, migrates,
+     * recovers and starts its listeners: each one is carried out or refused, by its number in the log, none lost. Each
+     * signal is sent once the previous one is in the log (the kernel merges a signal sent while the same one is pending).
+     */
+    @Test
+    void everySighupWhileStartingIsCarriedOut() throws Exception {
+        for (int launch = 0; launch < 3; launch++) {
+            Path conf = state.resolve("callvault-" + launch + ".conf");
+            Map<String, String> settings = settings(true, false);
+            settings.put("http.port", "0");
+            write(conf, settings);
+            Path log = state.resolve("daemon-" + launch + ".log");
+            Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", System.getProperty("java.class.path"),
+                    Main.class.getName(), "--config", conf.toString()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            try {
+                DaemonHarness.await("the daemon to begin starting", Duration.ofSeconds(60), () -> read(log).contains(" starting (pid "), () -> read(log));
+                int sent = 0;
+                int afterListening = 0;
+                while (afterListening < 3) {
+                    boolean listening = read(log).contains("callvaultd listening");
+                    hup(p);
+                    int number = ++sent;
+                    DaemonHarness.await("reload " + number + " in the log", Duration.ofSeconds(60),
+                            () -> read(log).contains("reload " + number + " asked for") || answered(read(log)).contains(number), () -> read(log));
+                    if (listening) {
+                        afterListening++;
+                    }
+                }
+                int all = sent;
+                DaemonHarness.await("every reload carried out", Duration.ofSeconds(60), () -> answered(read(log)).size() == all, () -> read(log));
+                assertThat(answered(read(log))).as("reloads answered, by number").containsExactlyInAnyOrderElementsOf(
+                        java.util.stream.IntStream.rangeClosed(1, all).boxed().toList());
+                assertThat(read(log)).doesNotContain("reload refused").as("some reloads came while starting").contains("asked for while starting");
+                assertThat(p.isAlive()).isTrue();
+            } finally {
+                p.destroy();
+                p.waitFor(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /** The numbers of the reloads the log says were carried out or refused ("reloads 2 to 4" when carried out as one). */
+    private static List<Integer> answered(String log) {
+        List<Integer> numbers = new ArrayList<>();
+        var m = java.util.regex.Pattern.compile("(?:configuration reloaded|reload refused) \\((?:reload (\\d+)|reloads (\\d+) to (\\d+))").matcher(log);
+        while (m.find()) {
+            if (m.group(1) != null) {
+                numbers.add(Integer.parseInt(m.group(1)));
+            } else {
+                for (int n = Integer.parseInt(m.group(2)); n <= Integer.parseInt(m.group(3)); n++) {
+                    numbers.add(n);
+                }
+            }
+        }
+        return numbers;
     }
 
     private String twimlAt(int port) throws Exception {
