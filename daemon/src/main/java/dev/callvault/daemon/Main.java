@@ -94,6 +94,10 @@ public final class Main implements Callable<Integer> {
         }
         if (!checkConfig) {
             LoggerFactory.getLogger(Main.class).info("callvaultd {} starting (pid {})", Version.current(), ProcessHandle.current().pid());
+            if (hangupIgnored()) {
+                LoggerFactory.getLogger(Main.class).warn("SIGHUP was ignored by whatever started callvaultd (nohup?), and a JVM cannot take an ignored "
+                        + "signal back: kill -HUP will not reload the configuration. Start it without nohup (systemd and the callvaultd launcher do).");
+            }
         }
         Config config = ConfigLoader.load(configFile, System.getenv(), overrides);
         if (checkConfig) {
@@ -113,6 +117,20 @@ public final class Main implements Callable<Integer> {
         reloads.stopped();
         daemon.close();
         return 0;
+    }
+
+    /** True when this process was started with SIGHUP ignored: the JVM then silently installs no handler for it. */
+    private static boolean hangupIgnored() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("SigIgn:")) {
+                    return (Long.parseUnsignedLong(line.substring(7).trim(), 16) & 1) != 0; // bit 0: signal 1, SIGHUP
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // not Linux: nothing to tell
+        }
+        return false;
     }
 
     private String reload(Daemon daemon) {

@@ -108,8 +108,7 @@ class ReloadTest {
         base.put("http.port", Integer.toString(port));
         write(conf, base);
         Path log = state.resolve("daemon.log");
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", System.getProperty("java.class.path"),
-                Main.class.getName(), "--config", conf.toString()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process p = launch(conf, log);
         try {
             DaemonHarness.await("the daemon to listen", Duration.ofSeconds(60), () -> listening(port));
             Map<String, String> bad = new HashMap<>(base);
@@ -149,8 +148,7 @@ class ReloadTest {
             settings.put("http.port", "0");
             write(conf, settings);
             Path log = state.resolve("daemon-" + launch + ".log");
-            Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", System.getProperty("java.class.path"),
-                    Main.class.getName(), "--config", conf.toString()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            Process p = launch(conf, log);
             try {
                 DaemonHarness.await("the daemon to begin starting", Duration.ofSeconds(60), () -> read(log).contains(" starting (pid "), () -> read(log));
                 int sent = 0;
@@ -192,6 +190,16 @@ class ReloadTest {
             }
         }
         return numbers;
+    }
+
+    /**
+     * callvaultd as a process of its own, with SIGHUP's default handling whatever this JVM was started with: a build run
+     * under nohup passes SIGHUP on ignored, and a JVM started so installs no handler for it (the launcher does the same).
+     */
+    private static Process launch(Path conf, Path log) throws Exception {
+        return new ProcessBuilder("env", "--default-signal=HUP", Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "--config", conf.toString())
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
 
     private String twimlAt(int port) throws Exception {
