@@ -61,6 +61,7 @@ public final class Daemon implements AutoCloseable {
     private TwilioRecordings twilio;
     /** The webhooks' own connections (call starts and recording status callbacks). */
     private Database answering;
+    private GroupCommit acks;
     /** Connections kept for Twilio's webhooks, beside database.pool-size. */
     static final int WEBHOOK_CONNECTIONS = 4;
 
@@ -88,6 +89,7 @@ public final class Daemon implements AutoCloseable {
         Clock clock = Clock.systemUTC();
         Database db = Database.open(config);
         Database answering = null;
+        GroupCommit acks = null;
         try {
             db.migrate();
             RecordingStore store = RecordingStores.open(config.storage());
@@ -107,8 +109,10 @@ public final class Daemon implements AutoCloseable {
             DatabaseOutage outage = new DatabaseOutage(answering, journal, new CallRepository(answering.jdbi()), new CallbackRepository(answering.jdbi()));
             outage.check(); // what a previous run journaled goes into the queue before anything new
             metrics.journaled(outage::journaled);
+            acks = new GroupCommit(answering, outage, config.http().acks().queueLimit(), metrics::acknowledgementsFlushed);
+            metrics.acknowledgementsWaiting(acks::waiting);
             LiveConfig live = new LiveConfig(config);
-            Webhooks webhooks = new Webhooks(live, outage, metrics, clock);
+            Webhooks webhooks = new Webhooks(live, acks, outage, metrics, clock);
             Recorder recorder = new Recorder(db, store, config.stateDir().resolve("realtime"), daemonId(), clock, derived);
             recorder.analyzer().onAnalyzed(metrics::analyzed);
             recorder.onFailed(metrics::realtimeFailed);
@@ -162,11 +166,15 @@ public final class Daemon implements AutoCloseable {
             d.derived = derived;
             d.twilio = twilio;
             d.answering = answering;
+            d.acks = acks;
             log.info("management (/readyz, /metrics) on http://{}:{}", config.http().managementHost(), d.managementPort());
             log.info("callvaultd listening on http://{}:{} (public URL {})", config.http().host(), d.port(),
                     config.http().publicUrl() == null ? "not set: Twilio webhooks are refused until public-url is set" : config.http().publicUrl());
             return d;
         } catch (RuntimeException e) {
+            if (acks != null) {
+                acks.close();
+            }
             if (answering != null) {
                 answering.close();
             }
@@ -243,6 +251,11 @@ public final class Daemon implements AutoCloseable {
         return db;
     }
 
+    /** Where Twilio's webhooks wait to be made durable together (tests hold its flushes). */
+    GroupCommit acknowledgements() {
+        return acks;
+    }
+
     /** Graceful stop: refuse new requests, let running ones and running archives finish within the grace period. */
     @Override
     public synchronized void close() {
@@ -272,6 +285,7 @@ public final class Daemon implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        acks.close(); // what the last requests stored is durable before the journal and the pool close
         server.stop();
         management.stop();
         try {

@@ -11,17 +11,19 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
  * Keeps Twilio's requests answered while PostgreSQL is unreachable. Twilio does not retry a status callback answered
- * with an error, so a callback that cannot be queued is appended to the local {@link Journal} (forced to disk before
- * the 204) and moved into the queue when the database answers again; a call's start is journaled the same way and the
- * caller still gets the TwiML. Once a failure is seen, requests go straight to the journal until the probe finds the
- * database again, so they are answered at their usual speed instead of waiting for a connection.
+ * with an error, so a batch of callbacks that cannot be queued is appended to the local {@link Journal} (forced to disk
+ * before the 204) and moved into the queue when the database answers again; a call's start is journaled the same way
+ * and the caller still gets the TwiML. Once a failure is seen, batches go straight to the journal until the probe finds
+ * the database again, so they are answered at their usual speed instead of waiting for a connection.
  */
 final class DatabaseOutage {
     private static final Logger log = LoggerFactory.getLogger(DatabaseOutage.class);
@@ -56,37 +58,33 @@ final class DatabaseOutage {
         }
     }
 
-    /** Queues a callback, or journals it when the database cannot be reached. True when it was new to the queue. */
-    boolean storeCallback(String account, String callSid, String recordingSid, String status, Map<String, String> params, boolean queued)
-            throws IOException {
-        String json = JSON.writeValueAsString(params);
-        Optional<Boolean> stored = attempt(() -> callbacks.store(account, callSid, recordingSid, status, json, queued));
-        if (stored.isPresent()) {
-            return stored.get();
+    /**
+     * Forces call starts ({@link CallRepository.Start}) and callbacks ({@link CallbackRepository.Received}) to the local
+     * journal together, to be moved into the database when it answers again.
+     */
+    void journal(List<?> entries) throws IOException {
+        List<Map<String, Object>> lines = new ArrayList<>();
+        for (Object e : entries) {
+            Map<String, Object> line = new LinkedHashMap<>();
+            if (e instanceof CallbackRepository.Received c) {
+                line.put("kind", "callback");
+                line.put("received_at", Instant.now().toString());
+                line.put("queued", c.queued());
+                line.put("params", JSON.readTree(c.paramsJson()));
+            } else if (e instanceof CallRepository.Start s) {
+                line.put("kind", "call");
+                line.put("call_sid", s.callSid());
+                line.put("account_sid", s.accountSid());
+                line.put("from", s.from());
+                line.put("to", s.to());
+                line.put("assistant", s.assistant());
+                line.put("at", s.at().toString());
+            } else {
+                throw new IllegalArgumentException("not a call start or a callback: " + e.getClass());
+            }
+            lines.add(line);
         }
-        Map<String, Object> entry = new LinkedHashMap<>();
-        entry.put("kind", "callback");
-        entry.put("received_at", Instant.now().toString());
-        entry.put("queued", queued);
-        entry.put("params", params);
-        journal.append(entry);
-        return true;
-    }
-
-    /** Records a call's start, or journals it when the database cannot be reached. */
-    void recordCallStart(String callSid, String accountSid, String from, String to, String assistant, Instant at) throws IOException {
-        if (attempt(() -> calls.recordStart(callSid, accountSid, from, to, assistant, at)).isPresent()) {
-            return;
-        }
-        Map<String, Object> entry = new LinkedHashMap<>();
-        entry.put("kind", "call");
-        entry.put("call_sid", callSid);
-        entry.put("account_sid", accountSid);
-        entry.put("from", from);
-        entry.put("to", to);
-        entry.put("assistant", assistant);
-        entry.put("at", at.toString());
-        journal.append(entry);
+        journal.appendAll(lines);
     }
 
     long journaled() {
@@ -125,11 +123,11 @@ final class DatabaseOutage {
         switch (e.path("kind").asText()) {
             case "callback" -> {
                 JsonNode p = e.path("params");
-                callbacks.store(p.path("AccountSid").asText(), p.path("CallSid").asText(), p.path("RecordingSid").asText(),
-                        p.path("RecordingStatus").asText(), JSON.writeValueAsString(p), e.path("queued").asBoolean(true));
+                callbacks.store(new CallbackRepository.Received(p.path("AccountSid").asText(), p.path("CallSid").asText(),
+                        p.path("RecordingSid").asText(), p.path("RecordingStatus").asText(), JSON.writeValueAsString(p), e.path("queued").asBoolean(true)));
             }
-            case "call" -> calls.recordStart(e.path("call_sid").asText(), e.path("account_sid").asText(), e.path("from").asText(null),
-                    e.path("to").asText(null), e.path("assistant").asText(null), Instant.parse(e.path("at").asText()));
+            case "call" -> calls.recordStart(new CallRepository.Start(e.path("call_sid").asText(), e.path("account_sid").asText(),
+                    e.path("from").asText(null), e.path("to").asText(null), e.path("assistant").asText(null), Instant.parse(e.path("at").asText())));
             default -> throw new IllegalArgumentException("unknown journal entry kind '" + e.path("kind").asText() + "'");
         }
     }

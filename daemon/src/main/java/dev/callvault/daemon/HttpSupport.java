@@ -51,6 +51,17 @@ public final class HttpSupport {
 
     /** Reads a form POST body of at most {@code max} bytes; 413 when larger, 415 when not form-encoded. */
     public static Map<String, String> readForm(HttpServerExchange ex, int max) throws IOException {
+        checkForm(ex, max);
+        InputStream in = ex.getInputStream();
+        byte[] body = in.readNBytes(max + 1);
+        if (body.length > max) {
+            throw new Problem(413, "body larger than " + max + " bytes");
+        }
+        return parseForm(new String(body, StandardCharsets.UTF_8));
+    }
+
+    /** What can be said of a form POST before its body is read: 413 when it says it is larger than {@code max}, 415 when not a form. */
+    public static void checkForm(HttpServerExchange ex, int max) {
         String length = ex.getRequestHeaders().getFirst(Headers.CONTENT_LENGTH);
         if (length != null) {
             try {
@@ -65,12 +76,6 @@ public final class HttpSupport {
         if (type == null || !type.toLowerCase().startsWith("application/x-www-form-urlencoded")) {
             throw new Problem(415, "expected application/x-www-form-urlencoded, as Twilio sends");
         }
-        InputStream in = ex.getInputStream();
-        byte[] body = in.readNBytes(max + 1);
-        if (body.length > max) {
-            throw new Problem(413, "body larger than " + max + " bytes");
-        }
-        return parseForm(new String(body, StandardCharsets.UTF_8));
     }
 
     public static Map<String, String> parseForm(String body) {

@@ -51,7 +51,16 @@ public record Config(
      */
     public record Http(String host, int port, URI publicUrl, URI streamUrl, Secret apiToken, Secret linkSecret,
                        boolean presignedRedirects, int maxBodyBytes, String managementHost, int managementPort, Path usersFile,
-                       SignIn signIn) {
+                       SignIn signIn, Acknowledgements acks) {
+    }
+
+    /**
+     * How Twilio's webhooks are acknowledged: call starts and callbacks are made durable in batches (one flush for all
+     * that wait); a callback is answered 503 when its batch has not reached the disk within {@code callbackTimeout}; a
+     * call start that waits {@code twimlWait} is journaled locally and its TwiML answered; at most {@code queueLimit}
+     * wait, past which callbacks are answered 503 at once and call starts journaled.
+     */
+    public record Acknowledgements(Duration callbackTimeout, Duration twimlWait, int queueLimit) {
     }
 
     /**

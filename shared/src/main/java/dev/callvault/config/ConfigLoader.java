@@ -118,7 +118,9 @@ public final class ConfigLoader {
         Config.Http http = new Config.Http(get("http.host", "127.0.0.1"), integer("http.port", 8080, 0, 65535), publicUrl, streamUrl,
                 secret("http.api-token"), secret("http.link-secret"), bool("http.presigned-redirects"),
                 integer("http.max-body-bytes", 64 * 1024, 1024, 16 * 1024 * 1024), management[0], Integer.parseInt(management[1]),
-                Path.of(get("http.users-file", stateDir.resolve("users").toString())), signIn());
+                Path.of(get("http.users-file", stateDir.resolve("users").toString())), signIn(),
+                new Config.Acknowledgements(Duration.ofMillis(integer("http.ack-timeout-ms", 5000, 100, 14_000)),
+                        Duration.ofMillis(integer("http.twiml-wait-ms", 500, 0, 10_000)), integer("http.ack-queue-limit", 20_000, 100, 1_000_000)));
         Config.Worker worker = new Config.Worker(integer("worker.concurrency", 4, 1, 256), integer("worker.max-attempts", 10, 1, 1000),
                 Duration.ofMillis(integer("worker.poll-ms", 1000, 10, 600_000)),
                 Duration.ofSeconds(integer("shutdown.grace-seconds", 30, 0, 3600)),

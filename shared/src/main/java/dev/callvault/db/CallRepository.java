@@ -3,10 +3,12 @@ package dev.callvault.db;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.mapper.reflect.ConstructorMapper;
+import org.jdbi.v3.core.statement.PreparedBatch;
 
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -35,21 +37,35 @@ public final class CallRepository {
                 .one();
     }
 
-    /** Records a call as Twilio's voice webhook announces it; a repeated webhook fills in what was missing. */
-    public UUID recordStart(String callSid, String accountSid, String from, String to, String assistant, Instant at) {
-        return jdbi.withHandle(h -> h.createQuery("""
-                        INSERT INTO calls (call_sid, account_sid, from_number, to_number, assistant, started_at)
-                        VALUES (:callSid, :accountSid, :from, :to, :assistant, :at)
-                        ON CONFLICT (call_sid) DO UPDATE SET
-                            from_number = coalesce(calls.from_number, EXCLUDED.from_number),
-                            to_number = coalesce(calls.to_number, EXCLUDED.to_number),
-                            assistant = coalesce(calls.assistant, EXCLUDED.assistant),
-                            started_at = coalesce(calls.started_at, EXCLUDED.started_at)
-                        RETURNING id""")
-                .bind("callSid", callSid).bind("accountSid", accountSid)
-                .bind("from", from).bind("to", to).bind("assistant", assistant)
-                .bind("at", OffsetDateTime.ofInstant(at, ZoneOffset.UTC))
-                .mapTo(UUID.class).one());
+    /** A call's start as Twilio's voice webhook announces it. */
+    public record Start(String callSid, String accountSid, String from, String to, String assistant, Instant at) {
+    }
+
+    /** Records a call's start; a repeated webhook fills in what was missing. */
+    public void recordStart(Start start) {
+        jdbi.useTransaction(h -> recordStarts(h, List.of(start)));
+    }
+
+    /**
+     * Records call starts in {@code h}'s transaction, one statement each sent together: many made durable by one commit.
+     * Callers that write concurrently pass them in CallSid order, so two transactions lock rows in the same order.
+     */
+    public void recordStarts(Handle h, List<Start> starts) {
+        PreparedBatch batch = h.prepareBatch("""
+                INSERT INTO calls (call_sid, account_sid, from_number, to_number, assistant, started_at)
+                VALUES (:callSid, :accountSid, :from, :to, :assistant, :at)
+                ON CONFLICT (call_sid) DO UPDATE SET
+                    from_number = coalesce(calls.from_number, EXCLUDED.from_number),
+                    to_number = coalesce(calls.to_number, EXCLUDED.to_number),
+                    assistant = coalesce(calls.assistant, EXCLUDED.assistant),
+                    started_at = coalesce(calls.started_at, EXCLUDED.started_at)""");
+        for (Start s : starts) {
+            batch.bind("callSid", s.callSid()).bind("accountSid", s.accountSid())
+                    .bind("from", s.from()).bind("to", s.to()).bind("assistant", s.assistant())
+                    .bind("at", OffsetDateTime.ofInstant(s.at(), ZoneOffset.UTC))
+                    .add();
+        }
+        batch.execute();
     }
 
     public Optional<CallRow> findBySid(String callSid) {

@@ -3,6 +3,7 @@ package dev.callvault.db;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.mapper.RowMapper;
+import org.jdbi.v3.core.statement.PreparedBatch;
 
 import java.sql.Timestamp;
 import java.time.Duration;
@@ -29,18 +30,36 @@ public final class CallbackRepository {
         this.jdbi = jdbi;
     }
 
+    /** A callback as received: {@code queued} false means it is only kept (in-progress), not archived. */
+    public record Received(String accountSid, String callSid, String recordingSid, String status, String paramsJson, boolean queued) {
+    }
+
+    /** Stores a callback; false when the same RecordingSid and status was already stored (Twilio retried, or a replica got it first). */
+    public boolean store(Received callback) {
+        return jdbi.inTransaction(h -> store(h, List.of(callback))[0]);
+    }
+
     /**
-     * Stores a callback; {@code queued} false means it is only kept (in-progress). Returns false when the same
-     * RecordingSid and status was already stored (Twilio retried, or a replica got it first).
+     * Stores callbacks in {@code h}'s transaction, one statement each sent together: many made durable by one commit.
+     * Returns, for each, whether it was new. Callers that write concurrently pass them in (RecordingSid, status) order,
+     * so two transactions wait on each other's keys in the same order.
      */
-    public boolean store(String accountSid, String callSid, String recordingSid, String status, String paramsJson, boolean queued) {
-        return jdbi.withHandle(h -> h.createUpdate("""
-                        INSERT INTO callbacks (account_sid, call_sid, recording_sid, recording_status, params, state)
-                        VALUES (:account, :call, :recording, :status, :params::jsonb, :state)
-                        ON CONFLICT (recording_sid, recording_status) DO NOTHING""")
-                .bind("account", accountSid).bind("call", callSid).bind("recording", recordingSid).bind("status", status)
-                .bind("params", paramsJson).bind("state", queued ? "pending" : "done")
-                .execute() == 1);
+    public boolean[] store(Handle h, List<Received> callbacks) {
+        PreparedBatch batch = h.prepareBatch("""
+                INSERT INTO callbacks (account_sid, call_sid, recording_sid, recording_status, params, state)
+                VALUES (:account, :call, :recording, :status, :params::jsonb, :state)
+                ON CONFLICT (recording_sid, recording_status) DO NOTHING""");
+        for (Received c : callbacks) {
+            batch.bind("account", c.accountSid()).bind("call", c.callSid()).bind("recording", c.recordingSid()).bind("status", c.status())
+                    .bind("params", c.paramsJson()).bind("state", c.queued() ? "pending" : "done")
+                    .add();
+        }
+        int[] counts = batch.execute();
+        boolean[] fresh = new boolean[counts.length];
+        for (int i = 0; i < counts.length; i++) {
+            fresh[i] = counts[i] == 1;
+        }
+        return fresh;
     }
 
     /** Locks and returns up to {@code limit} due callbacks that no other worker holds. Run inside a transaction. */

@@ -28,9 +28,11 @@ public final class DerivedWork implements AutoCloseable {
         this.mode = mode;
         if (mode == Mode.BACKGROUND) {
             pool = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(capacity), r -> {
-                Thread t = new Thread(r, "derived-work");
+                Thread t = new Thread(() -> {
+                    dev.callvault.BackgroundPriority.lowerThisThread();
+                    r.run();
+                }, "derived-work");
                 t.setDaemon(true);
-                t.setPriority(Thread.MIN_PRIORITY);
                 return t;
             }, (r, executor) -> {
                 if (dropped.incrementAndGet() % 100 == 1) {

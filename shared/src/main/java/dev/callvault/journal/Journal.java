@@ -59,14 +59,22 @@ public final class Journal implements AutoCloseable {
     }
 
     /** Writes {@code entry} as one line and forces it to disk: when this returns, the entry survives a crash. */
-    public synchronized void append(Object entry) throws IOException {
-        byte[] line = (JSON.writeValueAsString(entry) + "\n").getBytes(StandardCharsets.UTF_8);
-        ByteBuffer buf = ByteBuffer.wrap(line);
+    public void append(Object entry) throws IOException {
+        appendAll(List.of(entry));
+    }
+
+    /** Writes each of {@code entries} as a line and forces them to disk together (one flush for all). */
+    public synchronized void appendAll(List<?> entries) throws IOException {
+        StringBuilder lines = new StringBuilder();
+        for (Object entry : entries) {
+            lines.append(JSON.writeValueAsString(entry)).append('\n');
+        }
+        ByteBuffer buf = ByteBuffer.wrap(lines.toString().getBytes(StandardCharsets.UTF_8));
         while (buf.hasRemaining()) {
             current.write(buf);
         }
         current.force(false);
-        pending.incrementAndGet();
+        pending.addAndGet(entries.size());
     }
 
     /** Entries appended and not yet drained. */

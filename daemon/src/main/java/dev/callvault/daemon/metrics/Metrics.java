@@ -4,6 +4,7 @@ import dev.callvault.archive.ArchiveResult;
 import dev.callvault.db.CallbackRepository;
 import dev.callvault.twilio.TwilioRecordings;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
@@ -27,6 +28,8 @@ public final class Metrics {
     private final Counter audioBytes = Counter.builder("callvault.media.audio.bytes").baseUnit("bytes").register(registry);
     private final Timer finalize = Timer.builder("callvault.media.finalize").publishPercentiles(0.5, 0.99).register(registry);
     private final Map<String, Counter> framesReceived = new ConcurrentHashMap<>();
+    private final DistributionSummary ackBatches = DistributionSummary.builder("callvault.acks.batch.size")
+            .description("Call starts and callbacks made durable by one commit").register(registry);
 
     public Metrics(CallbackRepository callbacks, TwilioRecordings twilio) {
         new JvmMemoryMetrics().bindTo(registry);
@@ -140,6 +143,26 @@ public final class Metrics {
 
     public void finalized(long nanos) {
         finalize.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** A batch of call starts and callbacks made durable by one commit (or one journal flush). */
+    public void acknowledgementsFlushed(long batchSize) {
+        ackBatches.record(batchSize);
+    }
+
+    /** Call starts and callbacks waiting for their batch now. */
+    public void acknowledgementsWaiting(java.util.function.Supplier<Integer> count) {
+        Gauge.builder("callvault.acks.waiting", count, c -> c.get()).strongReference(true)
+                .description("Call starts and callbacks waiting for their batch to be stored").register(registry);
+    }
+
+    /**
+     * A webhook that could not be acknowledged as stored in time: a callback answered 503 ({@code callback_timeout},
+     * {@code callback_full}), or a call start journaled locally so its TwiML could be answered ({@code call_journaled}).
+     */
+    public void acknowledgementLate(String outcome) {
+        Counter.builder("callvault.acks.late").tag("outcome", outcome)
+                .description("Webhooks whose batch was not stored in time (callbacks answered 503, call starts journaled)").register(registry).increment();
     }
 
     public String scrape() {

@@ -49,7 +49,11 @@ public final class ArchiveWorkers {
     public synchronized void start() {
         running = true;
         for (int i = 0; i < config.concurrency(); i++) {
-            Thread t = new Thread(this::loop, "archive-worker-" + i);
+            Thread t = new Thread(() -> {
+                // archiving is background work: Twilio's webhooks, playback and media streams go first for the CPU
+                dev.callvault.BackgroundPriority.lowerThisThread();
+                loop();
+            }, "archive-worker-" + i);
             t.start();
             threads.add(t);
         }
