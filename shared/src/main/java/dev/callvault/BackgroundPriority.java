@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class BackgroundPriority {
     private static final Logger log = LoggerFactory.getLogger(BackgroundPriority.class);
-    static final int NICE = 19;
+    static final int NICE = 10;
 
     private BackgroundPriority() {
     }

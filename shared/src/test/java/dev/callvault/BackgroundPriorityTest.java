@@ -6,7 +6,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Background work yields the CPU: a thread that lowers its priority runs at nice 19, and only that thread does. */
+/** Background work yields the CPU: a thread that lowers its priority runs at nice 10, and only that thread does. */
 class BackgroundPriorityTest {
     @Test
     void aBackgroundThreadRunsAtNice19AndTheOthersKeepTheirs() throws Exception {
@@ -23,7 +23,7 @@ class BackgroundPriorityTest {
         t.start();
         t.join();
 
-        assertThat(background.get()).isEqualTo(BackgroundPriority.NICE).isEqualTo(19);
+        assertThat(background.get()).isEqualTo(BackgroundPriority.NICE).isEqualTo(10);
         assertThat(BackgroundPriority.niceOfThisThread()).as("the calling thread's own niceness is untouched").isEqualTo(before);
     }
 }

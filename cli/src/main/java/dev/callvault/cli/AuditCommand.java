@@ -10,10 +10,12 @@ import picocli.CommandLine.Option;
 
 import java.util.concurrent.Callable;
 
-/** {@code callvault audit}: who played or downloaded a call's recordings, when and from where. */
+/** {@code callvault audit}: who listened to (which parts of) a call's recordings or downloaded them, when and from where. */
 @Command(mixinStandardHelpOptions = true, versionProvider = Callvault.VersionProvider.class, name = "audit", sortOptions = false,
-        description = {"Print who played or downloaded a call's recordings, newest first: when, who (a signed-in person, or 'api token' / 'signed link' for scripts), "
-                + "play or download, which recording, from which address. Call recordings are personal data: this answers 'who listened to this call'."},
+        description = {"Print who listened to a call's recordings or downloaded them, newest first: when, who (a signed-in person, or 'api token' / "
+                + "'signed link' for scripts), what (a listen says which parts were heard, as the console's player played them; a download is a "
+                + "whole file taken), which recording, from which address. Call recordings are personal data: this answers 'who listened to this call'. "
+                + "Entries named 'play' come from before listens were reported by the player: they count a player's fetch, not a person listening."},
         footer = {"", "Examples:", "  callvault audit --call CA1f2e3d4c5b6a79880123456789abcdef", "  callvault audit --call CA1f2e... --json"})
 public final class AuditCommand implements Callable<Integer> {
     @Mixin
@@ -34,10 +36,10 @@ public final class AuditCommand implements Callable<Integer> {
         try (Services s = new Services(config.load())) {
             CallRow c = new CallRepository(s.db.jdbi()).find(call).orElseThrow(() -> new DownloadCommand.NotFound("no call " + call));
             var events = new AuditRepository(s.db.jdbi()).forCall(c.id());
-            out.text(CallView.summary(c) + ": " + (events.isEmpty() ? "no one has played or downloaded its recordings" : events.size() + " events"));
+            out.text(CallView.summary(c) + ": " + (events.isEmpty() ? "no one has listened to or downloaded its recordings" : events.size() + " events"));
             for (AuditRepository.Event e : events) {
                 out.json(CallView.audit(e));
-                out.text(String.format("  %s  %-8s %-20s recording %s from %s", e.at(), e.action(), e.who(), e.recordingId(),
+                out.text(String.format("  %s  %s, recording %s, from %s", e.at(), CallView.auditWords(e), e.recordingId(),
                         e.remote() == null ? CallView.UNKNOWN : e.remote()));
             }
             return ExitCode.OK.code;

@@ -77,8 +77,9 @@ class CallCommandTest {
         String quiet = Sids.call();
         archived(quiet);
 
-        audit.record("alice", "play", row.id(), recording.id(), "192.0.2.7", "Firefox");
-        audit.record("api token", "download", row.id(), recording.id(), "127.0.0.1", null);
+        audit.listened(java.util.UUID.randomUUID(), "alice", row.id(), recording.id(),
+                List.of(new dev.callvault.db.AuditRepository.Span(0, 3.2), new dev.callvault.db.AuditRepository.Span(20, 22)), "192.0.2.7", "Firefox");
+        audit.download("api token", row.id(), recording.id(), "127.0.0.1", null);
         Cli.Result text = cli.run(List.of("audit"), Map.of(), "--call", callSid);
         Cli.Result json = cli.run(List.of("audit"), Map.of(), "--call", callSid, "--json");
         Cli.Result none = cli.run(List.of("audit"), Map.of(), "--call", quiet);
@@ -86,9 +87,11 @@ class CallCommandTest {
 
         assertThat(text.exit()).as(text.err()).isZero();
         assertThat(text.out().lines().filter(l -> l.startsWith("  ")).toList())
-                .satisfiesExactly(l -> assertThat(l).contains("download").contains("api token"), l -> assertThat(l).contains("play").contains("alice").contains("192.0.2.7"));
+                .satisfiesExactly(l -> assertThat(l).contains("api token downloaded it"),
+                        l -> assertThat(l).contains("alice listened to 0:05 (0:00-0:03, 0:20-0:22)").contains("192.0.2.7"));
         assertThat(json.lines()).hasSize(2).allMatch(l -> l.contains("\"recording_id\":\"" + recording.id() + "\""));
-        assertThat(none.out()).contains("no one has played or downloaded its recordings");
+        assertThat(json.lines().get(1)).contains("\"heard_seconds\":5.2").contains("\"spans\":[[0.0,3.2],[20.0,22.0]]");
+        assertThat(none.out()).contains("no one has listened to or downloaded its recordings");
         assertThat(bad.exit()).isEqualTo(64);
     }
 }

@@ -142,7 +142,7 @@ public final class Daemon implements AutoCloseable {
             GracefulShutdownHandler graceful = new GracefulShutdownHandler(Routes.table(webhooks,
                     new RecordingAccess(config.http(), calls, new RecordingRepository(db.jdbi()), store, clock, recorder, new AuditRepository(db.jdbi()), auth),
                     new CallsApi(auth, new CallSearch(db.jdbi()), calls, new RecordingRepository(db.jdbi()), new AuditRepository(db.jdbi()),
-                            new dev.callvault.db.AnalyticsRepository(db.jdbi()), new Waveforms(store)),
+                            new dev.callvault.db.AnalyticsRepository(db.jdbi()), new Waveforms(store), () -> live.get().phoneRegion()),
                     new Console(auth, clock), health, metrics, media.handler()));
             Undertow server = Undertow.builder()
                     .addHttpListener(config.http().port(), config.http().host())

@@ -35,7 +35,8 @@ public final class LiveConfig implements Supplier<Config> {
         needsRestart(kept, "storage", now.storage(), next.storage());
         needsRestart(kept, "worker", now.worker(), next.worker());
         needsRestart(kept, "state-dir", now.stateDir(), next.stateDir());
-        current.set(new Config(now.http(), now.database(), now.storage(), next.twilio(), now.worker(), next.assistants(), now.stateDir()));
+        current.set(new Config(now.http(), now.database(), now.storage(), next.twilio(), now.worker(), next.assistants(), now.stateDir(),
+                next.phoneRegion()));
         return kept;
     }
 

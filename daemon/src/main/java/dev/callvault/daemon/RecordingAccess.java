@@ -63,13 +63,14 @@ final class RecordingAccess {
     }
 
     private void serve(HttpServerExchange ex, boolean inline) throws Exception {
-        String who = authenticate(ex);
-        RecordingRow row = find(ex);
+        Caller who = authenticate(ex);
+        CallRow call = call(ex);
+        RecordingRow row = find(ex, call);
         if ("in-progress".equals(row.status()) && row.streamSid() != null) {
             if (recorder.active(row.streamSid()).isPresent()) {
                 audit(ex, who, row, inline);
             }
-            serveLive(ex, row, inline);
+            serveLive(ex, call, row, inline);
             return;
         }
         if (row.s3Key() == null || !row.completed()) {
@@ -78,7 +79,7 @@ final class RecordingAccess {
         StoredObject object = store.head(row.s3Key())
                 .orElseThrow(() -> new Problem(404, "the object of recording " + row.id() + " is missing from storage"));
         audit(ex, who, row, inline);
-        String filename = row.id() + "." + (row.format() == null ? "bin" : row.format());
+        String filename = dev.callvault.calls.CallView.fileName(call, row);
         String disposition = (inline ? "inline" : "attachment") + "; filename=\"" + filename + "\"";
         if (http.presignedRedirects()) {
             Optional<java.net.URI> url = store.presignedGet(row.s3Key(), PRESIGN_TTL, inline ? null : filename);
@@ -130,8 +131,52 @@ final class RecordingAccess {
             ex.endExchange();
             return;
         }
-        try (InputStream in = store.get(row.s3Key(), offset, range == null ? -1 : length); OutputStream out = ex.getOutputStream()) {
+        try (InputStream in = store.get(row.s3Key(), offset, range == null ? -1 : length); OutputStream out = new ToClient(ex.getOutputStream())) {
             in.transferTo(out);
+        }
+    }
+
+    /**
+     * The client went away mid-response (a seek, a reload, a closed tab): normal for a player, never an error. Thrown
+     * by {@link ToClient} when writing to the client fails, so a failure to read the store is still told apart.
+     */
+    static final class ClientGone extends java.io.IOException {
+        ClientGone(java.io.IOException cause) {
+            super("the client went away mid-response: " + cause.getMessage(), cause);
+        }
+    }
+
+    /** The response's stream, whose write failures are the client's going away. */
+    private static final class ToClient extends java.io.FilterOutputStream {
+        ToClient(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws java.io.IOException {
+            try {
+                out.write(b, off, len);
+            } catch (java.io.IOException e) {
+                throw new ClientGone(e);
+            }
+        }
+
+        @Override
+        public void flush() throws java.io.IOException {
+            try {
+                out.flush();
+            } catch (java.io.IOException e) {
+                throw new ClientGone(e);
+            }
+        }
+
+        @Override
+        public void close() throws java.io.IOException {
+            try {
+                out.close();
+            } catch (java.io.IOException e) {
+                throw new ClientGone(e);
+            }
         }
     }
 
@@ -139,7 +184,7 @@ final class RecordingAccess {
      * What a recording still in progress has captured so far, from the spool of the daemon that holds the stream;
      * another replica answers 409 naming the one that records it.
      */
-    private void serveLive(HttpServerExchange ex, RecordingRow row, boolean inline) throws Exception {
+    private void serveLive(HttpServerExchange ex, CallRow call, RecordingRow row, boolean inline) throws Exception {
         var live = recorder.active(row.streamSid());
         if (live.isEmpty()) {
             String holder = HttpSupport.JSON.readTree(row.metadataJson()).path("daemon").asText("unknown");
@@ -150,18 +195,32 @@ final class RecordingAccess {
             live.get().sync();
             file = live.get().dir().resolve(row.recordingType() + "." + row.format());
         }
-        long size = java.nio.file.Files.size(file);
+        long size = java.nio.file.Files.size(file); // what is captured now: ranges are served against it
         var h = ex.getResponseHeaders();
+        String name = dev.callvault.calls.CallView.fileName(call, row).replaceFirst("\\.([a-z0-9]+)$", "-so-far.$1");
         h.put(Headers.CONTENT_TYPE, contentType(row.format()));
-        h.put(Headers.CONTENT_DISPOSITION, (inline ? "inline" : "attachment") + "; filename=\"" + row.id() + "-so-far." + row.format() + "\"");
+        h.put(Headers.CONTENT_DISPOSITION, (inline ? "inline" : "attachment") + "; filename=\"" + name + "\"");
         h.put(Headers.CACHE_CONTROL, "no-store");
-        h.put(Headers.CONTENT_LENGTH, size);
+        h.put(Headers.ACCEPT_RANGES, "bytes");
+        ByteRange range = ByteRange.parse(ex.getRequestHeaders().getFirst(Headers.RANGE), size);
+        if (range == ByteRange.UNSATISFIABLE) {
+            h.put(Headers.CONTENT_RANGE, "bytes */" + size);
+            throw new Problem(416, "range not satisfiable: " + size + " bytes are captured so far");
+        }
+        long offset = range == null ? 0 : range.first();
+        long length = range == null ? size : range.length();
+        if (range != null) {
+            ex.setStatusCode(206);
+            h.put(Headers.CONTENT_RANGE, "bytes " + range.first() + "-" + range.last() + "/" + size);
+        }
+        h.put(Headers.CONTENT_LENGTH, length);
         if (ex.getRequestMethod().toString().equals("HEAD")) {
             ex.endExchange();
             return;
         }
-        try (InputStream in = java.nio.file.Files.newInputStream(file); OutputStream out = ex.getOutputStream()) {
-            in.transferTo(new BoundedOutput(out, size));
+        try (InputStream in = java.nio.file.Files.newInputStream(file); OutputStream out = new ToClient(ex.getOutputStream())) {
+            in.skipNBytes(offset);
+            in.transferTo(new BoundedOutput(out, length));
         }
     }
 
@@ -192,44 +251,53 @@ final class RecordingAccess {
         }
     }
 
+    /** Who asks, and whether their player reports listens itself (a person signed in to the console) or not (scripts). */
+    private record Caller(String name, boolean console) {
+    }
+
     /** Who asks: a signed-in person's name, "api token" or "signed link"; 401 for anyone else. */
-    private String authenticate(HttpServerExchange ex) {
+    private Caller authenticate(HttpServerExchange ex) {
         var who = auth.who(ex);
         if (who.isPresent()) {
-            return who.get().name();
+            return new Caller(who.get().name(), who.get().person());
         }
         if (links != null && links.valid(ex.getRequestPath(), HttpSupport.param(ex, "expires").orElse(null),
                 HttpSupport.param(ex, "sig").orElse(null), clock.instant())) {
-            return "signed link";
+            return new Caller("signed link", false);
         }
         ex.getResponseHeaders().put(Headers.WWW_AUTHENTICATE, "Bearer realm=\"callvault\"");
         throw new Problem(401, "a bearer token or an unexpired signed link is required");
     }
 
     /**
-     * Writes who played or downloaded what (DESIGN 7). A player seeks with many ranged requests: only a request from
-     * the first byte (or without a range) counts as a play; a HEAD is no listening.
+     * Writes who downloaded what (DESIGN 7). A person's listening is what their player reports (the spans heard, at
+     * {@code /api/v1/.../listens}), never the bytes it fetches: preloading, reading metadata and seeking are not
+     * listening. Bytes are a download when they are one: the download link, or a script (API token, signed link)
+     * fetching a recording, counted once from its first byte; a HEAD is neither.
      */
-    private void audit(HttpServerExchange ex, String who, RecordingRow row, boolean inline) {
-        if (ex.getRequestMethod().toString().equals("HEAD")) {
+    private void audit(HttpServerExchange ex, Caller who, RecordingRow row, boolean inline) {
+        if (ex.getRequestMethod().toString().equals("HEAD") || inline && who.console()) {
             return;
         }
         String range = ex.getRequestHeaders().getFirst(Headers.RANGE);
-        if (inline && range != null && !range.replace(" ", "").startsWith("bytes=0-")) {
+        if (range != null && !range.replace(" ", "").startsWith("bytes=0-")) {
             return;
         }
         var source = ex.getSourceAddress();
-        audit.record(who, inline ? "play" : "download", row.callId(), row.id(), source == null ? null : source.getAddress().getHostAddress(),
+        audit.download(who.name(), row.callId(), row.id(), source == null ? null : source.getAddress().getHostAddress(),
                 ex.getRequestHeaders().getFirst(Headers.USER_AGENT));
     }
 
-    private RecordingRow find(HttpServerExchange ex) {
+    private CallRow call(HttpServerExchange ex) {
         String callId = HttpSupport.param(ex, "call_id").orElse("");
-        CallRow c = calls.find(callId).orElseThrow(() -> new Problem(404, "no call " + callId));
+        return calls.find(callId).orElseThrow(() -> new Problem(404, "no call " + callId));
+    }
+
+    private RecordingRow find(HttpServerExchange ex, CallRow c) {
         String recordingId = HttpSupport.param(ex, "recording_id").orElse("");
         return uuid(recordingId).flatMap(recordings::findById)
                 .filter(r -> r.callId().equals(c.id()))
-                .orElseThrow(() -> new Problem(404, "no recording " + recordingId + " in call " + callId));
+                .orElseThrow(() -> new Problem(404, "no recording " + recordingId + " in call " + c.callSid()));
     }
 
     private static Optional<UUID> uuid(String s) {

@@ -34,6 +34,8 @@ final class Routes {
                 .get("/api/v1/calls", route("api_calls", api::list, metrics))
                 .get("/api/v1/calls/{call_id}", route("api_call", api::one, metrics))
                 .get("/api/v1/calls/{call_id}/recordings/{recording_id}/peaks", route("api_peaks", api::peaks, metrics))
+                .post("/api/v1/calls/{call_id}/recordings/{recording_id}/listens", route("api_listens", api::listened, metrics))
+                .get("/favicon.ico", route("ui_asset", console::favicon, metrics))
                 .get("/ui", route("ui_calls", console::calls, metrics))
                 .get("/ui/", route("ui_calls", console::calls, metrics))
                 .get("/ui/calls/{call_id}", route("ui_call", console::call, metrics))
@@ -70,6 +72,8 @@ final class Routes {
     private static HttpHandler instrumented(String name, Endpoint endpoint, Metrics metrics) {
         return ex -> {
             long start = System.nanoTime();
+            // no response of ours is to be read as anything but the type it says (recordings, JSON, pages alike)
+            ex.getResponseHeaders().put(io.undertow.util.Headers.X_CONTENT_TYPE_OPTIONS, "nosniff");
             ex.addExchangeCompleteListener((done, next) -> {
                 long nanos = System.nanoTime() - start;
                 metrics.request(name, done.getRequestMethod().toString(), done.getStatusCode(), nanos);
@@ -85,6 +89,10 @@ final class Routes {
                 if (!ex.isResponseStarted()) {
                     HttpSupport.problem(ex, p.status, p.getMessage());
                 }
+            } catch (RecordingAccess.ClientGone gone) {
+                // a player that seeks or a tab that closes drops its request: normal use, counted, never an ERROR
+                metrics.clientGone(name);
+                LoggerFactory.getLogger(Routes.class).debug("{} {}: {}", ex.getRequestMethod(), ex.getRequestPath(), gone.getMessage());
             } catch (Exception e) {
                 LoggerFactory.getLogger(Routes.class).error("{} {} failed", ex.getRequestMethod(), ex.getRequestPath(), e);
                 if (!ex.isResponseStarted()) {

@@ -32,6 +32,11 @@ public final class Browser implements AutoCloseable {
     }
 
     public static Browser start() throws IOException {
+        return start(new String[0]);
+    }
+
+    /** With further Chromium switches, e.g. {@code --host-resolver-rules=MAP console.test 127.0.0.1}. */
+    public static Browser start(String... switches) throws IOException {
         for (String binary : new String[]{CHROMIUM, CHROMEDRIVER}) {
             if (!new File(binary).canExecute()) {
                 throw new IllegalStateException(binary + " is missing: install Debian's chromium and chromium-driver (.ci/run does)");
@@ -43,6 +48,9 @@ public final class Browser implements AutoCloseable {
         o.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-extensions",
                 "--autoplay-policy=no-user-gesture-required", "--window-size=1280,1000", "--user-data-dir=" + profile);
+        o.addArguments(switches);
+        // the page's own console (errors of our script) is readable by the tests
+        o.setCapability("goog:loggingPrefs", java.util.Map.of("browser", "ALL"));
         ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(new File(CHROMEDRIVER)).usingAnyFreePort().build();
         ChromeDriver driver = new ChromeDriver(service, o);
         driver.manage().timeouts().scriptTimeout(Duration.ofSeconds(30));
@@ -56,6 +64,12 @@ public final class Browser implements AutoCloseable {
 
     public Object js(String script, Object... args) {
         return ((JavascriptExecutor) driver).executeScript(script, args);
+    }
+
+    /** The browser console's lines since the last call (errors of the page's script among them). */
+    public java.util.List<String> console() {
+        return driver.manage().logs().get(org.openqa.selenium.logging.LogType.BROWSER).getAll().stream()
+                .map(e -> e.getLevel() + " " + e.getMessage()).toList();
     }
 
     public String text(String css) {

@@ -98,7 +98,7 @@ class PlaybackTest {
     }
 
     @Test
-    void everyPlayAndDownloadIsAuditedButNotEverySeekOrHead() throws Exception {
+    void aScriptsFetchesAreDownloadsCountedOnceNotEverySeekOrHead() throws Exception {
         harness.get(daemon, path() + "/play", "Authorization", bearer, "Range", "bytes=0-", "User-Agent", "test-player");
         harness.get(daemon, path() + "/play", "Authorization", bearer, "Range", "bytes=20000-");
         harness.http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + daemon.port() + path() + "/play"))
@@ -110,7 +110,7 @@ class PlaybackTest {
         var callId = new dev.callvault.db.RecordingRepository(env.db().jdbi()).findById(archived.recordingId()).orElseThrow().callId();
         var events = new dev.callvault.db.AuditRepository(env.db().jdbi()).forCall(callId);
 
-        assertThat(events).extracting(e -> e.action() + " by " + e.who()).containsExactly("download by api token", "play by api token");
+        assertThat(events).extracting(e -> e.action() + " by " + e.who()).containsExactly("download by api token", "download by api token");
         assertThat(events.get(1).userAgent()).isEqualTo("test-player");
         assertThat(events.get(1).remote()).isEqualTo("127.0.0.1");
         assertThat(events).allMatch(e -> e.recordingId().equals(archived.recordingId()));

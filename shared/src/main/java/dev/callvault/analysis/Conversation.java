@@ -50,35 +50,8 @@ public record Conversation(double seconds, List<Segment> caller, List<Segment> a
         silence += tail;
         longest = Math.max(longest, tail);
 
-        int bargeIns = 0;
-        for (Segment c : caller) {
-            for (Segment a : assistant) {
-                if (a.start() < c.start() && c.start() < a.end() && a.end() - c.start() <= BARGE_IN_STOP_S) {
-                    bargeIns++;
-                    break;
-                }
-            }
-        }
-
-        List<Double> latencies = new ArrayList<>();
-        for (int i = 0; i < assistant.size(); i++) {
-            Segment a = assistant.get(i);
-            double previousAssistantEnd = i == 0 ? Double.NEGATIVE_INFINITY : assistant.get(i - 1).end();
-            Segment lastCaller = null;
-            boolean callerStillSpeaking = false;
-            for (Segment c : caller) {
-                if (c.start() < a.start() && c.end() > a.start()) {
-                    callerStillSpeaking = true;
-                }
-                if (c.end() <= a.start() && (lastCaller == null || c.end() > lastCaller.end())) {
-                    lastCaller = c;
-                }
-            }
-            // a reply to the caller: the caller spoke since the assistant's previous segment, and has stopped
-            if (lastCaller != null && !callerStillSpeaking && lastCaller.end() > previousAssistantEnd) {
-                latencies.add(Math.round((a.start() - lastCaller.end()) * 1000) / 1000.0);
-            }
-        }
+        int bargeIns = bargeIns(caller, assistant).size();
+        List<Double> latencies = replies(caller, assistant).stream().map(r -> Math.round((r[1] - r[0]) * 1000) / 1000.0).toList();
 
         List<double[]> starts = new ArrayList<>();
         caller.forEach(s -> starts.add(new double[]{s.start(), 0}));
@@ -94,6 +67,52 @@ public record Conversation(double seconds, List<Segment> caller, List<Segment> a
         }
         return new Conversation(seconds, List.copyOf(caller), List.copyOf(assistant), r(callerTalk), r(assistantTalk), r(silence), r(overlap),
                 bargeIns, List.copyOf(latencies), turns, r(longest));
+    }
+
+    /** Where each response latency lies: the end of the caller's speech and the start of the assistant's reply, in seconds. */
+    public List<double[]> replies() {
+        return replies(caller, assistant);
+    }
+
+    /** When each barge-in happened: the start of the caller's speech that interrupted the assistant, in seconds. */
+    public List<Double> bargeInTimes() {
+        return bargeIns(caller, assistant);
+    }
+
+    private static List<Double> bargeIns(List<Segment> caller, List<Segment> assistant) {
+        List<Double> at = new ArrayList<>();
+        for (Segment c : caller) {
+            for (Segment a : assistant) {
+                if (a.start() < c.start() && c.start() < a.end() && a.end() - c.start() <= BARGE_IN_STOP_S) {
+                    at.add(c.start());
+                    break;
+                }
+            }
+        }
+        return at;
+    }
+
+    private static List<double[]> replies(List<Segment> caller, List<Segment> assistant) {
+        List<double[]> replies = new ArrayList<>();
+        for (int i = 0; i < assistant.size(); i++) {
+            Segment a = assistant.get(i);
+            double previousAssistantEnd = i == 0 ? Double.NEGATIVE_INFINITY : assistant.get(i - 1).end();
+            Segment lastCaller = null;
+            boolean callerStillSpeaking = false;
+            for (Segment c : caller) {
+                if (c.start() < a.start() && c.end() > a.start()) {
+                    callerStillSpeaking = true;
+                }
+                if (c.end() <= a.start() && (lastCaller == null || c.end() > lastCaller.end())) {
+                    lastCaller = c;
+                }
+            }
+            // a reply to the caller: the caller spoke since the assistant's previous segment, and has stopped
+            if (lastCaller != null && !callerStillSpeaking && lastCaller.end() > previousAssistantEnd) {
+                replies.add(new double[]{lastCaller.end(), a.start()});
+            }
+        }
+        return replies;
     }
 
     /** A percentile of the response latencies (nearest rank), or null when the assistant never answered the caller. */

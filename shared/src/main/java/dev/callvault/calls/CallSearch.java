@@ -19,24 +19,45 @@ import java.util.UUID;
  * last call's sort key and id), so every call appears once however the list grows between pages.
  */
 public final class CallSearch {
-    /** What a call's recordings say about it. */
+    /** Where a call's archive stands; every call is in exactly one. */
     public enum State {
         /** a recording is being made now */
         LIVE,
-        /** Twilio's recording is archived */
+        /** ended, and Twilio's recording is archived */
         ARCHIVED,
-        /** no archived Twilio recording (yet) */
+        /** ended, and no archived Twilio recording (yet) */
         MISSING_TWILIO,
-        /** a real-time recording failed */
+        /** any call with a failed real-time recording (the {@code realtime} filter, kept here for older scripts) */
         REALTIME_FAILED
     }
 
-    /** The filters; null means "any". {@code number} matches part of From or To. */
-    public record Filter(String callSid, String number, String assistant, Instant since, Instant until, State state) {
+    /**
+     * A number as typed: {@code e164} when it reads as a whole number (matched exactly against From and To; null
+     * otherwise), and its {@code digits}, matched as a part of either's digits.
+     */
+    public record NumberMatch(String e164, String digits) {
+    }
+
+    /**
+     * The filters; null means "any". {@code callSid} is a CallSid or the start of one ("CA" and hex digits, any case);
+     * {@code realtimeFailed} true keeps only calls with a failed real-time recording.
+     */
+    public record Filter(String callSid, NumberMatch number, String assistant, Instant since, Instant until, State state, boolean realtimeFailed) {
+        public Filter(String callSid, NumberMatch number, String assistant, Instant since, Instant until, State state) {
+            this(callSid, number, assistant, since, until, state == State.REALTIME_FAILED ? null : state, state == State.REALTIME_FAILED);
+        }
+    }
+
+    /**
+     * A call in the list with what its recordings say: {@code seconds} its length (the longest completed recording;
+     * null while live or when none is), {@code archive} one of live, archived, missing_twilio, and {@code realtime} one
+     * of recording, recorded, failed, none.
+     */
+    public record Listed(CallRow call, boolean live, Double seconds, String archive, String realtime) {
     }
 
     /** One page and the cursor of the next, empty on the last page. */
-    public record Page(List<CallRow> calls, Optional<String> next, java.util.Set<UUID> live) {
+    public record Page(List<Listed> calls, Optional<String> next) {
     }
 
     /** The sort key and id of the last call of a page, as an opaque string. */
@@ -57,6 +78,8 @@ public final class CallSearch {
     }
 
     private static final String LIVE = "EXISTS (SELECT 1 FROM recordings r WHERE r.call_id = calls.id AND r.status = 'in-progress')";
+    private static final String ARCHIVED = "EXISTS (SELECT 1 FROM recordings r WHERE r.call_id = calls.id AND r.recording_sid IS NOT NULL AND r.status = 'completed')";
+    private static final String REALTIME_FAILED = "EXISTS (SELECT 1 FROM recordings r WHERE r.call_id = calls.id AND r.stream_sid IS NOT NULL AND r.status = 'failed')";
     static final String SORT_KEY = "coalesce(calls.started_at, calls.created_at)";
 
     private final Jdbi jdbi;
@@ -72,22 +95,25 @@ public final class CallSearch {
         List<Object[]> rows = jdbi.withHandle(h -> {
             Query q = h.createQuery(sql).bind("limit", limit + 1);
             bind(q, f, after);
-            return q.map((rs, ctx) -> new Object[]{new CallRow(rs.getObject("id", UUID.class), rs.getString("call_sid"), rs.getString("account_sid"),
-                    rs.getString("from_number"), rs.getString("to_number"), rs.getString("assistant"), instant(rs.getObject("started_at", OffsetDateTime.class)),
-                    instant(rs.getObject("ended_at", OffsetDateTime.class))), rs.getObject("sort_key", OffsetDateTime.class).toInstant(),
-                    rs.getBoolean("live")}).list();
+            return q.map((rs, ctx) -> {
+                CallRow call = new CallRow(rs.getObject("id", UUID.class), rs.getString("call_sid"), rs.getString("account_sid"),
+                        rs.getString("from_number"), rs.getString("to_number"), rs.getString("assistant"),
+                        instant(rs.getObject("started_at", OffsetDateTime.class)), instant(rs.getObject("ended_at", OffsetDateTime.class)));
+                boolean live = rs.getBoolean("live");
+                Double seconds = rs.getObject("seconds") == null ? null : rs.getDouble("seconds");
+                String archive = live ? "live" : rs.getBoolean("archived") ? "archived" : "missing_twilio";
+                String realtime = rs.getInt("rt_failed") > 0 ? "failed" : rs.getInt("rt_live") > 0 ? "recording"
+                        : rs.getInt("rt_done") > 0 ? "recorded" : "none";
+                return new Object[]{new Listed(call, live, live ? null : seconds, archive, realtime), rs.getObject("sort_key", OffsetDateTime.class).toInstant()};
+            }).list();
         });
-        List<CallRow> calls = new ArrayList<>();
-        java.util.Set<UUID> live = new java.util.HashSet<>();
+        List<Listed> calls = new ArrayList<>();
         for (int i = 0; i < Math.min(limit, rows.size()); i++) {
-            calls.add((CallRow) rows.get(i)[0]);
-            if ((Boolean) rows.get(i)[2]) {
-                live.add(calls.get(i).id());
-            }
+            calls.add((Listed) rows.get(i)[0]);
         }
         Optional<String> next = rows.size() > limit
-                ? Optional.of(new Cursor((Instant) rows.get(limit - 1)[1], calls.get(limit - 1).id()).encode()) : Optional.empty();
-        return new Page(calls, next, live);
+                ? Optional.of(new Cursor((Instant) rows.get(limit - 1)[1], calls.get(limit - 1).call().id()).encode()) : Optional.empty();
+        return new Page(calls, next);
     }
 
     /** The query {@link #find} runs, for a test to read its plan. */
@@ -97,10 +123,12 @@ public final class CallSearch {
             where.append(" AND (").append(SORT_KEY).append(", calls.id) < (:afterKey, :afterId)");
         }
         if (f.callSid() != null) {
-            where.append(" AND calls.call_sid = :callSid");
+            where.append(" AND calls.call_sid LIKE :callSid");
         }
         if (f.number() != null) {
-            where.append(" AND (calls.from_number LIKE :number ESCAPE '!' OR calls.to_number LIKE :number ESCAPE '!')");
+            // the whole number as stored (E.164), or its digits as a part of the stored number's digits
+            where.append(" AND (calls.from_number = :e164 OR calls.to_number = :e164"
+                    + " OR regexp_replace(calls.from_number, '[^0-9]', '', 'g') LIKE :digits OR regexp_replace(calls.to_number, '[^0-9]', '', 'g') LIKE :digits)");
         }
         if (f.assistant() != null) {
             where.append(" AND calls.assistant = :assistant");
@@ -114,14 +142,21 @@ public final class CallSearch {
         if (f.state() != null) {
             where.append(" AND ").append(switch (f.state()) {
                 case LIVE -> LIVE;
-                case ARCHIVED -> "EXISTS (SELECT 1 FROM recordings r WHERE r.call_id = calls.id AND r.recording_sid IS NOT NULL AND r.status = 'completed')";
-                case MISSING_TWILIO -> "NOT EXISTS (SELECT 1 FROM recordings r WHERE r.call_id = calls.id AND r.recording_sid IS NOT NULL AND r.status = 'completed')";
-                case REALTIME_FAILED -> "EXISTS (SELECT 1 FROM recordings r WHERE r.call_id = calls.id AND r.stream_sid IS NOT NULL AND r.status = 'failed')";
+                case ARCHIVED -> "NOT " + LIVE + " AND " + ARCHIVED;
+                case MISSING_TWILIO -> "NOT " + LIVE + " AND NOT " + ARCHIVED;
+                case REALTIME_FAILED -> REALTIME_FAILED;
             });
         }
+        if (f.realtimeFailed()) {
+            where.append(" AND ").append(REALTIME_FAILED);
+        }
         return "SELECT calls.id, calls.call_sid, calls.account_sid, calls.from_number, calls.to_number, calls.assistant, calls.started_at, "
-                + "calls.ended_at, " + SORT_KEY + " AS sort_key, " + LIVE + " AS live FROM calls WHERE " + where
-                + " ORDER BY " + SORT_KEY + " DESC, calls.id DESC LIMIT :limit";
+                + "calls.ended_at, " + SORT_KEY + " AS sort_key, " + LIVE + " AS live, " + ARCHIVED + " AS archived, "
+                + "(SELECT max(r.duration_seconds) FROM recordings r WHERE r.call_id = calls.id AND r.status = 'completed') AS seconds, "
+                + "(SELECT count(*) FILTER (WHERE r.status = 'failed') FROM recordings r WHERE r.call_id = calls.id AND r.stream_sid IS NOT NULL) AS rt_failed, "
+                + "(SELECT count(*) FILTER (WHERE r.status = 'in-progress') FROM recordings r WHERE r.call_id = calls.id AND r.stream_sid IS NOT NULL) AS rt_live, "
+                + "(SELECT count(*) FILTER (WHERE r.status = 'completed') FROM recordings r WHERE r.call_id = calls.id AND r.stream_sid IS NOT NULL) AS rt_done "
+                + "FROM calls WHERE " + where + " ORDER BY " + SORT_KEY + " DESC, calls.id DESC LIMIT :limit";
     }
 
     private static void bind(Query q, Filter f, Cursor after) {
@@ -129,10 +164,10 @@ public final class CallSearch {
             q.bind("afterKey", OffsetDateTime.ofInstant(after.key(), ZoneOffset.UTC)).bind("afterId", after.id());
         }
         if (f.callSid() != null) {
-            q.bind("callSid", f.callSid());
+            q.bind("callSid", f.callSid() + "%"); // "CA" and hex digits only (checked by the caller): nothing to escape
         }
         if (f.number() != null) {
-            q.bind("number", "%" + f.number().replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%");
+            q.bind("e164", f.number().e164()).bind("digits", "%" + f.number().digits() + "%"); // digits only: nothing to escape
         }
         if (f.assistant() != null) {
             q.bind("assistant", f.assistant());

@@ -67,10 +67,62 @@ public final class CallView {
         return doc;
     }
 
+    /** What a person calls a recording: "mixed (Twilio's dual-channel)", "caller (real-time)", ... */
+    public static String name(RecordingRow r) {
+        if (r.recordingSid() != null) {
+            return r.recordingType().equals("mixed") ? "mixed (Twilio's dual-channel)" : "Twilio's recording";
+        }
+        return switch (r.recordingType()) {
+            case "user" -> "caller (real-time)";
+            case "assistant" -> "assistant (real-time)";
+            case "mixed" -> "mixed (real-time)";
+            default -> r.recordingType();
+        };
+    }
+
+    /** The file a recording is downloaded as: {@code CA..._mixed-twilio.mp3}, {@code CA..._caller-realtime.wav}. */
+    public static String fileName(CallRow c, RecordingRow r) {
+        String what = r.recordingSid() != null ? (r.recordingType().equals("mixed") ? "mixed-twilio" : "twilio")
+                : (r.recordingType().equals("user") ? "caller" : r.recordingType()) + "-realtime";
+        return c.callSid() + "_" + what + "." + (r.format() == null ? "bin" : r.format());
+    }
+
+    /** The order recordings are shown in, whatever order they were made in: Twilio's mixed, real-time mixed, caller, assistant. */
+    public static final java.util.Comparator<RecordingRow> ORDER = java.util.Comparator.comparingInt((RecordingRow r) ->
+            r.recordingSid() != null ? 0 : switch (r.recordingType()) {
+                case "mixed" -> 1;
+                case "user" -> 2;
+                case "assistant" -> 3;
+                default -> 4;
+            }).thenComparing(RecordingRow::createdAt, java.util.Comparator.nullsLast(java.util.Comparator.naturalOrder()));
+
+    /** When a recording's audio starts: Twilio's start time, else (real-time) when its row was made at the stream's start. */
+    public static java.time.Instant startOf(RecordingRow r) {
+        JsonNode start = metadata(r).path("start_time");
+        if (start.isTextual()) {
+            try {
+                return java.time.Instant.parse(start.asText());
+            } catch (java.time.format.DateTimeParseException e) {
+                // fall through: the row's own time
+            }
+        }
+        return r.createdAt();
+    }
+
+    /** A recording as a JSON object, with its name and origin in words, and where it starts on the call's timeline. */
+    public static Map<String, Object> recording(CallRow c, RecordingRow r, java.time.Instant zero) {
+        Map<String, Object> m = recording(r);
+        java.time.Instant start = startOf(r);
+        m.put("offset_seconds", zero == null || start == null ? 0.0 : Math.max(0, java.time.Duration.between(zero, start).toMillis() / 1000.0));
+        m.put("file_name", fileName(c, r));
+        return m;
+    }
+
     /** A recording as a JSON object, with its origin in words. */
     public static Map<String, Object> recording(RecordingRow r) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", r.id().toString());
+        m.put("name", name(r));
         m.put("type", r.recordingType());
         m.put("status", r.status());
         m.put("source", r.recordingSource());
@@ -87,16 +139,36 @@ public final class CallView {
         return m;
     }
 
-    /** A play or download as a JSON object. */
+    /** A listen or download as a JSON object. */
     public static Map<String, Object> audit(dev.callvault.db.AuditRepository.Event e) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("at", e.at().toString());
         m.put("who", e.who());
         m.put("action", e.action());
         m.put("recording_id", e.recordingId().toString());
+        if (e.action().equals("listen")) {
+            m.put("heard_seconds", e.heardSeconds());
+            m.put("spans", e.spans().stream().map(s -> java.util.List.of(s.start(), s.end())).toList());
+        }
         m.put("remote", e.remote());
         m.put("user_agent", e.userAgent());
         return m;
+    }
+
+    /** An audit entry in words: "alice listened to 0:05 (0:00-0:03, 0:20-0:22)", "api token downloaded it". */
+    public static String auditWords(dev.callvault.db.AuditRepository.Event e) {
+        return switch (e.action()) {
+            case "listen" -> e.who() + " listened to " + clock(e.heardSeconds() == null ? 0 : e.heardSeconds()) + " ("
+                    + String.join(", ", e.spans().stream().map(s -> clock(s.start()) + "-" + clock(s.end())).toList()) + ")";
+            case "download" -> e.who() + " downloaded it";
+            default -> e.who() + " fetched it for playing (before listens were reported by the player)";
+        };
+    }
+
+    /** Seconds as m:ss (or h:mm:ss). */
+    public static String clock(double seconds) {
+        long s = Math.round(seconds);
+        return s >= 3600 ? String.format("%d:%02d:%02d", s / 3600, s % 3600 / 60, s % 60) : String.format("%d:%02d", s / 60, s % 60);
     }
 
     /** A call's conversation analytics as a JSON object (null values where there was nothing to measure). */
@@ -120,6 +192,8 @@ public final class CallView {
         latency.put("max", c.maxLatency());
         latency.put("each", c.latencies());
         m.put("response_latency_seconds", latency);
+        m.put("replies", c.replies().stream().map(r -> java.util.List.of(r[0], r[1])).toList());
+        m.put("barge_ins_at", c.bargeInTimes());
         m.put("caller_segments", c.caller().stream().map(x -> java.util.List.of(x.start(), x.end())).toList());
         m.put("assistant_segments", c.assistant().stream().map(x -> java.util.List.of(x.start(), x.end())).toList());
         return m;

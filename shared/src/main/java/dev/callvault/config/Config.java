@@ -20,7 +20,8 @@ public record Config(
         Twilio twilio,
         Worker worker,
         Assistants assistants,
-        Path stateDir) {
+        Path stateDir,
+        String phoneRegion) {
 
     /** Every assistant's recording settings and the defaults for calls that match none. */
     public record Assistants(Assistant defaults, Map<String, Assistant> byId, Duration staleAfter) {

@@ -126,7 +126,11 @@ public final class ConfigLoader {
                 Duration.ofSeconds(integer("shutdown.grace-seconds", 30, 0, 3600)),
                 Duration.ofMillis(integer("worker.retry-base-ms", 5000, 10, 3_600_000)),
                 Duration.ofMillis(integer("worker.retry-max-ms", 3_600_000, 10, 86_400_000)));
-        return new Config(http, database(), storage(stateDir), twilio(), worker, assistants(), stateDir);
+        String region = get("phone.default-region", "US").toUpperCase(java.util.Locale.ROOT);
+        if (!region.matches("[A-Z]{2}")) { // libphonenumber is not loaded for this: every command reads the configuration
+            throw new ConfigException("phone.default-region: '" + region + "' is not a two-letter region code such as US, GB or DE");
+        }
+        return new Config(http, database(), storage(stateDir), twilio(), worker, assistants(), stateDir, region);
     }
 
     private Config.SignIn signIn() {

@@ -58,6 +58,8 @@ public record Setting(String key, String env, boolean secret, String help) {
             new Setting("recording.record-mixed-audio", "CALLVAULT_RECORD_MIXED_AUDIO", false, "Record both tracks mixed; default true."),
             new Setting("recording.stale-minutes", "CALLVAULT_RECORDING_STALE_MINUTES", false,
                     "An in-progress real-time recording whose heartbeat is older than this is marked failed; default 10."),
+            new Setting("phone.default-region", "CALLVAULT_PHONE_REGION", false,
+                    "Region (US, GB, DE, ...) of a phone number typed without its country code, in filters and erasure; default US."),
             new Setting("state-dir", "CALLVAULT_STATE_DIR", false,
                     "Directory for local state (embedded database, local recordings); default $STATE_DIRECTORY or ~/.local/state/callvault."),
             new Setting("database.url", "CALLVAULT_DATABASE_URL", false,

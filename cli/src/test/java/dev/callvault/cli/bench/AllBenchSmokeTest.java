@@ -27,8 +27,9 @@ class AllBenchSmokeTest {
         assertThat(rows.stream().map(AllBench.Row::part).distinct()).as(seen).containsExactlyElementsOf(AllBench.PARTS);
         assertThat(rows).as(seen).allMatch(r -> !Double.isNaN(r.value()));
         assertThat(rows).filteredOn(r -> r.unit().equals("exactly once")).as(seen).hasSize(2).allMatch(r -> Boolean.TRUE.equals(r.met()));
-        assertThat(rows).filteredOn(r -> r.measure().startsWith("acknowledged callbacks missing")).as(seen).singleElement()
-                .satisfies(r -> assertThat(r.value()).isZero());
+        // one row at each load (and one beside stress-ng's disk writers where stress-ng is installed)
+        assertThat(rows).filteredOn(r -> r.measure().startsWith("acknowledged callbacks missing")).as(seen).isNotEmpty()
+                .allSatisfy(r -> assertThat(r.value()).isZero());
         assertThat(rows).filteredOn(r -> r.measure().startsWith("upgraded rows without their object")).as(seen).singleElement()
                 .satisfies(r -> assertThat(r.value()).isZero());
         assertThat(rows).filteredOn(r -> r.unit().equals("frames")).as(seen).hasSize(2).allMatch(r -> r.value() == 0);

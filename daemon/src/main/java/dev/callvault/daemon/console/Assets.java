@@ -26,6 +26,7 @@ final class Assets {
     Assets() {
         add("console.js", "text/javascript; charset=utf-8");
         add("console.css", "text/css; charset=utf-8");
+        add("favicon.svg", "image/svg+xml");
     }
 
     private void add(String name, String contentType) {
@@ -47,6 +48,11 @@ final class Assets {
     /** The URL of an asset by its plain name. */
     String url(String name) {
         return hashedNames.get(name);
+    }
+
+    /** An asset by its plain name, for the few URLs that cannot carry a hash ({@code /favicon.ico}). */
+    void servePlain(HttpServerExchange ex, String name) {
+        serve(ex, hashedNames.get(name).substring("/ui/assets/".length()));
     }
 
     void serve(HttpServerExchange ex, String hashedName) {

@@ -47,30 +47,67 @@ public final class Console {
         }
     }
 
+    /** Why the sign-in page is shown, by a fixed code in its URL (never text from the URL: that would be a phishing aid). */
+    private static final Map<String, String> NOTES = Map.of(
+            "signed-out", "You are signed out.",
+            "already-signed-out", "You were already signed out (in another tab, or your session had ended).",
+            "expired", "Your session has ended; sign in again.");
+
     public void signInPage(HttpServerExchange ex) {
-        html(ex, 200, Pages.signIn(assets, auth.signInToken(ex), next(HttpSupport.param(ex, "next").orElse("/ui")), null, ""));
+        String note = HttpSupport.param(ex, "m").map(NOTES::get).orElse(null);
+        html(ex, 200, Pages.signIn(assets, auth.signInToken(ex), next(HttpSupport.param(ex, "next").orElse("/ui")), null, "",
+                note, insecureNotice(ex)));
+    }
+
+    public void favicon(HttpServerExchange ex) {
+        assets.servePlain(ex, "favicon.svg");
+    }
+
+    /**
+     * When the console is reached over plain http on a host name while its cookies are Secure (public-url is https), the
+     * browser keeps no cookie of ours and signing in cannot work: the page says so and where to go instead.
+     */
+    private String insecureNotice(HttpServerExchange ex) {
+        if (!auth.secureCookies() || !"http".equals(ex.getRequestScheme())) {
+            return null;
+        }
+        String host = ex.getHostName();
+        if (host.equals("localhost") || host.equals("127.0.0.1") || host.equals("::1") || host.equals("[::1]")) {
+            return null; // browsers keep Secure cookies from the machine itself
+        }
+        String https = auth.publicUrl().resolve("/ui").toString();
+        return "This console signs people in over https only, and this page came over plain http: your browser will not keep "
+                + "the sign-in cookie. Open " + https + " to sign in.";
     }
 
     public void signIn(HttpServerExchange ex) throws Exception {
         Map<String, String> form = HttpSupport.readForm(ex, 8 * 1024);
         var cookie = ex.getRequestCookie(ConsoleAuth.SIGN_IN_COOKIE);
-        auth.checkSameOrigin(ex, form.get("csrf"), cookie == null ? null : cookie.getValue());
-        String user = form.getOrDefault("user", "").strip();
         String next = next(form.getOrDefault("next", "/ui"));
+        try {
+            auth.checkSameOrigin(ex, form.get("csrf"), cookie == null ? null : cookie.getValue());
+        } catch (Problem refused) {
+            String why = insecureNotice(ex);
+            html(ex, 403, Pages.signIn(assets, auth.signInToken(ex), next, why != null ? why
+                    : "This sign-in form was out of date or came from another site. It has been renewed: sign in again.",
+                    form.getOrDefault("user", "").strip(), null, null));
+            return;
+        }
+        String user = form.getOrDefault("user", "").strip();
         String address = ConsoleAuth.remote(ex);
         Duration wait = auth.throttle.wait(user, address, clock.instant());
         if (!wait.isZero()) {
             long seconds = Math.max(1, (wait.toMillis() + 999) / 1000);
             ex.getResponseHeaders().put(Headers.RETRY_AFTER, seconds);
             html(ex, 429, Pages.signIn(assets, auth.signInToken(ex), next,
-                    "Too many failed sign-ins for this user or from this address; try again in " + seconds + " s.", user));
+                    "Too many failed sign-ins for this user or from this address; try again in " + seconds + " s.", user, null, null));
             return;
         }
         char[] password = form.getOrDefault("password", "").toCharArray();
         if (user.isEmpty() || !auth.users().verify(user, password)) {
             auth.throttle.failed(user, address, clock.instant());
             log.warn("console sign-in refused for user '{}' from {}", user.replaceAll("[^A-Za-z0-9._@-]", "?"), address);
-            html(ex, 401, Pages.signIn(assets, auth.signInToken(ex), next, "Wrong user name or password.", user));
+            html(ex, 401, Pages.signIn(assets, auth.signInToken(ex), next, "Wrong user name or password.", user, null, null));
             return;
         }
         auth.throttle.succeeded(user, address);
@@ -83,12 +120,20 @@ public final class Console {
         Map<String, String> form = HttpSupport.readForm(ex, 8 * 1024);
         Optional<ConsoleAuth.Who> who = auth.who(ex);
         if (who.isEmpty() || who.get().session() == null) {
-            throw new Problem(403, "refused: not signed in to the console");
+            redirect(ex, "/ui/sign-in?m=already-signed-out");
+            return;
         }
-        auth.checkSameOrigin(ex, form.get("csrf"), who.get().session().csrf());
+        try {
+            auth.checkSameOrigin(ex, form.get("csrf"), who.get().session().csrf());
+        } catch (Problem refused) {
+            // a sign-out another site made the browser send, or a page older than the session: the session stays
+            html(ex, 403, Pages.message(assets, "Not signed out", "This sign-out did not come from a current page of the console, so "
+                    + "you are still signed in. To sign out, use the Sign out button of a console page.", "/ui", "Back to the calls"));
+            return;
+        }
         auth.endSession(ex);
         log.info("console: {} signed out", who.get().name());
-        redirect(ex, "/ui/sign-in");
+        redirect(ex, "/ui/sign-in?m=signed-out");
     }
 
     public void asset(HttpServerExchange ex) {
@@ -100,7 +145,9 @@ public final class Console {
         Optional<ConsoleAuth.Who> who = auth.who(ex).filter(ConsoleAuth.Who::person);
         if (who.isEmpty()) {
             String here = ex.getRequestPath() + (ex.getQueryString().isEmpty() ? "" : "?" + ex.getQueryString());
-            redirect(ex, "/ui/sign-in?next=" + URLEncoder.encode(here, StandardCharsets.UTF_8));
+            var cookie = ex.getRequestCookie(ConsoleAuth.SESSION_COOKIE);
+            boolean ended = cookie != null && cookie.getValue() != null && !cookie.getValue().isEmpty();
+            redirect(ex, "/ui/sign-in?" + (ended ? "m=expired&" : "") + "next=" + URLEncoder.encode(here, StandardCharsets.UTF_8));
         }
         return who;
     }

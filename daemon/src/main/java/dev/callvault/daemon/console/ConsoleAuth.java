@@ -56,6 +56,15 @@ public final class ConsoleAuth {
         return users;
     }
 
+    /** True when the console's cookies are Secure (public-url is https): browsers then keep them only over https. */
+    boolean secureCookies() {
+        return http.publicUrl() != null && "https".equals(http.publicUrl().getScheme());
+    }
+
+    java.net.URI publicUrl() {
+        return http.publicUrl();
+    }
+
     /** The bearer token's holder, a signed-in user, or a user named by a trusted proxy; empty for anyone else. */
     public Optional<Who> who(HttpServerExchange ex) {
         if (HttpSupport.bearer(ex, http.apiToken())) {
@@ -142,7 +151,7 @@ public final class ConsoleAuth {
      * Refuses (403) a state-changing request that another site made the browser send: its Origin (or Referer) must
      * be this server, and its form's {@code csrf} field must equal {@code expected}.
      */
-    void checkSameOrigin(HttpServerExchange ex, String formToken, String expected) {
+    public void checkSameOrigin(HttpServerExchange ex, String formToken, String expected) {
         String origin = ex.getRequestHeaders().getFirst(Headers.ORIGIN);
         if (origin == null) {
             String referer = ex.getRequestHeaders().getFirst(Headers.REFERER);
@@ -176,7 +185,7 @@ public final class ConsoleAuth {
 
     private Cookie cookie(String name, String value, int maxAge) {
         return new CookieImpl(name, value).setPath("/").setHttpOnly(true).setSameSiteMode("Strict").setMaxAge(maxAge)
-                .setSecure(http.publicUrl() != null && "https".equals(http.publicUrl().getScheme()));
+                .setSecure(secureCookies());
     }
 
     static InetAddress peer(HttpServerExchange ex) {

@@ -33,18 +33,23 @@ final class Pages {
                 <meta charset="utf-8">
                 <meta name="viewport" content="width=device-width, initial-scale=1">
                 <title>%s · callvault</title>
+                <link rel="icon" href="%s" type="image/svg+xml">
                 <link rel="stylesheet" href="%s">
                 <script src="%s" defer></script>
                 </head>
-                """.formatted(esc(title), assets.url("console.css"), assets.url("console.js"));
+                """.formatted(esc(title), assets.url("favicon.svg"), assets.url("console.css"), assets.url("console.js"));
     }
 
-    static String signIn(Assets assets, String csrf, String next, String error, String user) {
+    /**
+     * The sign-in page: {@code error} (the last attempt's), {@code note} (why the page is shown: signed out, session
+     * ended) and {@code notice} (this page cannot sign anyone in as reached, and where to go) are sentences; null: none.
+     */
+    static String signIn(Assets assets, String csrf, String next, String error, String user, String note, String notice) {
         return head(assets, "Sign in") + """
                 <body data-page="sign-in">
                 <main class="sign-in">
                 <h1>callvault</h1>
-                <form method="post" action="/ui/sign-in">
+                %s%s<form method="post" action="/ui/sign-in">
                 %s
                 <label for="user">User name</label>
                 <input id="user" name="user" autocomplete="username" required autofocus value="%s">
@@ -57,8 +62,24 @@ final class Pages {
                 </main>
                 </body>
                 </html>
-                """.formatted(error == null ? "" : "<p class=\"error\" role=\"alert\" id=\"sign-in-error\">" + esc(error) + "</p>",
+                """.formatted(notice == null ? "" : "<p class=\"error\" role=\"alert\" id=\"sign-in-notice\">" + esc(notice) + "</p>\n",
+                note == null ? "" : "<p class=\"note\" role=\"status\" id=\"sign-in-note\">" + esc(note) + "</p>\n",
+                error == null ? "" : "<p class=\"error\" role=\"alert\" id=\"sign-in-error\">" + esc(error) + "</p>",
                 esc(user), esc(csrf), esc(next));
+    }
+
+    /** A page that says one thing and offers one way on: errors of the console are pages, never JSON. */
+    static String message(Assets assets, String title, String sentence, String href, String linkText) {
+        return head(assets, title) + """
+                <body data-page="message">
+                <main class="sign-in">
+                <h1>%s</h1>
+                <p id="message">%s</p>
+                <p><a href="%s">%s</a></p>
+                </main>
+                </body>
+                </html>
+                """.formatted(esc(title), esc(sentence), esc(href), esc(linkText));
     }
 
     private static String header(String user, String csrf) {
@@ -89,28 +110,31 @@ final class Pages {
                 <main>
                 <h1>Calls</h1>
                 <form id="filters" method="get" action="/ui" role="search" aria-label="Filter calls">
-                <div><label for="f-number">Number</label><input id="f-number" name="number" inputmode="tel" placeholder="part of From or To"></div>
-                <div><label for="f-call">Call SID</label><input id="f-call" name="call_sid" placeholder="CA…" spellcheck="false"></div>
+                <div><label for="f-number">Number</label><input id="f-number" name="number" inputmode="tel" placeholder="415 555 0102, or a part"></div>
+                <div><label for="f-call">Call SID</label><input id="f-call" name="call_sid" placeholder="CA… (the first characters)" spellcheck="false" autocapitalize="off"></div>
                 <div><label for="f-assistant">Assistant</label><input id="f-assistant" name="assistant"></div>
                 <div><label for="f-since">From date</label><input id="f-since" name="since" type="date"></div>
                 <div><label for="f-until">To date</label><input id="f-until" name="until" type="date"></div>
-                <div><label for="f-state">State</label><select id="f-state" name="state">
+                <div><label for="f-state">Archive</label><select id="f-state" name="state">
                 <option value="">any</option>
-                <option value="live">live</option>
-                <option value="archived">archived</option>
-                <option value="missing_twilio">missing Twilio's recording</option>
-                <option value="realtime_failed">failed real-time recording</option>
+                <option value="live">live now</option>
+                <option value="archived">ended, Twilio's recording archived</option>
+                <option value="missing_twilio">ended, Twilio's recording missing</option>
+                </select></div>
+                <div><label for="f-realtime">Real-time recording</label><select id="f-realtime" name="realtime">
+                <option value="">any</option>
+                <option value="failed">failed</option>
                 </select></div>
                 <div class="actions"><button type="submit">Filter</button> <a href="/ui">Clear</a></div>
                 </form>
-                <p id="status" role="status" aria-live="polite">Loading…</p>
-                <div class="scroll">
-                <table id="calls">
+                <p class="hint" id="zone-note">Dates and times are in your time zone.</p>
+                <p id="status" class="status" role="status" aria-live="polite">Loading…</p>
+                <table id="calls" class="calls">
                 <caption>Calls, newest first</caption>
-                <thead><tr><th scope="col">Started</th><th scope="col">From</th><th scope="col">To</th><th scope="col">Assistant</th><th scope="col">State</th><th scope="col">Call</th></tr></thead>
+                <thead><tr><th scope="col">Started</th><th scope="col">From</th><th scope="col">To</th><th scope="col">Assistant</th>
+                <th scope="col">Duration</th><th scope="col">Archive</th><th scope="col">Real-time</th></tr></thead>
                 <tbody></tbody>
                 </table>
-                </div>
                 <nav aria-label="Pages" class="pager"><a id="newest" href="/ui" hidden>Newest calls</a> <a id="older" href="/ui" hidden>Older calls</a></nav>
                 </main>
                 </body>
@@ -123,11 +147,18 @@ final class Pages {
                 <main>
                 <p><a href="/ui">← All calls</a></p>
                 <h1 id="call-title">Call</h1>
-                <p id="status" role="status" aria-live="polite">Loading…</p>
+                <p id="status" class="status" role="status" aria-live="polite">Loading…</p>
+                <div id="content" hidden>
                 <dl id="facts" class="facts"></dl>
                 <section aria-labelledby="waveforms-title">
                 <h2 id="waveforms-title">Who spoke when</h2>
-                <p class="hint">Click a waveform (or focus it and press ← →) to move the main player there.</p>
+                <div id="player-bar" class="player-bar">
+                <p id="now-playing" class="now-playing"></p>
+                <audio id="main-player" controls preload="metadata" aria-label="Player"></audio>
+                </div>
+                <p class="hint">Click a waveform (or focus it: ← → move 5 s, Home and End go to the start and the end, Enter or
+                space plays and pauses) to play that moment of the recording that covers it.</p>
+                <div id="marks-legend" class="hint"></div>
                 <div id="waveforms"></div>
                 </section>
                 <section aria-labelledby="recordings-title">
@@ -136,14 +167,16 @@ final class Pages {
                 </section>
                 <section aria-labelledby="audit-title">
                 <h2 id="audit-title">Who listened</h2>
+                <ul id="audit-words" class="audit-words"></ul>
                 <div class="scroll">
                 <table id="audit">
-                <caption>Plays and downloads of this call's recordings, newest first</caption>
+                <caption>Listens and downloads of this call's recordings, newest first</caption>
                 <thead><tr><th scope="col">When</th><th scope="col">Who</th><th scope="col">What</th><th scope="col">Recording</th><th scope="col">From</th></tr></thead>
                 <tbody></tbody>
                 </table>
                 </div>
                 </section>
+                </div>
                 </main>
                 </body>
                 </html>

@@ -165,6 +165,12 @@ public final class Metrics {
                 .description("Webhooks whose batch was not stored in time (callbacks answered 503, call starts journaled)").register(registry).increment();
     }
 
+    /** A client that went away mid-response (a player seeking, a tab closed): normal, counted. */
+    public void clientGone(String route) {
+        Counter.builder("callvault.http.client.gone").tag("route", route)
+                .description("Responses the client stopped reading (a seek, a reload, a closed tab)").register(registry).increment();
+    }
+
     public String scrape() {
         return registry.scrape();
     }
