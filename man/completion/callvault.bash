@@ -167,6 +167,9 @@ function _complete_callvault() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} user" ];    then _picocli_callvault; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} audit" ];    then _picocli_callvault; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} analyze" ];    then _picocli_callvault; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} retention" ];    then _picocli_callvault; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} hold" ];    then _picocli_callvault; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} erase" ];    then _picocli_callvault; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} help" ];    then _picocli_callvault; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} twiml render" ];    then _picocli_callvault_twiml; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} twiml lint" ];    then _picocli_callvault_twiml; return $?; fi
@@ -177,6 +180,11 @@ function _complete_callvault() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} user add" ];    then _picocli_callvault_user; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} user remove" ];    then _picocli_callvault_user; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} user list" ];    then _picocli_callvault_user; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} retention apply" ];    then _picocli_callvault_retention; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} retention show" ];    then _picocli_callvault_retention; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} hold add" ];    then _picocli_callvault_hold; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} hold list" ];    then _picocli_callvault_hold; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} hold remove" ];    then _picocli_callvault_hold; return $?; fi
 
   # Find the longest sequence of subcommands and call the bash function for that subcommand.
   local cmds0=(twiml)
@@ -192,27 +200,43 @@ function _complete_callvault() {
   local cmds10=(user)
   local cmds11=(audit)
   local cmds12=(analyze)
-  local cmds13=(help)
-  local cmds14=(twiml render)
-  local cmds15=(twiml lint)
-  local cmds16=(call show)
-  local cmds17=(media replay)
-  local cmds18=(db migrate)
-  local cmds19=(db status)
-  local cmds20=(user add)
-  local cmds21=(user remove)
-  local cmds22=(user list)
+  local cmds13=(retention)
+  local cmds14=(hold)
+  local cmds15=(erase)
+  local cmds16=(help)
+  local cmds17=(twiml render)
+  local cmds18=(twiml lint)
+  local cmds19=(call show)
+  local cmds20=(media replay)
+  local cmds21=(db migrate)
+  local cmds22=(db status)
+  local cmds23=(user add)
+  local cmds24=(user remove)
+  local cmds25=(user list)
+  local cmds26=(retention apply)
+  local cmds27=(retention show)
+  local cmds28=(hold add)
+  local cmds29=(hold list)
+  local cmds30=(hold remove)
 
-  if CompWordsContainsArray "${cmds22[@]}"; then _picocli_callvault_user_list; return $?; fi
-  if CompWordsContainsArray "${cmds21[@]}"; then _picocli_callvault_user_remove; return $?; fi
-  if CompWordsContainsArray "${cmds20[@]}"; then _picocli_callvault_user_add; return $?; fi
-  if CompWordsContainsArray "${cmds19[@]}"; then _picocli_callvault_db_status; return $?; fi
-  if CompWordsContainsArray "${cmds18[@]}"; then _picocli_callvault_db_migrate; return $?; fi
-  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_callvault_media_replay; return $?; fi
-  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_callvault_call_show; return $?; fi
-  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_callvault_twiml_lint; return $?; fi
-  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_callvault_twiml_render; return $?; fi
-  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_callvault_help; return $?; fi
+  if CompWordsContainsArray "${cmds30[@]}"; then _picocli_callvault_hold_remove; return $?; fi
+  if CompWordsContainsArray "${cmds29[@]}"; then _picocli_callvault_hold_list; return $?; fi
+  if CompWordsContainsArray "${cmds28[@]}"; then _picocli_callvault_hold_add; return $?; fi
+  if CompWordsContainsArray "${cmds27[@]}"; then _picocli_callvault_retention_show; return $?; fi
+  if CompWordsContainsArray "${cmds26[@]}"; then _picocli_callvault_retention_apply; return $?; fi
+  if CompWordsContainsArray "${cmds25[@]}"; then _picocli_callvault_user_list; return $?; fi
+  if CompWordsContainsArray "${cmds24[@]}"; then _picocli_callvault_user_remove; return $?; fi
+  if CompWordsContainsArray "${cmds23[@]}"; then _picocli_callvault_user_add; return $?; fi
+  if CompWordsContainsArray "${cmds22[@]}"; then _picocli_callvault_db_status; return $?; fi
+  if CompWordsContainsArray "${cmds21[@]}"; then _picocli_callvault_db_migrate; return $?; fi
+  if CompWordsContainsArray "${cmds20[@]}"; then _picocli_callvault_media_replay; return $?; fi
+  if CompWordsContainsArray "${cmds19[@]}"; then _picocli_callvault_call_show; return $?; fi
+  if CompWordsContainsArray "${cmds18[@]}"; then _picocli_callvault_twiml_lint; return $?; fi
+  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_callvault_twiml_render; return $?; fi
+  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_callvault_help; return $?; fi
+  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_callvault_erase; return $?; fi
+  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_callvault_hold; return $?; fi
+  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_callvault_retention; return $?; fi
   if CompWordsContainsArray "${cmds12[@]}"; then _picocli_callvault_analyze; return $?; fi
   if CompWordsContainsArray "${cmds11[@]}"; then _picocli_callvault_audit; return $?; fi
   if CompWordsContainsArray "${cmds10[@]}"; then _picocli_callvault_user; return $?; fi
@@ -236,7 +260,7 @@ function _picocli_callvault() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
 
-  local commands="twiml replay backfill verify download doctor link call media db user audit analyze help"
+  local commands="twiml replay backfill verify download doctor link call media db user audit analyze retention hold erase help"
   local flag_opts="'-h' '--help' '-V' '--version'"
   local arg_opts=""
 
@@ -643,8 +667,8 @@ function _picocli_callvault_audit() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'--json' '-v' '--verbose' '-h' '--help' '-V' '--version'"
-  local arg_opts="'--config' '--set' '--call'"
+  local flag_opts="'--json' '-v' '--verbose' '--deletions' '-h' '--help' '-V' '--version'"
+  local arg_opts="'--config' '--set' '--call' '--since'"
 
   type compopt &>/dev/null && compopt +o default
 
@@ -659,6 +683,9 @@ function _picocli_callvault_audit() {
       return
       ;;
     '--call')
+      return
+      ;;
+    '--since')
       return
       ;;
   esac
@@ -714,12 +741,99 @@ function _picocli_callvault_analyze() {
   fi
 }
 
+# Generates completions for the options and subcommands of the `retention` subcommand.
+function _picocli_callvault_retention() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+
+  local commands="apply show"
+  local flag_opts="'-h' '--help' '-V' '--version'"
+  local arg_opts=""
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `hold` subcommand.
+function _picocli_callvault_hold() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+
+  local commands="add list remove"
+  local flag_opts="'-h' '--help' '-V' '--version'"
+  local arg_opts=""
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `erase` subcommand.
+function _picocli_callvault_erase() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'--json' '-v' '--verbose' '--dry-run' '--yes' '-h' '--help' '-V' '--version'"
+  local arg_opts="'--config' '--set' '--number' '--call' '--since' '--until' '--reason' '--by'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--config')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--set')
+      return
+      ;;
+    '--number')
+      return
+      ;;
+    '--call')
+      return
+      ;;
+    '--since')
+      return
+      ;;
+    '--until')
+      return
+      ;;
+    '--reason')
+      return
+      ;;
+    '--by')
+      return
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
 # Generates completions for the options and subcommands of the `help` subcommand.
 function _picocli_callvault_help() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
 
-  local commands="twiml replay backfill verify download doctor link call media db user audit analyze"
+  local commands="twiml replay backfill verify download doctor link call media db user audit analyze retention hold erase"
   local flag_opts="'-h' '--help'"
   local arg_opts=""
 
@@ -1032,6 +1146,195 @@ function _picocli_callvault_user_list() {
       return $?
       ;;
     '--set')
+      return
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `apply` subcommand.
+function _picocli_callvault_retention_apply() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'--json' '-v' '--verbose' '--dry-run' '-h' '--help' '-V' '--version'"
+  local arg_opts="'--config' '--set'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--config')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--set')
+      return
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `show` subcommand.
+function _picocli_callvault_retention_show() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'--json' '-v' '--verbose' '-h' '--help' '-V' '--version'"
+  local arg_opts="'--config' '--set' '--call'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--config')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--set')
+      return
+      ;;
+    '--call')
+      return
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `add` subcommand.
+function _picocli_callvault_hold_add() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'--json' '-v' '--verbose' '-h' '--help' '-V' '--version'"
+  local arg_opts="'--config' '--set' '--call' '--number' '--reason' '--until' '--by'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--config')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--set')
+      return
+      ;;
+    '--call')
+      return
+      ;;
+    '--number')
+      return
+      ;;
+    '--reason')
+      return
+      ;;
+    '--until')
+      return
+      ;;
+    '--by')
+      return
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `list` subcommand.
+function _picocli_callvault_hold_list() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'--json' '-v' '--verbose' '--all' '-h' '--help' '-V' '--version'"
+  local arg_opts="'--config' '--set'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--config')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--set')
+      return
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `remove` subcommand.
+function _picocli_callvault_hold_remove() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'--json' '-v' '--verbose' '-h' '--help' '-V' '--version'"
+  local arg_opts="'--config' '--set' '--reason' '--by'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--config')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--set')
+      return
+      ;;
+    '--reason')
+      return
+      ;;
+    '--by')
       return
       ;;
   esac

@@ -52,6 +52,14 @@
     return body;
   }
 
+  /** A change a person makes (holds, erasure): JSON with the session's CSRF token; the answer's detail when refused. */
+  async function post(path, body) {
+    const r = await fetch(path, { method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRF-Token": csrf || "" }, body: JSON.stringify(body) });
+    const answer = await r.json().catch(() => ({}));
+    return { ok: r.ok, status: r.status, body: answer };
+  }
+
   // polls while the page is shown: a live call ends on screen, new recordings and listens appear, without a reload
   function every(ms, fn) {
     let timer = null;
@@ -276,6 +284,68 @@
       if (!this.playing) this.load(this.choose(call));
       this.renderRecordings(call);
       this.renderAudit(call);
+      this.renderPrivacy(call);
+    }
+
+    /** Retention, holds and erasure; an administrator's forms to hold, release and erase. */
+    renderPrivacy(call) {
+      const box = document.getElementById("privacy");
+      const p = call.privacy;
+      if (!p || box.contains(document.activeElement) && document.activeElement.tagName === "INPUT") return; // not while someone types
+      box.replaceChildren();
+      if (p.erased) {
+        box.append(el("p", { id: "erased", class: "error" }, "Erased ", when(p.erased.at), " by " + p.erased.by + ": " + p.erased.why
+          + ". Its recordings, numbers and analytics are gone; only this record of it stays."));
+      } else {
+        const r = p.retention;
+        box.append(el("p", { id: "retention" }, r.deleted_after ? el("span", {}, "Its recordings are deleted after ", when(r.deleted_after), " (" + r.policy + ")")
+          : "Kept forever: no retention policy applies.", r.realtime_tracks_deleted_after ? el("span", {}, "; the real-time tracks after ", when(r.realtime_tracks_deleted_after)) : ""));
+      }
+      const list = el("ul", { id: "holds" });
+      for (const h of p.holds) {
+        const item = el("li", { "data-hold": h.id }, "Held: " + h.words + " ");
+        if (p.administer) {
+          const release = el("button", { type: "button", class: "secondary" }, "Remove hold");
+          release.addEventListener("click", () => this.removeHold(h));
+          item.append(release);
+        }
+        list.append(item);
+      }
+      if (!p.holds.length) list.append(el("li", {}, "No legal hold."));
+      box.append(list);
+      if (!p.administer || p.erased) return;
+      const message = el("p", { id: "privacy-message", role: "status", class: "status" }, this.note || "");
+      const say = (text) => { this.note = text; message.textContent = text; };
+      const holdForm = el("form", { id: "hold-form", class: "inline-form" },
+        el("label", { for: "hold-reason" }, "Reason for a legal hold"), el("input", { id: "hold-reason", name: "reason", required: true }),
+        el("label", { for: "hold-until" }, "Until (optional)"), el("input", { id: "hold-until", name: "until", type: "date" }),
+        el("button", { type: "submit" }, "Place hold"));
+      holdForm.addEventListener("submit", async (e) => {
+        e.preventDefault();
+        const a = await post("/api/v1/calls/" + encodeURIComponent(call.id) + "/holds", { reason: holdForm.elements.reason.value, until: holdForm.elements.until.value });
+        say(a.ok ? "Hold placed." : "Not placed: " + (a.body.detail || a.status));
+        if (a.ok) this.update(await api("/api/v1/calls/" + encodeURIComponent(call.id)));
+      });
+      const eraseForm = el("form", { id: "erase-form", class: "inline-form danger" },
+        el("label", { for: "erase-reason" }, "Reason for erasing this call (the request, its ticket)"), el("input", { id: "erase-reason", name: "reason", required: true }),
+        el("label", { for: "erase-confirm" }, "Type the call's SID to confirm: " + call.call_sid),
+        el("input", { id: "erase-confirm", name: "confirm", required: true, autocomplete: "off", spellcheck: "false" }),
+        el("button", { type: "submit", class: "danger" }, "Erase everywhere"));
+      eraseForm.addEventListener("submit", async (e) => {
+        e.preventDefault();
+        const a = await post("/api/v1/calls/" + encodeURIComponent(call.id) + "/erase", { reason: eraseForm.elements.reason.value, confirm: eraseForm.elements.confirm.value });
+        say(a.ok ? "Erased everywhere." : a.status === 409
+          ? "Not erased: " + (a.body.calls || []).map((c) => c.detail).join("; ") : "Not erased: " + (a.body.detail || a.status));
+        this.update(await api("/api/v1/calls/" + encodeURIComponent(call.id)));
+      });
+      box.append(holdForm, eraseForm, message);
+    }
+
+    async removeHold(h) {
+      const reason = prompt("Why is hold " + h.id + " removed?");
+      if (!reason) return;
+      await post("/api/v1/holds/" + h.id + "/remove", { reason });
+      this.update(await api("/api/v1/calls/" + encodeURIComponent(this.call.id)));
     }
 
     renderRecordings(call) {
@@ -503,6 +573,20 @@
     canvas.setAttribute("aria-valuetext", clock(at) + " of " + clock(seconds));
   }
 
+  // ---- the record of deletions ------------------------------------------------------------------------------
+  function deletionsPage() {
+    api("/api/v1/deletions").then((body) => {
+      const tbody = document.querySelector("#deletions tbody");
+      for (const d of body.deletions) {
+        tbody.append(el("tr", {}, el("td", {}, when(d.at)), el("td", {}, d.kind.replace("_", " ")), el("td", {}, d.actor), el("td", {}, d.why),
+          el("td", {}, el("code", {}, known(d.call_sid))), el("td", {}, el("code", {}, d.object_key || d.recording_sid || d.detail || "")),
+          el("td", {}, d.where), el("td", { class: "outcome " + d.outcome }, d.outcome.replace("_", " "))));
+      }
+      status(body.deletions.length ? "" : "Nothing was deleted.");
+    }).catch((e) => status("Could not load the deletions: " + e.message));
+  }
+
   if (page === "calls") callsPage();
   if (page === "call") callPage();
+  if (page === "deletions") deletionsPage();
 })();

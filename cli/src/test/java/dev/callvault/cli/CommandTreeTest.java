@@ -10,7 +10,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class CommandTreeTest {
     private static final String[] ALL = {"twiml", "replay", "backfill", "verify", "download", "doctor", "link", "call", "media", "db", "user",
-            "audit", "analyze", "help"};
+            "audit", "analyze", "retention", "hold", "erase", "help"};
 
     @Test
     void theTopLevelHelpListsEveryCommand() {

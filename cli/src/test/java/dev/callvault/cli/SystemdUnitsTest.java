@@ -27,7 +27,7 @@ class SystemdUnitsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"callvaultd.service", "callvault-reconcile.service"})
+    @ValueSource(strings = {"callvaultd.service", "callvault-reconcile.service", "callvault-retention.service"})
     void isExposedTwoPointZeroOrLess(String unit) throws Exception {
         Run r = run("systemd-analyze", "security", "--offline=true", UNITS.resolve(unit).toString());
 
@@ -37,7 +37,8 @@ class SystemdUnitsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"callvaultd.service", "callvault-reconcile.service", "callvault-reconcile.timer"})
+    @ValueSource(strings = {"callvaultd.service", "callvault-reconcile.service", "callvault-reconcile.timer", "callvault-retention.service",
+            "callvault-retention.timer"})
     void verifiesClean(String unit) throws Exception {
         assertThat(Files.exists(UNITS.resolve(unit))).isTrue();
 

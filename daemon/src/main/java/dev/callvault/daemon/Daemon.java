@@ -3,6 +3,7 @@ package dev.callvault.daemon;
 import dev.callvault.archive.Archiver;
 import dev.callvault.calls.CallSearch;
 import dev.callvault.daemon.api.CallsApi;
+import dev.callvault.daemon.api.PrivacyApi;
 import dev.callvault.config.Config;
 import dev.callvault.config.ConfigException;
 import dev.callvault.config.StorageTarget;
@@ -112,6 +113,7 @@ public final class Daemon implements AutoCloseable {
             acks = new GroupCommit(answering, outage, config.http().acks().queueLimit(), metrics::acknowledgementsFlushed);
             metrics.acknowledgementsWaiting(acks::waiting);
             LiveConfig live = new LiveConfig(config);
+            metrics.privacy(db, () -> live.get().privacy().anyPolicy());
             Webhooks webhooks = new Webhooks(live, acks, outage, metrics, clock);
             Recorder recorder = new Recorder(db, store, config.stateDir().resolve("realtime"), daemonId(), clock, derived);
             recorder.analyzer().onAnalyzed(metrics::analyzed);
@@ -139,10 +141,11 @@ public final class Daemon implements AutoCloseable {
             SessionRepository sessions = new SessionRepository(db.jdbi());
             ConsoleAuth auth = new ConsoleAuth(config.http(), sessions, clock);
             ticker.scheduleWithFixedDelay(() -> purgeSessions(sessions, config, clock), 1, 60, TimeUnit.MINUTES);
-            GracefulShutdownHandler graceful = new GracefulShutdownHandler(Routes.table(webhooks,
+            PrivacyApi privacy = new PrivacyApi(auth, live, db, store, twilio, clock);
+            GracefulShutdownHandler graceful = new GracefulShutdownHandler(Routes.table(webhooks, privacy,
                     new RecordingAccess(config.http(), calls, new RecordingRepository(db.jdbi()), store, clock, recorder, new AuditRepository(db.jdbi()), auth),
                     new CallsApi(auth, new CallSearch(db.jdbi()), calls, new RecordingRepository(db.jdbi()), new AuditRepository(db.jdbi()),
-                            new dev.callvault.db.AnalyticsRepository(db.jdbi()), new Waveforms(store), () -> live.get().phoneRegion()),
+                            new dev.callvault.db.AnalyticsRepository(db.jdbi()), new Waveforms(store), () -> live.get().phoneRegion(), privacy),
                     new Console(auth, clock), health, metrics, media.handler()));
             Undertow server = Undertow.builder()
                     .addHttpListener(config.http().port(), config.http().host())

@@ -36,7 +36,7 @@ public final class LiveConfig implements Supplier<Config> {
         needsRestart(kept, "worker", now.worker(), next.worker());
         needsRestart(kept, "state-dir", now.stateDir(), next.stateDir());
         current.set(new Config(now.http(), now.database(), now.storage(), next.twilio(), now.worker(), next.assistants(), now.stateDir(),
-                next.phoneRegion()));
+                next.phoneRegion(), next.privacy()));
         return kept;
     }
 

@@ -20,7 +20,7 @@ final class Routes {
         void handle(HttpServerExchange ex) throws Exception;
     }
 
-    static HttpHandler table(Webhooks webhooks, RecordingAccess recordings, dev.callvault.daemon.api.CallsApi api,
+    static HttpHandler table(Webhooks webhooks, dev.callvault.daemon.api.PrivacyApi privacy, RecordingAccess recordings, dev.callvault.daemon.api.CallsApi api,
                              dev.callvault.daemon.console.Console console, Health health, Metrics metrics, HttpHandler media) {
         RoutingHandler r = Handlers.routing()
                 .get("/media", media)
@@ -35,6 +35,11 @@ final class Routes {
                 .get("/api/v1/calls/{call_id}", route("api_call", api::one, metrics))
                 .get("/api/v1/calls/{call_id}/recordings/{recording_id}/peaks", route("api_peaks", api::peaks, metrics))
                 .post("/api/v1/calls/{call_id}/recordings/{recording_id}/listens", route("api_listens", api::listened, metrics))
+                .post("/api/v1/calls/{call_id}/holds", route("api_holds", privacy::placeHold, metrics))
+                .post("/api/v1/holds/{hold_id}/remove", route("api_holds", privacy::removeHold, metrics))
+                .post("/api/v1/calls/{call_id}/erase", route("api_erase", privacy::erase, metrics))
+                .get("/api/v1/deletions", route("api_deletions", privacy::deletions, metrics))
+                .get("/ui/deletions", route("ui_deletions", console::deletions, metrics))
                 .get("/favicon.ico", route("ui_asset", console::favicon, metrics))
                 .get("/ui", route("ui_calls", console::calls, metrics))
                 .get("/ui/", route("ui_calls", console::calls, metrics))

@@ -47,6 +47,8 @@ class PackageContentsIT {
                 Map.entry("/lib/systemd/system/callvaultd.service", "-rw-r--r-- root/root"),
                 Map.entry("/lib/systemd/system/callvault-reconcile.service", "-rw-r--r-- root/root"),
                 Map.entry("/lib/systemd/system/callvault-reconcile.timer", "-rw-r--r-- root/root"),
+                Map.entry("/lib/systemd/system/callvault-retention.service", "-rw-r--r-- root/root"),
+                Map.entry("/lib/systemd/system/callvault-retention.timer", "-rw-r--r-- root/root"),
                 Map.entry("/usr/lib/sysusers.d/callvault.conf", "-rw-r--r-- root/root"),
                 Map.entry("/usr/lib/tmpfiles.d/callvault.conf", "-rw-r--r-- root/root"),
                 Map.entry("/usr/share/doc/callvault/copyright", "-rw-r--r-- root/root"),

@@ -24,9 +24,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class PackageInstallIT {
     private static final List<String> PACKAGE_PATHS = List.of("/usr/share/callvault", "/usr/bin/callvault", "/usr/bin/callvaultd", "/etc/callvault",
             "/var/lib/callvault", "/var/cache/callvault", "/lib/systemd/system/callvaultd.service", "/lib/systemd/system/callvault-reconcile.timer",
+            "/lib/systemd/system/callvault-retention.timer",
             "/usr/share/man/man1/callvault.1.gz", "/usr/share/man/man1/callvault-backfill.1.gz", "/usr/share/doc/callvault",
             "/usr/share/bash-completion/completions/callvault", "/usr/lib/sysusers.d/callvault.conf", "/usr/lib/tmpfiles.d/callvault.conf",
-            "/etc/systemd/system/multi-user.target.wants/callvaultd.service", "/etc/systemd/system/timers.target.wants/callvault-reconcile.timer");
+            "/etc/systemd/system/multi-user.target.wants/callvaultd.service", "/etc/systemd/system/timers.target.wants/callvault-reconcile.timer",
+            "/etc/systemd/system/timers.target.wants/callvault-retention.timer");
 
     @Test
     void installsRunsAsItsOwnUserAndPurgesWithoutATrace() throws Exception {

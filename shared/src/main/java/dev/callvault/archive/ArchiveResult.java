@@ -15,7 +15,9 @@ public record ArchiveResult(Outcome outcome, RecordingRef ref, UUID recordingId,
         /** The row and the object already held exactly this recording: nothing was downloaded or written. */
         ALREADY_ARCHIVED,
         /** Twilio has no media for it (absent, still processing, deleted...): nothing to archive. */
-        NO_MEDIA
+        NO_MEDIA,
+        /** It, or its call, was erased or expired here (a tombstone): it is never archived again. */
+        ERASED
     }
 
     /** Megabytes (10^6 bytes) per second, for logs and benchmarks. */

@@ -77,6 +77,9 @@ public final class Archiver {
     public ArchiveResult archive(RecordingRef ref) {
         Instant start = clock.instant();
         twilio.credentials(ref.accountSid());
+        if (db.jdbi().withHandle(h -> recordings.tombstoned(h, ref.recordingSid(), ref.callSid()))) {
+            return erased(ref, start); // before asking Twilio: an erased recording is no longer there, nor ever fetched again
+        }
         Optional<ArchiveResult> done = alreadyArchived(ref, start);
         if (done.isPresent()) {
             return done.get();
@@ -131,7 +134,22 @@ public final class Archiver {
         });
     }
 
+    /** Said of a recording whose row, or whose call, is a tombstone: erased or expired, never to come back. */
+    private static final class Tombstoned extends RuntimeException {
+        Tombstoned() {
+            super(null, null, false, false);
+        }
+    }
+
+    private ArchiveResult erased(RecordingRef ref, Instant start) {
+        log.info("recording {} of call {} was erased or expired here: not archived again", ref.recordingSid(), ref.callSid());
+        return new ArchiveResult(ArchiveResult.Outcome.ERASED, ref, null, null, 0, null, "erased", Duration.between(start, clock.instant()));
+    }
+
     private ArchiveResult archiveFetched(TwilioRecording rec, RecordingRef ref, Instant start, HandleConsumer<RuntimeException> alsoInTransaction) {
+        if (db.jdbi().withHandle(h -> recordings.tombstoned(h, ref.recordingSid(), ref.callSid() != null ? ref.callSid() : rec.callSid()))) {
+            return erased(ref, start);
+        }
         if (ref.callSid() != null && rec.callSid() != null && !ref.callSid().equals(rec.callSid())) {
             throw new PermanentException("recording " + rec.sid() + " belongs to call " + rec.callSid() + " at Twilio, not to " + ref.callSid()
                     + "; refusing to attach it to the wrong call");
@@ -149,8 +167,15 @@ public final class Archiver {
         String key = RecordingKeys.twilio(store.prefix(), started, rec.callSid(), rec.sid(), format.extension());
 
         StoredObject stored = upload(rec, format, key);
-        RecordingRow row = db.jdbi().inTransaction(h -> {
+        RecordingRow row;
+        try {
+            row = db.jdbi().inTransaction(h -> {
             var callId = calls.upsert(h, rec.callSid(), rec.accountSid(), started);
+            // the call's row is locked now: an erasure that began while this downloaded has either finished (and this
+            // stops here) or waits for this transaction and then deletes what it wrote
+            if (recordings.tombstoned(h, rec.sid(), rec.callSid())) {
+                throw new Tombstoned();
+            }
             RecordingRow upgraded = recordings.applyTwilioRecording(h, callId, new TwilioUpgrade(rec.sid(), key, store.url(key),
                     format.extension(), rec.channels(), rec.durationSeconds(), stored.size(), stored.sha256(), metadataJson(rec, started)));
             alsoInTransaction.useHandle(h);
@@ -160,7 +185,11 @@ public final class Archiver {
                 h.afterCommit(() -> derived.submit(() -> derive(callId, key, format, stored.size())));
             }
             return upgraded;
-        });
+            });
+        } catch (Tombstoned erasedMeanwhile) {
+            store.eraseAllVersions(key); // written while its call was being erased: it must not stay
+            return erased(ref, start);
+        }
         ArchiveResult result = new ArchiveResult(ArchiveResult.Outcome.ARCHIVED, rec.ref(), row.id(), key, stored.size(), stored.sha256(),
                 rec.status(), Duration.between(start, clock.instant()));
         log.info("archived recording {} of call {} to {} ({} bytes, {} MB/s), mixed row {}", rec.sid(), rec.callSid(), key,
@@ -198,8 +227,17 @@ public final class Archiver {
         }
         m.put("status_received_at", clock.instant().toString());
         String meta = json(m);
-        RecordingRow row = db.jdbi().inTransaction(h -> recordings.applyTwilioStatus(h,
-                calls.upsert(h, ref.callSid(), ref.accountSid(), null), ref.recordingSid(), status, meta));
+        RecordingRow row = db.jdbi().inTransaction(h -> {
+            var callId = calls.upsert(h, ref.callSid(), ref.accountSid(), null);
+            if (recordings.tombstoned(h, ref.recordingSid(), ref.callSid())) {
+                return null; // erased or expired here: nothing of it is written again
+            }
+            return recordings.applyTwilioStatus(h, callId, ref.recordingSid(), status, meta);
+        });
+        if (row == null) {
+            log.info("a '{}' callback for recording {}: it (or its call) was erased here, ignored", status, ref.recordingSid());
+            return null;
+        }
         log.info("recording {} of call {} is '{}' at Twilio: recorded on row {}, nothing to download", ref.recordingSid(), ref.callSid(),
                 status, row.id());
         return row;

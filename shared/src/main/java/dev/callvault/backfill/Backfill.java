@@ -37,11 +37,13 @@ public final class Backfill {
     private final TwilioRecordings twilio;
     private final Archiver archiver;
     private final Database db;
+    private final dev.callvault.privacy.DeletionLog deletions;
 
     public Backfill(TwilioRecordings twilio, Archiver archiver, Database db) {
         this.twilio = twilio;
         this.archiver = archiver;
         this.db = db;
+        this.deletions = new dev.callvault.privacy.DeletionLog(db.jdbi());
     }
 
     /**
@@ -109,6 +111,7 @@ public final class Backfill {
             log.info("resuming backfill run {}: {} of {} recordings already done", run, done.size(), found.size());
         }
         Set<String> haveRows = completedRows(found);
+        Set<String> tombstones = tombstones(found);
         AtomicInteger archived = new AtomicInteger();
         AtomicInteger skipped = new AtomicInteger();
         AtomicInteger noMedia = new AtomicInteger();
@@ -126,6 +129,9 @@ public final class Backfill {
                         if (done.contains(r.sid())) {
                             outcome = Outcome.SKIPPED;
                             detail = "done in an earlier run";
+                        } else if (tombstones.contains(r.sid())) {
+                            outcome = Outcome.SKIPPED; // Twilio may still have it: erased or expired here, it is never fetched again
+                            detail = "erased or expired here";
                         } else {
                             // an archived recording's checkpoint is written with its row: one commit, not two
                             HandleConsumer<RuntimeException> checkpoint = h -> checkpoint(h, run, r.sid(), Outcome.ARCHIVED);
@@ -135,6 +141,7 @@ public final class Backfill {
                                 case ARCHIVED -> Outcome.ARCHIVED;
                                 case ALREADY_ARCHIVED -> Outcome.SKIPPED;
                                 case NO_MEDIA -> Outcome.NO_MEDIA;
+                                case ERASED -> Outcome.SKIPPED;
                             };
                             if (outcome == Outcome.ARCHIVED) {
                                 bytes.addAndGet(result.size());
@@ -145,9 +152,13 @@ public final class Backfill {
                         }
                         (outcome == Outcome.ARCHIVED ? archived : outcome == Outcome.SKIPPED ? skipped : noMedia).incrementAndGet();
                         listener.done(r, outcome, detail);
-                        if (o.deleteFromTwilio() && outcome != Outcome.NO_MEDIA) {
+                        if (o.deleteFromTwilio() && outcome != Outcome.NO_MEDIA && !tombstones.contains(r.sid())) {
                             if (archiver.verifiedRow(r.sid()).isPresent()) {
                                 twilio.delete(r.accountSid(), r.sid());
+                                deletions.record(new dev.callvault.privacy.DeletionLog.Entry(Instant.now(), "callvault backfill",
+                                        dev.callvault.privacy.DeletionLog.Kind.BACKFILL, "backfill --delete-from-twilio: archived and verified here",
+                                        null, r.callSid(), r.sid(), null, null, null, dev.callvault.privacy.DeletionLog.Place.TWILIO,
+                                        dev.callvault.privacy.DeletionLog.Outcome.DELETED, "Twilio's copy, once the object here matched its row"));
                                 deleted.incrementAndGet();
                                 listener.done(r, Outcome.DELETED, null);
                             } else {
@@ -182,6 +193,20 @@ public final class Backfill {
                         INSERT INTO backfill_done (run_key, recording_sid, outcome) VALUES (:run, :sid, :outcome)
                         ON CONFLICT (run_key, recording_sid) DO NOTHING""")
                 .bind("run", run).bind("sid", recordingSid).bind("outcome", outcome.name()).execute();
+    }
+
+    /** Which of the listed recordings were erased or expired here (they, or their calls): never downloaded again. */
+    private Set<String> tombstones(List<TwilioRecording> found) {
+        List<String> sids = found.stream().map(TwilioRecording::sid).toList();
+        List<String> callSids = found.stream().map(TwilioRecording::callSid).filter(java.util.Objects::nonNull).distinct().toList();
+        Set<String> out = new HashSet<>(db.jdbi().withHandle(h -> h.createQuery("""
+                        SELECT recording_sid FROM recordings WHERE recording_sid = ANY(:sids) AND status IN ('erased', 'expired')""")
+                .bindArray("sids", String.class, sids).mapTo(String.class).list()));
+        Set<String> erasedCalls = new HashSet<>(db.jdbi().withHandle(h -> h.createQuery("""
+                        SELECT call_sid FROM calls WHERE call_sid = ANY(:calls) AND erased_at IS NOT NULL""")
+                .bindArray("calls", String.class, callSids).mapTo(String.class).list()));
+        found.stream().filter(r -> erasedCalls.contains(r.callSid())).forEach(r -> out.add(r.sid()));
+        return out;
     }
 
     /**

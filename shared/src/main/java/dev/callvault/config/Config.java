@@ -21,7 +21,27 @@ public record Config(
         Worker worker,
         Assistants assistants,
         Path stateDir,
-        String phoneRegion) {
+        String phoneRegion,
+        Privacy privacy) {
+
+    /**
+     * How long recordings are kept and who may delete them. {@code days} (null: forever) applies to every call,
+     * {@code assistantDays} per assistant; the longest that applies wins; {@code realtimeDays} (null: as the call's)
+     * for the real-time caller and assistant tracks. {@code hashSecret} keys the hash that replaces an erased number;
+     * {@code admins} may place holds and erase in the console.
+     */
+    public record Privacy(Integer days, Integer realtimeDays, Map<String, Integer> assistantDays, Secret hashSecret,
+                          java.util.Set<String> admins) {
+        public Privacy {
+            assistantDays = Map.copyOf(assistantDays);
+            admins = java.util.Set.copyOf(admins);
+        }
+
+        /** True when some policy deletes something. */
+        public boolean anyPolicy() {
+            return days != null || realtimeDays != null || !assistantDays.isEmpty();
+        }
+    }
 
     /** Every assistant's recording settings and the defaults for calls that match none. */
     public record Assistants(Assistant defaults, Map<String, Assistant> byId, Duration staleAfter) {

@@ -29,7 +29,7 @@ public final class ConfigLoader {
     public static final Path DEFAULT_FILE = Path.of("/etc/callvault/callvault.conf");
     private static final Pattern ACCOUNT_KEY = Pattern.compile("twilio\\.account\\.(AC[0-9a-f]{32})\\.(auth-token|api-key|api-secret)");
     private static final Pattern ASSISTANT_KEY = Pattern.compile("assistant\\.([A-Za-z0-9_-]+)\\.(recording\\.(enabled|format|record-user-audio|"
-            + "record-assistant-audio|record-mixed-audio)|numbers|twilio\\.account-sid|twilio\\.auth-token)");
+            + "record-assistant-audio|record-mixed-audio)|numbers|retention\\.days|twilio\\.account-sid|twilio\\.auth-token)");
 
     private final Map<String, String> values;
 
@@ -130,7 +130,7 @@ public final class ConfigLoader {
         if (!region.matches("[A-Z]{2}")) { // libphonenumber is not loaded for this: every command reads the configuration
             throw new ConfigException("phone.default-region: '" + region + "' is not a two-letter region code such as US, GB or DE");
         }
-        return new Config(http, database(), storage(stateDir), twilio(), worker, assistants(), stateDir, region);
+        return new Config(http, database(), storage(stateDir), twilio(), worker, assistants(), stateDir, region, privacy());
     }
 
     private Config.SignIn signIn() {
@@ -238,6 +238,28 @@ public final class ConfigLoader {
                     java.util.Arrays.stream(numbers.split("[ ,]+")).filter(n -> !n.isBlank()).collect(java.util.stream.Collectors.toSet())));
         }
         return new Config.Assistants(defaults, byId, Duration.ofMinutes(integer("recording.stale-minutes", 10, 1, 24 * 60)));
+    }
+
+    /** Retention (days after a call ends; none: keep forever), the number hash's secret and the console's administrators. */
+    private Config.Privacy privacy() {
+        Map<String, Integer> perAssistant = new java.util.TreeMap<>();
+        values.keySet().forEach(k -> {
+            Matcher m = ASSISTANT_KEY.matcher(k);
+            if (m.matches() && k.endsWith(".retention.days")) {
+                perAssistant.put(m.group(1), integer(k, 0, 1, 36_500));
+            }
+        });
+        Integer days = values.containsKey("retention.days") ? integer("retention.days", 0, 1, 36_500) : null;
+        Integer realtime = values.containsKey("retention.realtime-days") ? integer("retention.realtime-days", 0, 1, 36_500) : null;
+        java.util.Set<String> admins = new java.util.TreeSet<>();
+        for (String a : values.getOrDefault("http.admins", "").split("[ ,]+")) {
+            if (!a.isBlank()) {
+                admins.add(a.strip());
+            }
+        }
+        Secret hash = secret("privacy.hash-secret");
+        require(hash == null || hash.reveal().length() >= 16, "privacy.hash-secret: at least 16 characters (it keys the hash of erased numbers)");
+        return new Config.Privacy(days, realtime, perAssistant, hash, admins);
     }
 
     private boolean boolOr(String key, boolean fallback) {

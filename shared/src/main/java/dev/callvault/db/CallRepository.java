@@ -48,7 +48,8 @@ public final class CallRepository {
 
     /**
      * Records call starts in {@code h}'s transaction, one statement each sent together: many made durable by one commit.
-     * Callers that write concurrently pass them in CallSid order, so two transactions lock rows in the same order.
+     * Callers that write concurrently pass them in CallSid order, so two transactions lock rows in the same order. An
+     * erased call's numbers are never written back (a journal drained late, Twilio's retry).
      */
     public void recordStarts(Handle h, List<Start> starts) {
         PreparedBatch batch = h.prepareBatch("""
@@ -58,7 +59,8 @@ public final class CallRepository {
                     from_number = coalesce(calls.from_number, EXCLUDED.from_number),
                     to_number = coalesce(calls.to_number, EXCLUDED.to_number),
                     assistant = coalesce(calls.assistant, EXCLUDED.assistant),
-                    started_at = coalesce(calls.started_at, EXCLUDED.started_at)""");
+                    started_at = coalesce(calls.started_at, EXCLUDED.started_at)
+                WHERE calls.erased_at IS NULL""");
         for (Start s : starts) {
             batch.bind("callSid", s.callSid()).bind("accountSid", s.accountSid())
                     .bind("from", s.from()).bind("to", s.to()).bind("assistant", s.assistant())

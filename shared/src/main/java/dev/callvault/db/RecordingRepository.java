@@ -24,6 +24,17 @@ public final class RecordingRepository {
         this.jdbi = jdbi;
     }
 
+    /**
+     * True when the recording {@code recordingSid}, or the call {@code callSid} (either may be null), was erased or
+     * expired here: a tombstone, never to be archived again.
+     */
+    public boolean tombstoned(Handle h, String recordingSid, String callSid) {
+        return h.createQuery("""
+                        SELECT EXISTS (SELECT 1 FROM recordings WHERE recording_sid = :rec AND status IN ('erased', 'expired'))
+                            OR EXISTS (SELECT 1 FROM calls WHERE call_sid = :call AND erased_at IS NOT NULL)""")
+                .bind("rec", recordingSid).bind("call", callSid).mapTo(Boolean.class).one();
+    }
+
     public Optional<RecordingRow> findByRecordingSid(String recordingSid) {
         return jdbi.withHandle(h -> findByRecordingSid(h, recordingSid));
     }

@@ -209,6 +209,19 @@ public final class DirectoryRecordingStore implements RecordingStore {
         }
     }
 
+    /** A directory keeps one version of a file: erasing it is deleting it (and its metadata). */
+    @Override
+    public Erased eraseAllVersions(String key) {
+        Path f = file(key);
+        try {
+            long bytes = Files.exists(f) ? Files.size(f) : -1;
+            delete(key);
+            return bytes < 0 ? new Erased(0, 0) : new Erased(1, bytes);
+        } catch (IOException e) {
+            throw StorageException.unavailable("erasing", key, e);
+        }
+    }
+
     @Override
     public java.util.List<String> list(String prefix) {
         if (!Files.isDirectory(root)) {

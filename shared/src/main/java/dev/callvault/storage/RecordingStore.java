@@ -50,6 +50,17 @@ public interface RecordingStore extends AutoCloseable {
 
     void delete(String key);
 
+    /** What erasing an object took away: how many stored versions (delete markers included) and the bytes they held. */
+    record Erased(int versions, long bytes) {
+    }
+
+    /**
+     * Removes the object at {@code key} for good: every version a versioned bucket keeps of it and its delete markers, so
+     * nothing of it is left in {@code ListObjectVersions}. A plain delete on a versioned bucket only adds a marker and
+     * the audio stays. Nothing to remove is {@code Erased(0, 0)}. Throws {@link StorageException} when it cannot.
+     */
+    Erased eraseAllVersions(String key);
+
     /** Keys of the objects under {@code prefix}, in key order. */
     java.util.List<String> list(String prefix);
 

@@ -22,6 +22,7 @@ import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.MetadataDirective;
+import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
 import software.amazon.awssdk.services.s3.model.MultipartUpload;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
@@ -241,6 +242,42 @@ public final class S3RecordingStore implements RecordingStore {
     @Override
     public void delete(String key) {
         call("deleting", key, () -> s3.deleteObject(b -> b.bucket(target.bucket()).key(key)));
+    }
+
+    @Override
+    public Erased eraseAllVersions(String key) {
+        List<ObjectIdentifier> versions = new ArrayList<>();
+        long bytes = 0;
+        try {
+            for (var page : s3.listObjectVersionsPaginator(b -> b.bucket(target.bucket()).prefix(key))) {
+                for (var v : page.versions()) {
+                    if (v.key().equals(key)) {
+                        versions.add(ObjectIdentifier.builder().key(key).versionId(v.versionId()).build());
+                        bytes += v.size() == null ? 0 : v.size();
+                    }
+                }
+                for (var m : page.deleteMarkers()) {
+                    if (m.key().equals(key)) {
+                        versions.add(ObjectIdentifier.builder().key(key).versionId(m.versionId()).build());
+                    }
+                }
+            }
+        } catch (S3Exception e) {
+            if (e.statusCode() != 501 && e.statusCode() != 400) {
+                throw translate("listing the versions of", key, e);
+            }
+            // a store without versions (it does not implement ListObjectVersions): one object, one delete
+            Optional<StoredObject> one = head(key);
+            delete(key);
+            return one.map(o -> new Erased(1, o.size())).orElse(new Erased(0, 0));
+        } catch (SdkException e) {
+            throw translate("listing the versions of", key, e);
+        }
+        for (ObjectIdentifier v : versions) {
+            // by version id: the version itself goes, no delete marker is added
+            call("erasing a version of", key, () -> s3.deleteObject(b -> b.bucket(target.bucket()).key(key).versionId(v.versionId())));
+        }
+        return new Erased(versions.size(), bytes);
     }
 
     @Override

@@ -36,6 +36,7 @@ public final class Reconciler {
     public enum Status {
         OK(0, "archived, mixed row upgraded, object matches"),
         TWILIO_NO_MEDIA(0, "Twilio reports absent/failed: nothing to archive (expected)"),
+        ERASED(0, "erased or expired here (a tombstone): never archived again, whatever Twilio still lists"),
         NOT_UPGRADED(1, "Twilio has a completed recording that our mixed row lacks"),
         OBJECT_MISSING(2, "the row names an object that is not in the store"),
         MISMATCH(2, "the object's size or SHA-256 differs from the row"),
@@ -152,6 +153,9 @@ public final class Reconciler {
     }
 
     private Item classify(TwilioRecording r, RecordingRow row, List<RecordingRow> mixed) {
+        if (row != null && ("erased".equals(row.status()) || "expired".equals(row.status()))) {
+            return new Item(Status.ERASED, r.callSid(), r.sid(), null, "row " + row.id() + " is " + row.status());
+        }
         if (!r.hasMedia()) {
             return new Item(Status.TWILIO_NO_MEDIA, r.callSid(), r.sid(), null, "Twilio status " + r.status());
         }

@@ -38,9 +38,12 @@ public final class CallsApi {
     private final AuditRepository audit;
 
     private final java.util.function.Supplier<String> phoneRegion;
+    private final PrivacyApi privacy;
 
     public CallsApi(ConsoleAuth auth, CallSearch search, CallRepository calls, RecordingRepository recordings, AuditRepository audit,
-                    dev.callvault.db.AnalyticsRepository analytics, Waveforms waveforms, java.util.function.Supplier<String> phoneRegion) {
+                    dev.callvault.db.AnalyticsRepository analytics, Waveforms waveforms, java.util.function.Supplier<String> phoneRegion,
+                    PrivacyApi privacy) {
+        this.privacy = privacy;
         this.phoneRegion = phoneRegion;
         this.audit = audit;
         this.auth = auth;
@@ -80,7 +83,7 @@ public final class CallsApi {
     }
 
     public void one(HttpServerExchange ex) {
-        authenticate(ex);
+        ConsoleAuth.Who who = auth.require(ex);
         String id = HttpSupport.param(ex, "call_id").orElse("");
         CallRow c = calls.find(id).orElseThrow(() -> new Problem(404, "no call " + id));
         Map<String, Object> body = CallView.call(c);
@@ -94,6 +97,7 @@ public final class CallsApi {
                 .filter(java.util.Objects::nonNull).map(java.math.BigDecimal::doubleValue).max(Double::compare).orElse(null));
         body.put("recordings", rows.stream().map(r -> CallView.recording(c, r, zero)).toList());
         body.put("analytics", analytics.find(c.id()).map(CallView::analytics).orElse(null));
+        body.put("privacy", privacy.about(c, rows, who));
         body.put("audit", audit.forCall(c.id()).stream().map(e -> {
             Map<String, Object> m = CallView.audit(e);
             m.put("words", CallView.auditWords(e));

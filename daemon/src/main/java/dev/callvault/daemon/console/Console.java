@@ -53,6 +53,13 @@ public final class Console {
             "already-signed-out", "You were already signed out (in another tab, or your session had ended).",
             "expired", "Your session has ended; sign in again.");
 
+    public void deletions(HttpServerExchange ex) {
+        Optional<ConsoleAuth.Who> who = signedIn(ex);
+        if (who.isPresent()) {
+            html(ex, 200, Pages.deletions(assets, who.get().name(), csrf(who.get())));
+        }
+    }
+
     public void signInPage(HttpServerExchange ex) {
         String note = HttpSupport.param(ex, "m").map(NOTES::get).orElse(null);
         html(ex, 200, Pages.signIn(assets, auth.signInToken(ex), next(HttpSupport.param(ex, "next").orElse("/ui")), null, "",

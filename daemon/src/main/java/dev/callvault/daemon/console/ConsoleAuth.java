@@ -152,6 +152,15 @@ public final class ConsoleAuth {
      * be this server, and its form's {@code csrf} field must equal {@code expected}.
      */
     public void checkSameOrigin(HttpServerExchange ex, String formToken, String expected) {
+        checkOrigin(ex);
+        if (formToken == null || expected == null || !MessageDigest.isEqual(formToken.getBytes(StandardCharsets.US_ASCII),
+                expected.getBytes(StandardCharsets.US_ASCII))) {
+            throw new Problem(403, "refused: the form's CSRF token is missing or stale; reload the page and try again");
+        }
+    }
+
+    /** 403 unless the request's Origin (or Referer), when it has one, is this server. */
+    private void checkOrigin(HttpServerExchange ex) {
         String origin = ex.getRequestHeaders().getFirst(Headers.ORIGIN);
         if (origin == null) {
             String referer = ex.getRequestHeaders().getFirst(Headers.REFERER);
@@ -160,9 +169,20 @@ public final class ConsoleAuth {
         if (origin != null && !ours(ex, origin)) {
             throw new Problem(403, "refused: this form was sent from " + (origin.equals("null") ? "an opaque origin" : origin) + ", not from the console");
         }
-        if (formToken == null || expected == null || !MessageDigest.isEqual(formToken.getBytes(StandardCharsets.US_ASCII),
-                expected.getBytes(StandardCharsets.US_ASCII))) {
-            throw new Problem(403, "refused: the form's CSRF token is missing or stale; reload the page and try again");
+    }
+
+    /**
+     * Guards a state-changing API request of a person: a console session's must carry its CSRF token ({@code token});
+     * one signed in by the SSO proxy (no session, no token) must come from our origin, and say so (a browser's fetch does).
+     */
+    public void checkRequest(HttpServerExchange ex, Who who, String token) {
+        if (who.session() != null) {
+            checkSameOrigin(ex, token, who.session().csrf());
+        } else {
+            if (ex.getRequestHeaders().getFirst(Headers.ORIGIN) == null) {
+                throw new Problem(403, "refused: a change by a person signed in through the proxy must come from a console page");
+            }
+            checkOrigin(ex);
         }
     }
 

@@ -2,7 +2,8 @@ package dev.callvault.daemon.console;
 
 /** The console's HTML: small documents that the script fills from /api/v1; everything shown is escaped. */
 final class Pages {
-    private static final String NAV = "<nav aria-label=\"Main\"><a href=\"/ui\">Calls</a> <a href=\"/ui?state=live\">Live calls</a></nav>";
+    private static final String NAV = "<nav aria-label=\"Main\"><a href=\"/ui\">Calls</a> <a href=\"/ui?state=live\">Live calls</a> "
+            + "<a href=\"/ui/deletions\">Deletions</a></nav>";
 
     private Pages() {
     }
@@ -142,6 +143,27 @@ final class Pages {
                 """;
     }
 
+    static String deletions(Assets assets, String user, String csrf) {
+        return head(assets, "Deletions") + "<body data-page=\"deletions\">\n" + header(user, csrf) + """
+                <main>
+                <h1>Deletions</h1>
+                <p class="hint">Every deletion: by retention policy, by erasure on a person's request, holds placed and removed, and backfill's
+                deletions at Twilio; who, when, why, what and where, newest first.</p>
+                <p id="status" class="status" role="status" aria-live="polite">Loading…</p>
+                <div class="scroll">
+                <table id="deletions">
+                <caption>The record of deletions</caption>
+                <thead><tr><th scope="col">When</th><th scope="col">What for</th><th scope="col">Who</th><th scope="col">Why</th>
+                <th scope="col">Call</th><th scope="col">What</th><th scope="col">Where</th><th scope="col">Outcome</th></tr></thead>
+                <tbody></tbody>
+                </table>
+                </div>
+                </main>
+                </body>
+                </html>
+                """;
+    }
+
     static String call(Assets assets, String user, String csrf, String callId) {
         return head(assets, "Call") + "<body data-page=\"call\" data-call=\"" + esc(callId) + "\">\n" + header(user, csrf) + """
                 <main>
@@ -164,6 +186,10 @@ final class Pages {
                 <section aria-labelledby="recordings-title">
                 <h2 id="recordings-title">Recordings</h2>
                 <div id="recordings"></div>
+                </section>
+                <section aria-labelledby="privacy-title">
+                <h2 id="privacy-title">Retention and holds</h2>
+                <div id="privacy"></div>
                 </section>
                 <section aria-labelledby="audit-title">
                 <h2 id="audit-title">Who listened</h2>

@@ -171,6 +171,34 @@ public final class Metrics {
                 .description("Responses the client stopped reading (a seek, a reload, a closed tab)").register(registry).increment();
     }
 
+    /**
+     * The personal-data lifecycle, read from the database at each scrape: recordings deleted by retention and by erasure,
+     * erasures not complete, holds in force, retention's last run (and whether any policy is set, for the alert).
+     */
+    public void privacy(dev.callvault.db.Database db, java.util.function.BooleanSupplier policies) {
+        java.util.function.Supplier<dev.callvault.privacy.PrivacyStats> stats = () -> {
+            try {
+                lastPrivacy = dev.callvault.privacy.PrivacyStats.read(db.jdbi());
+            } catch (RuntimeException e) {
+                // the database is down: /readyz says so; the gauges keep their last value
+            }
+            return lastPrivacy;
+        };
+        Gauge.builder("callvault.recordings.deleted", stats, s -> s.get().expired()).tag("reason", "retention").strongReference(true)
+                .description("Recordings deleted everywhere (tombstones kept), by reason").register(registry);
+        Gauge.builder("callvault.recordings.deleted", this, m -> m.lastPrivacy.erased()).tag("reason", "erasure")
+                .description("Recordings deleted everywhere (tombstones kept), by reason").register(registry);
+        Gauge.builder("callvault.erasures.unfinished", this, m -> m.lastPrivacy.openErasures())
+                .description("Erasures not complete: held, live or failed calls (retention apply carries them on)").register(registry);
+        Gauge.builder("callvault.holds.active", this, m -> m.lastPrivacy.activeHolds()).description("Legal holds in force").register(registry);
+        Gauge.builder("callvault.retention.last.run", this, m -> m.lastPrivacy.lastRetentionRun() == null ? 0 : m.lastPrivacy.lastRetentionRun().getEpochSecond())
+                .baseUnit("seconds").description("When retention apply last finished a run (Unix time; 0: never)").register(registry);
+        Gauge.builder("callvault.retention.policies", policies, p -> p.getAsBoolean() ? 1 : 0).strongReference(true)
+                .description("1 when a retention policy is configured").register(registry);
+    }
+
+    private volatile dev.callvault.privacy.PrivacyStats lastPrivacy = dev.callvault.privacy.PrivacyStats.NONE;
+
     public String scrape() {
         return registry.scrape();
     }
