@@ -213,7 +213,7 @@ public final class ConfigLoader {
         }
         int partMib = integer("s3.part-size-mib", 8, 5, 5 * 1024);
         return new StorageTarget.S3(bucket, prefix, endpoint, values.get("s3.region"), bool("s3.path-style"),
-                keyId, key, partMib * 1024 * 1024, boolOr("s3.chunked-encoding", true));
+                keyId, key, partMib * 1024 * 1024, boolOr("s3.chunked-encoding", true), values.get("s3.sse"), values.get("s3.sse-kms-key-id"));
     }
 
     private Config.Assistants assistants() {

@@ -6,10 +6,19 @@ import java.nio.file.Path;
 /** Where recordings are kept: an S3 bucket (production) or a local directory (a machine with no S3). */
 public sealed interface StorageTarget {
 
-    /** An S3 (or S3-compatible) bucket; {@code prefix} is "" or ends with "/". */
+    /**
+     * An S3 (or S3-compatible) bucket; {@code prefix} is "" or ends with "/". {@code sse} (null, {@code AES256} or
+     * {@code aws:kms}, with {@code sseKmsKeyId} for a key of one's own) is asked for on every object callvault writes.
+     */
     record S3(String bucket, String prefix, URI endpoint, String region, boolean pathStyle,
-              String accessKeyId, Secret secretAccessKey, int partSizeBytes, boolean chunkedEncoding) implements StorageTarget {
+              String accessKeyId, Secret secretAccessKey, int partSizeBytes, boolean chunkedEncoding, String sse, String sseKmsKeyId) implements StorageTarget {
         public S3 {
+            if (sse != null && !sse.equals("AES256") && !sse.equals("aws:kms")) {
+                throw new ConfigException("s3.sse: '" + sse + "' is neither AES256 (keys kept by S3) nor aws:kms (keys in AWS KMS)");
+            }
+            if (sseKmsKeyId != null && !"aws:kms".equals(sse)) {
+                throw new ConfigException("s3.sse-kms-key-id goes with s3.sse = aws:kms");
+            }
             if (bucket == null || !bucket.matches("[a-z0-9][a-z0-9.\\-]{1,61}[a-z0-9]")) {
                 throw new ConfigException("storage: '" + bucket + "' is not a valid S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)");
             }

@@ -77,11 +77,22 @@ public final class Doctor {
             if (problem.isPresent()) {
                 return new Check("storage", false, what + ": " + problem.get().what(), problem.get().fix());
             }
-            return new Check("storage", true, what + ": writable, readable, deletable", null);
+            return new Check("storage", true, what + ": writable, readable, deletable" + encryption(config, store), null);
         } catch (Exception e) {
             return new Check("storage", false, what + ": " + e.getMessage(),
                     "check the bucket name, endpoint (AWS_ENDPOINT_URL_S3), region and credentials: it needs PutObject, GetObject, DeleteObject, ListBucket");
         }
+    }
+
+    /** What encryption at rest the objects get: asked for (s3.sse), or the bucket's default, as the store says. */
+    private static String encryption(Config config, RecordingStore store) {
+        if (!(config.storage() instanceof dev.callvault.config.StorageTarget.S3 s3) || !(store instanceof dev.callvault.storage.S3RecordingStore s3store)) {
+            return "";
+        }
+        String bucketDefault = s3store.bucketDefaultEncryption().map(d -> "the bucket's default encryption is " + d)
+                .orElse("the store does not say what the bucket's default encryption is");
+        return s3.sse() != null ? "; every object is written with s3.sse = " + s3.sse() + (s3.sseKmsKeyId() == null ? "" : " (key " + s3.sseKmsKeyId() + ")")
+                + "; " + bucketDefault : "; s3.sse is not set: " + bucketDefault;
     }
 
     private static Check twilio(TwilioRecordings twilio, String accountSid) {

@@ -26,6 +26,7 @@ import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
 import software.amazon.awssdk.services.s3.model.MultipartUpload;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
 import java.io.ByteArrayInputStream;
@@ -103,8 +104,8 @@ public final class S3RecordingStore implements RecordingStore {
         if (n < part.length) {
             sha.update(part, 0, n);
             Map<String, String> meta = withSha(metadata, Hex.of(sha.digest()));
-            call("uploading", key, () -> s3.putObject(b -> b.bucket(target.bucket()).key(key).contentType(contentType).metadata(meta),
-                    body(part, n)));
+            call("uploading", key, () -> s3.putObject(b -> b.bucket(target.bucket()).key(key).contentType(contentType).metadata(meta)
+                    .serverSideEncryption(sse()).ssekmsKeyId(target.sseKmsKeyId()), body(part, n)));
             return new StoredObject(key, n, meta.get(SHA256), meta, null, null, contentType);
         }
         return putMultipart(key, content, contentType, metadata, part, n, sha);
@@ -131,7 +132,7 @@ public final class S3RecordingStore implements RecordingStore {
                                       byte[] part, int firstLength, MessageDigest sha) {
         abortStaleUploads(key);
         String uploadId = call("starting upload of", key, () -> s3.createMultipartUpload(b -> b.bucket(target.bucket()).key(key)
-                .contentType(contentType).metadata(metadata))).uploadId();
+                .contentType(contentType).metadata(metadata).serverSideEncryption(sse()).ssekmsKeyId(target.sseKmsKeyId()))).uploadId();
         try {
             List<CompletedPart> parts = new ArrayList<>();
             long size = 0;
@@ -152,7 +153,8 @@ public final class S3RecordingStore implements RecordingStore {
             Map<String, String> meta = withSha(metadata, Hex.of(sha.digest()));
             call("recording the checksum of", key, () -> s3.copyObject(b -> b.sourceBucket(target.bucket()).sourceKey(key)
                     .destinationBucket(target.bucket()).destinationKey(key)
-                    .metadataDirective(MetadataDirective.REPLACE).metadata(meta).contentType(contentType)));
+                    .metadataDirective(MetadataDirective.REPLACE).metadata(meta).contentType(contentType)
+                    .serverSideEncryption(sse()).ssekmsKeyId(target.sseKmsKeyId())));
             return new StoredObject(key, size, meta.get(SHA256), meta, null, null, contentType);
         } catch (RuntimeException e) {
             abort(key, uploadId);
@@ -244,6 +246,31 @@ public final class S3RecordingStore implements RecordingStore {
         call("deleting", key, () -> s3.deleteObject(b -> b.bucket(target.bucket()).key(key)));
     }
 
+    /** The encryption at rest asked for on every write (s3.sse), or null for the bucket's default. */
+    private ServerSideEncryption sse() {
+        return target.sse() == null ? null : ServerSideEncryption.fromValue(target.sse());
+    }
+
+    /**
+     * What the bucket does to objects written without asking: its default encryption ("AES256", "aws:kms ..."), "none",
+     * or empty when the store does not say (many S3-compatible stores do not implement the question).
+     */
+    public Optional<String> bucketDefaultEncryption() {
+        try {
+            var rules = s3.getBucketEncryption(b -> b.bucket(target.bucket())).serverSideEncryptionConfiguration().rules();
+            return Optional.of(rules.isEmpty() ? "none" : rules.stream().map(r -> r.applyServerSideEncryptionByDefault().sseAlgorithmAsString()
+                    + (r.applyServerSideEncryptionByDefault().kmsMasterKeyID() == null ? "" : " (key " + r.applyServerSideEncryptionByDefault().kmsMasterKeyID() + ")"))
+                    .collect(java.util.stream.Collectors.joining(", ")));
+        } catch (S3Exception e) {
+            if ("ServerSideEncryptionConfigurationNotFoundError".equals(e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode())) {
+                return Optional.of("none");
+            }
+            return Optional.empty();
+        } catch (SdkException e) {
+            return Optional.empty();
+        }
+    }
+
     @Override
     public Erased eraseAllVersions(String key) {
         List<ObjectIdentifier> versions = new ArrayList<>();
@@ -293,7 +320,8 @@ public final class S3RecordingStore implements RecordingStore {
     @Override
     public void move(String from, String to) {
         call("copying", from, () -> s3.copyObject(b -> b.sourceBucket(target.bucket()).sourceKey(from)
-                .destinationBucket(target.bucket()).destinationKey(to).metadataDirective(MetadataDirective.COPY)));
+                .destinationBucket(target.bucket()).destinationKey(to).metadataDirective(MetadataDirective.COPY)
+                .serverSideEncryption(sse()).ssekmsKeyId(target.sseKmsKeyId())));
         delete(from);
     }
 
