@@ -174,6 +174,8 @@ function _complete_callvault() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} twiml render" ];    then _picocli_callvault_twiml; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} twiml lint" ];    then _picocli_callvault_twiml; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} call show" ];    then _picocli_callvault_call; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} call pause" ];    then _picocli_callvault_call; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} call resume" ];    then _picocli_callvault_call; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} media replay" ];    then _picocli_callvault_media; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} db migrate" ];    then _picocli_callvault_db; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} db status" ];    then _picocli_callvault_db; return $?; fi
@@ -207,29 +209,33 @@ function _complete_callvault() {
   local cmds17=(twiml render)
   local cmds18=(twiml lint)
   local cmds19=(call show)
-  local cmds20=(media replay)
-  local cmds21=(db migrate)
-  local cmds22=(db status)
-  local cmds23=(user add)
-  local cmds24=(user remove)
-  local cmds25=(user list)
-  local cmds26=(retention apply)
-  local cmds27=(retention show)
-  local cmds28=(hold add)
-  local cmds29=(hold list)
-  local cmds30=(hold remove)
+  local cmds20=(call pause)
+  local cmds21=(call resume)
+  local cmds22=(media replay)
+  local cmds23=(db migrate)
+  local cmds24=(db status)
+  local cmds25=(user add)
+  local cmds26=(user remove)
+  local cmds27=(user list)
+  local cmds28=(retention apply)
+  local cmds29=(retention show)
+  local cmds30=(hold add)
+  local cmds31=(hold list)
+  local cmds32=(hold remove)
 
-  if CompWordsContainsArray "${cmds30[@]}"; then _picocli_callvault_hold_remove; return $?; fi
-  if CompWordsContainsArray "${cmds29[@]}"; then _picocli_callvault_hold_list; return $?; fi
-  if CompWordsContainsArray "${cmds28[@]}"; then _picocli_callvault_hold_add; return $?; fi
-  if CompWordsContainsArray "${cmds27[@]}"; then _picocli_callvault_retention_show; return $?; fi
-  if CompWordsContainsArray "${cmds26[@]}"; then _picocli_callvault_retention_apply; return $?; fi
-  if CompWordsContainsArray "${cmds25[@]}"; then _picocli_callvault_user_list; return $?; fi
-  if CompWordsContainsArray "${cmds24[@]}"; then _picocli_callvault_user_remove; return $?; fi
-  if CompWordsContainsArray "${cmds23[@]}"; then _picocli_callvault_user_add; return $?; fi
-  if CompWordsContainsArray "${cmds22[@]}"; then _picocli_callvault_db_status; return $?; fi
-  if CompWordsContainsArray "${cmds21[@]}"; then _picocli_callvault_db_migrate; return $?; fi
-  if CompWordsContainsArray "${cmds20[@]}"; then _picocli_callvault_media_replay; return $?; fi
+  if CompWordsContainsArray "${cmds32[@]}"; then _picocli_callvault_hold_remove; return $?; fi
+  if CompWordsContainsArray "${cmds31[@]}"; then _picocli_callvault_hold_list; return $?; fi
+  if CompWordsContainsArray "${cmds30[@]}"; then _picocli_callvault_hold_add; return $?; fi
+  if CompWordsContainsArray "${cmds29[@]}"; then _picocli_callvault_retention_show; return $?; fi
+  if CompWordsContainsArray "${cmds28[@]}"; then _picocli_callvault_retention_apply; return $?; fi
+  if CompWordsContainsArray "${cmds27[@]}"; then _picocli_callvault_user_list; return $?; fi
+  if CompWordsContainsArray "${cmds26[@]}"; then _picocli_callvault_user_remove; return $?; fi
+  if CompWordsContainsArray "${cmds25[@]}"; then _picocli_callvault_user_add; return $?; fi
+  if CompWordsContainsArray "${cmds24[@]}"; then _picocli_callvault_db_status; return $?; fi
+  if CompWordsContainsArray "${cmds23[@]}"; then _picocli_callvault_db_migrate; return $?; fi
+  if CompWordsContainsArray "${cmds22[@]}"; then _picocli_callvault_media_replay; return $?; fi
+  if CompWordsContainsArray "${cmds21[@]}"; then _picocli_callvault_call_resume; return $?; fi
+  if CompWordsContainsArray "${cmds20[@]}"; then _picocli_callvault_call_pause; return $?; fi
   if CompWordsContainsArray "${cmds19[@]}"; then _picocli_callvault_call_show; return $?; fi
   if CompWordsContainsArray "${cmds18[@]}"; then _picocli_callvault_twiml_lint; return $?; fi
   if CompWordsContainsArray "${cmds17[@]}"; then _picocli_callvault_twiml_render; return $?; fi
@@ -593,7 +599,7 @@ function _picocli_callvault_call() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
 
-  local commands="show"
+  local commands="show pause resume"
   local flag_opts="'-h' '--help' '-V' '--version'"
   local arg_opts=""
 
@@ -929,6 +935,84 @@ function _picocli_callvault_call_show() {
       return $?
       ;;
     '--set')
+      return
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `pause` subcommand.
+function _picocli_callvault_call_pause() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'--json' '-v' '--verbose' '-h' '--help' '-V' '--version'"
+  local arg_opts="'--config' '--set' '--reason' '--daemon-url'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--config')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--set')
+      return
+      ;;
+    '--reason')
+      return
+      ;;
+    '--daemon-url')
+      return
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `resume` subcommand.
+function _picocli_callvault_call_resume() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'--json' '-v' '--verbose' '-h' '--help' '-V' '--version'"
+  local arg_opts="'--config' '--set' '--reason' '--daemon-url'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--config')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--set')
+      return
+      ;;
+    '--reason')
+      return
+      ;;
+    '--daemon-url')
       return
       ;;
   esac

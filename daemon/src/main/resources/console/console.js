@@ -280,6 +280,10 @@
       fact("Started", when(call.started_at));
       fact("Duration", call.live ? el("span", { class: "badge live", "data-started": call.started_at }, "live") : clock(call.duration_seconds));
       fact("State", el("span", { id: "call-state" }, call.live ? "live: being recorded now" : "ended"));
+      if (call.pauses && call.pauses.length) {
+        fact("Paused", el("ul", { id: "pauses", class: "pauses" }, ...call.pauses.map((p) =>
+          el("li", { class: p.twilio_may_hold_it ? "error" : "" }, p.words))));
+      }
       if (call.live) tickLive();
       if (!this.playing) this.load(this.choose(call));
       this.renderRecordings(call);
@@ -521,12 +525,14 @@
     /** What the analytics found, on the call's timeline: each reply's latency and each barge-in. */
     marks(call) {
       const a = call.analytics;
-      if (!a) return { replies: [], bargeIns: [] };
+      const paused = (call.pauses || []).map((p) => [p.call_from, p.call_to === null ? this.seconds(call) : p.call_to]);
+      if (!a) return { replies: [], bargeIns: [], paused };
       const source = call.recordings.find((r) => a.recording_ids && a.recording_ids.includes(r.id));
       const offset = source ? Number(source.offset_seconds || 0) : 0;
       return {
         replies: (a.replies || []).map((r) => [r[0] + offset, r[1] + offset]),
         bargeIns: (a.barge_ins_at || []).map((t) => t + offset),
+        paused,
       };
     }
 
@@ -534,9 +540,10 @@
       const m = this.marks(call);
       const box = document.getElementById("marks-legend");
       box.replaceChildren();
-      if (!call.analytics) return;
+      if (!call.analytics && !m.paused.length) return;
       box.append(el("span", { class: "key reply" }, ""), " the assistant's response latency (" + m.replies.length + " replies)  ",
         el("span", { class: "key barge-in" }, ""), " a barge-in (" + m.bargeIns.length + ")");
+      if (m.paused.length) box.append("  ", el("span", { class: "key paused" }, ""), " paused for card data (" + m.paused.length + ")");
     }
   }
 
@@ -564,6 +571,17 @@
         hi = Math.max(hi, p.data[(i * channels + channel) * 2 + 1]);
       }
       if (hi > lo) ctx.fillRect(px, mid - (hi / 128) * mid, 1, Math.max(1, ((hi - lo) / 128) * mid));
+    }
+    ctx.strokeStyle = "rgba(75, 85, 99, 0.7)"; // paused (card data): hatched, nothing was kept
+    ctx.lineWidth = 1;
+    for (const [from, to] of marks.paused || []) {
+      const x0 = Math.floor(x(from)), x1 = Math.ceil(x(to));
+      ctx.save();
+      ctx.beginPath();
+      ctx.rect(x0, 0, x1 - x0, h);
+      ctx.clip();
+      for (let k = x0 - h; k < x1; k += 8) { ctx.beginPath(); ctx.moveTo(k, h); ctx.lineTo(k + h, 0); ctx.stroke(); }
+      ctx.restore();
     }
     ctx.fillStyle = "#b42318"; // barge-in
     for (const t of marks.bargeIns) ctx.fillRect(Math.round(x(t)) - 1, 0, 3, 12);

@@ -15,7 +15,7 @@ import java.util.concurrent.Callable;
 
 /** {@code callvault call show}: a call and its recordings. */
 @Command(mixinStandardHelpOptions = true, versionProvider = Callvault.VersionProvider.class, name = "call",
-        description = "Look at calls.", subcommands = {CallCommand.Show.class})
+        description = "Look at calls; pause and resume a live call's recording.", subcommands = {CallCommand.Show.class, CallCommand.Pause.class, CallCommand.Resume.class})
 public final class CallCommand {
 
     @Command(mixinStandardHelpOptions = true, versionProvider = Callvault.VersionProvider.class, name = "show",
@@ -45,6 +45,8 @@ public final class CallCommand {
                 doc.put("recordings", rows.stream().map(CallView::recording).toList());
                 var analytics = new dev.callvault.db.AnalyticsRepository(s.db.jdbi()).find(c.id());
                 doc.put("analytics", analytics.map(CallView::analytics).orElse(null));
+                var pauses = dev.callvault.pause.Pauses.of(s.db.jdbi(), c.id());
+                doc.put("pauses", pauses.stream().map(CallView::pause).toList());
                 out.json(doc);
                 out.text(CallView.summary(c));
                 for (RecordingRow r : rows) {
@@ -53,6 +55,7 @@ public final class CallCommand {
                             r.fileSize() == null ? "-" : r.fileSize(), r.s3Key() == null ? "-" : r.s3Key()));
                     out.text("            " + CallView.origin(r));
                 }
+                pauses.forEach(p -> out.text("  " + (p.twilioFailed() ? out.bad(CallView.pauseWords(p)) : CallView.pauseWords(p))));
                 if (analytics.isPresent()) {
                     CallView.analyticsText(analytics.get()).forEach(out::text);
                 } else {
@@ -60,6 +63,101 @@ public final class CallCommand {
                 }
                 return ExitCode.OK.code;
             }
+        }
+    }
+
+    /** The daemon's answer to a pause or resume, printed; 0 done, 1 Twilio refused (502), 69 unreachable, 64 refused as asked. */
+    static int pauseOrResume(ConfigMixin config, OutputMixin output, String call, String action, String reason, java.net.URI daemonUrl) {
+        if (!dev.callvault.twilio.Sids.isValid("CA", call)) {
+            throw new UsageError("'" + call + "' is not a CallSid (CA + 32 hex digits): the daemon finds a live call by its CallSid");
+        }
+        var cfg = config.load();
+        java.net.URI base = daemonUrl != null ? daemonUrl : cfg.http().publicUrl();
+        if (base == null || cfg.http().apiToken() == null) {
+            throw new dev.callvault.config.ConfigException("call " + action + " asks the daemon that records the call: set public-url (or --daemon-url) and http.api-token");
+        }
+        Output out = output.output();
+        String body = "{\"reason\":" + com.fasterxml.jackson.databind.node.TextNode.valueOf(reason) + "}";
+        java.net.http.HttpResponse<String> r;
+        try {
+            r = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(base.resolve("/calls/" + call + "/" + action))
+                    .header("Authorization", "Bearer " + cfg.http().apiToken().reveal()).header("Content-Type", "application/json")
+                    .timeout(java.time.Duration.ofSeconds(30)).POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+        } catch (java.io.IOException e) {
+            throw new dev.callvault.RetryableException("the daemon at " + base + " is unreachable: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new dev.callvault.RetryableException("interrupted", e);
+        }
+        if (out.json()) {
+            System.out.println(r.body());
+        }
+        String detail;
+        try {
+            var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body());
+            detail = json.path("detail").asText(json.path("state").asText(r.body()));
+        } catch (java.io.IOException e) {
+            detail = r.body();
+        }
+        out.text((r.statusCode() < 300 ? "" : "HTTP " + r.statusCode() + ": ") + detail);
+        return r.statusCode() < 300 ? ExitCode.OK.code : r.statusCode() == 502 ? ExitCode.FAILED.code
+                : r.statusCode() >= 500 ? ExitCode.UNAVAILABLE.code : ExitCode.USAGE.code;
+    }
+
+    @Command(mixinStandardHelpOptions = true, versionProvider = Callvault.VersionProvider.class, name = "pause",
+            description = {"Pause both recorders of a live call at once, while card data is read: Twilio's recording (Twilio.CURRENT, "
+                    + "recording.pause-behavior) and the real-time recorder (digital silence on every track, nothing of the span kept). Asks the "
+                    + "daemon at public-url (or --daemon-url) with http.api-token; a pause is recorded with who and why (Twilio sends no callback for it).",
+                    "",
+                    "Exit codes: 0 paused (or already), 1 Twilio refused: its recording may hold the span (the real-time recorder paused all the same), "
+                            + "64 another daemon records the call (it is named), 69 the daemon is unreachable."},
+            footer = {"", "Examples:", "  callvault call pause CA1f2e3d4c5b6a79880123456789abcdef --reason 'card payment'",
+                    "  callvault call resume CA1f2e3d4c5b6a79880123456789abcdef"})
+    static final class Pause implements Callable<Integer> {
+        @Mixin
+        ConfigMixin config;
+
+        @Mixin
+        OutputMixin output;
+
+        @Parameters(paramLabel = "CallSid", description = "The live call.")
+        String call;
+
+        @picocli.CommandLine.Option(names = "--reason", required = true, paramLabel = "TEXT", description = "Why (kept with the pause).")
+        String reason;
+
+        @picocli.CommandLine.Option(names = "--daemon-url", paramLabel = "URL", description = "The daemon to ask; default public-url.")
+        java.net.URI daemonUrl;
+
+        @Override
+        public Integer call() {
+            return pauseOrResume(config, output, call, "pause", reason, daemonUrl);
+        }
+    }
+
+    @Command(mixinStandardHelpOptions = true, versionProvider = Callvault.VersionProvider.class, name = "resume",
+            description = {"Resume both recorders of a paused call. After the call has ended it does nothing, and says so."},
+            footer = {"", "Examples:", "  callvault call resume CA1f2e3d4c5b6a79880123456789abcdef"})
+    static final class Resume implements Callable<Integer> {
+        @Mixin
+        ConfigMixin config;
+
+        @Mixin
+        OutputMixin output;
+
+        @Parameters(paramLabel = "CallSid", description = "The paused call.")
+        String call;
+
+        @picocli.CommandLine.Option(names = "--reason", paramLabel = "TEXT", description = "Why (kept with the pause); default: card data read.")
+        String reason = "card data read";
+
+        @picocli.CommandLine.Option(names = "--daemon-url", paramLabel = "URL", description = "The daemon to ask; default public-url.")
+        java.net.URI daemonUrl;
+
+        @Override
+        public Integer call() {
+            return pauseOrResume(config, output, call, "resume", reason, daemonUrl);
         }
     }
 }

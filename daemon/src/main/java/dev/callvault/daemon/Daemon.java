@@ -115,7 +115,8 @@ public final class Daemon implements AutoCloseable {
             LiveConfig live = new LiveConfig(config);
             metrics.privacy(db, () -> live.get().privacy().anyPolicy());
             Webhooks webhooks = new Webhooks(live, acks, outage, metrics, clock);
-            Recorder recorder = new Recorder(db, store, config.stateDir().resolve("realtime"), daemonId(), clock, derived);
+            String recorderId = daemonId();
+            Recorder recorder = new Recorder(db, store, config.stateDir().resolve("realtime"), recorderId, clock, derived);
             recorder.analyzer().onAnalyzed(metrics::analyzed);
             recorder.onFailed(metrics::realtimeFailed);
             archiver.analyzer().onAnalyzed(metrics::analyzed);
@@ -142,7 +143,10 @@ public final class Daemon implements AutoCloseable {
             ConsoleAuth auth = new ConsoleAuth(config.http(), sessions, clock);
             ticker.scheduleWithFixedDelay(() -> purgeSessions(sessions, config, clock), 1, 60, TimeUnit.MINUTES);
             PrivacyApi privacy = new PrivacyApi(auth, live, db, store, twilio, clock);
+            dev.callvault.pause.Pauses pauses = new dev.callvault.pause.Pauses(db, recorder, twilio, () -> live.get().privacy().pauseBehavior(),
+                    recorderId, clock);
             GracefulShutdownHandler graceful = new GracefulShutdownHandler(Routes.table(webhooks, privacy,
+                    new dev.callvault.daemon.api.PauseApi(auth, pauses, metrics),
                     new RecordingAccess(config.http(), calls, new RecordingRepository(db.jdbi()), store, clock, recorder, new AuditRepository(db.jdbi()), auth),
                     new CallsApi(auth, new CallSearch(db.jdbi()), calls, new RecordingRepository(db.jdbi()), new AuditRepository(db.jdbi()),
                             new dev.callvault.db.AnalyticsRepository(db.jdbi()), new Waveforms(store), () -> live.get().phoneRegion(), privacy),

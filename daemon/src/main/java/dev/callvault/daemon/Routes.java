@@ -20,13 +20,16 @@ final class Routes {
         void handle(HttpServerExchange ex) throws Exception;
     }
 
-    static HttpHandler table(Webhooks webhooks, dev.callvault.daemon.api.PrivacyApi privacy, RecordingAccess recordings, dev.callvault.daemon.api.CallsApi api,
+    static HttpHandler table(Webhooks webhooks, dev.callvault.daemon.api.PrivacyApi privacy, dev.callvault.daemon.api.PauseApi pauses,
+                             RecordingAccess recordings, dev.callvault.daemon.api.CallsApi api,
                              dev.callvault.daemon.console.Console console, Health health, Metrics metrics, HttpHandler media) {
         RoutingHandler r = Handlers.routing()
                 .get("/media", media)
                 // Twilio's webhooks are answered from the IO threads: they read, check and queue without blocking
                 .post("/twiml", instrumented("twiml", webhooks::voice, metrics))
                 .post("/recording/status", instrumented("recording_status", webhooks::recordingStatus, metrics))
+                .post("/calls/{call_sid}/pause", route("pause", pauses::pause, metrics))
+                .post("/calls/{call_sid}/resume", route("pause", pauses::resume, metrics))
                 .get("/calls/{call_id}/recording/{recording_id}", route("download", recordings::download, metrics))
                 .add("HEAD", "/calls/{call_id}/recording/{recording_id}", route("download", recordings::download, metrics))
                 .get("/calls/{call_id}/recording/{recording_id}/play", route("play", recordings::play, metrics))

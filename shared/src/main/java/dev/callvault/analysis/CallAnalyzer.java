@@ -34,9 +34,11 @@ public final class CallAnalyzer {
     private final RecordingRepository recordings;
     private final AnalyticsRepository analytics;
     private final RecordingStore store;
+    private final Jdbi jdbi;
     private volatile Consumer<Result> listener = r -> { };
 
     public CallAnalyzer(Jdbi jdbi, RecordingStore store) {
+        this.jdbi = jdbi;
         this.recordings = new RecordingRepository(jdbi);
         this.analytics = new AnalyticsRepository(jdbi);
         this.store = store;
@@ -93,6 +95,11 @@ public final class CallAnalyzer {
             try (InputStream u = store.get(user.get().s3Key(), 0, -1); InputStream a = store.get(assistant.get().s3Key(), 0, -1)) {
                 c = TrackAnalyzer.twoTracks(u, user.get().format(), a, assistant.get().format());
             }
+        }
+        // a paused span (card data) is left out: no silence, turn or latency counted in it
+        var pauses = dev.callvault.pause.Pauses.of(jdbi, callId);
+        if (!pauses.isEmpty()) {
+            c = c.withPaused(dev.callvault.pause.Pauses.spans(pauses, twilio.isPresent() ? twilio.get() : user.get()));
         }
         analytics.save(callId, source, ids, c);
         Result result = new Result(callId, source, ids, c);

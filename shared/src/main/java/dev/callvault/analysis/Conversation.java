@@ -15,13 +15,24 @@ import java.util.List;
  * <li><b>turns</b>: runs of one party's speech, in the order the segments start;</li>
  * <li><b>longest silence</b>: the longest time in which neither speaks.</li>
  * </ul>
+ * A span in which the recording was paused (card data being read) is left out: no silence, turn or latency is counted in it.
  */
 public record Conversation(double seconds, List<Segment> caller, List<Segment> assistant, double callerTalk, double assistantTalk,
-                           double silence, double overlap, int bargeIns, List<Double> latencies, int turns, double longestSilence) {
+                           double silence, double overlap, int bargeIns, List<Double> latencies, int turns, double longestSilence,
+                           List<Segment> paused) {
     /** Within this long after a caller starts, an assistant that stops has been interrupted. */
     public static final double BARGE_IN_STOP_S = 1.0;
 
     public static Conversation of(double seconds, List<Segment> caller, List<Segment> assistant) {
+        return of(seconds, caller, assistant, List.of());
+    }
+
+    /** The same call with its paused spans left out. */
+    public Conversation withPaused(List<Segment> spans) {
+        return of(seconds, caller, assistant, spans);
+    }
+
+    public static Conversation of(double seconds, List<Segment> caller, List<Segment> assistant, List<Segment> paused) {
         double callerTalk = total(caller);
         double assistantTalk = total(assistant);
         // sweep the edges of both parties' segments
@@ -38,8 +49,8 @@ public record Conversation(double seconds, List<Segment> caller, List<Segment> a
             double t = Math.min(Math.max(e[0], 0), seconds);
             double span = t - last;
             if (active[0] == 0 && active[1] == 0) {
-                silence += span;
-                longest = Math.max(longest, span);
+                silence += span - inside(paused, last, t);
+                longest = Math.max(longest, longestOutside(paused, last, t));
             } else if (active[0] > 0 && active[1] > 0) {
                 overlap += span;
             }
@@ -47,11 +58,12 @@ public record Conversation(double seconds, List<Segment> caller, List<Segment> a
             last = t;
         }
         double tail = Math.max(0, seconds - last);
-        silence += tail;
-        longest = Math.max(longest, tail);
+        silence += tail - inside(paused, last, Math.max(last, seconds));
+        longest = Math.max(longest, longestOutside(paused, last, Math.max(last, seconds)));
 
         int bargeIns = bargeIns(caller, assistant).size();
-        List<Double> latencies = replies(caller, assistant).stream().map(r -> Math.round((r[1] - r[0]) * 1000) / 1000.0).toList();
+        List<Double> latencies = replies(caller, assistant).stream().filter(r -> inside(paused, r[0], r[1]) == 0)
+                .map(r -> Math.round((r[1] - r[0]) * 1000) / 1000.0).toList();
 
         List<double[]> starts = new ArrayList<>();
         caller.forEach(s -> starts.add(new double[]{s.start(), 0}));
@@ -65,8 +77,31 @@ public record Conversation(double seconds, List<Segment> caller, List<Segment> a
                 party = s[1];
             }
         }
-        return new Conversation(seconds, List.copyOf(caller), List.copyOf(assistant), r(callerTalk), r(assistantTalk), r(silence), r(overlap),
-                bargeIns, List.copyOf(latencies), turns, r(longest));
+        return new Conversation(seconds, List.copyOf(caller), List.copyOf(assistant), r(callerTalk), r(assistantTalk), r(Math.max(0, silence)), r(overlap),
+                bargeIns, List.copyOf(latencies), turns, r(longest), List.copyOf(paused));
+    }
+
+    /** How much of {@code [from, to)} lies in the paused spans. */
+    private static double inside(List<Segment> paused, double from, double to) {
+        double in = 0;
+        for (Segment p : paused) {
+            in += Math.max(0, Math.min(to, p.end()) - Math.max(from, p.start()));
+        }
+        return in;
+    }
+
+    /** The longest piece of {@code [from, to)} outside the paused spans. */
+    private static double longestOutside(List<Segment> paused, double from, double to) {
+        double longest = 0;
+        double at = from;
+        for (Segment p : paused.stream().sorted(Comparator.comparingDouble(Segment::start)).toList()) {
+            if (p.end() <= at || p.start() >= to) {
+                continue;
+            }
+            longest = Math.max(longest, Math.max(0, p.start() - at));
+            at = Math.max(at, p.end());
+        }
+        return Math.max(longest, to - at);
     }
 
     /** Where each response latency lies: the end of the caller's speech and the start of the assistant's reply, in seconds. */

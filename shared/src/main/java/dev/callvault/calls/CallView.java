@@ -165,6 +165,33 @@ public final class CallView {
         };
     }
 
+    /** A pause of the call's recording as a JSON object, with its span in the stream's seconds where known. */
+    public static Map<String, Object> pause(dev.callvault.pause.Pauses.Pause p) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("started_at", p.startedAt().toString());
+        m.put("ended_at", p.endedAt() == null ? null : p.endedAt().toString());
+        m.put("stream_from", p.streamFrom());
+        m.put("stream_to", p.streamTo());
+        m.put("by", p.by());
+        m.put("reason", p.reason());
+        m.put("twilio", p.twilioPaused());
+        m.put("realtime", p.realtime());
+        m.put("twilio_may_hold_it", p.twilioFailed());
+        m.put("words", pauseWords(p));
+        return m;
+    }
+
+    /** "paused 0:10-0:20 by support-bot (card payment): both recorders" or a warning when Twilio refused. */
+    public static String pauseWords(dev.callvault.pause.Pauses.Pause p) {
+        String span = p.streamFrom() != null ? clock(p.streamFrom()) + "-" + (p.streamTo() != null ? clock(p.streamTo()) : (p.endedAt() == null ? "now" : "the end"))
+                : p.startedAt() + " to " + (p.endedAt() == null ? "now" : p.endedAt());
+        String recorders = p.twilioFailed() ? "WARNING: Twilio refused the pause (" + p.twilioPaused().substring("failed: ".length())
+                + "): its recording may hold this span" + (p.realtime() ? "; the real-time recorder paused" : "")
+                : (p.realtime() ? "the real-time recorder" : "") + (p.realtime() && !"no recording".equals(p.twilioPaused()) ? " and " : "")
+                + ("no recording".equals(p.twilioPaused()) ? "" : "Twilio's recording") + " paused";
+        return "paused " + span + " by " + p.by() + " (" + p.reason() + "): " + recorders;
+    }
+
     /** Seconds as m:ss (or h:mm:ss). */
     public static String clock(double seconds) {
         long s = Math.round(seconds);

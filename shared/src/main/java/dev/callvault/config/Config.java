@@ -28,10 +28,11 @@ public record Config(
      * How long recordings are kept and who may delete them. {@code days} (null: forever) applies to every call,
      * {@code assistantDays} per assistant; the longest that applies wins; {@code realtimeDays} (null: as the call's)
      * for the real-time caller and assistant tracks. {@code hashSecret} keys the hash that replaces an erased number;
-     * {@code admins} may place holds and erase in the console.
+     * {@code admins} may place holds and erase in the console. {@code pauseBehavior} is how Twilio pauses its recording for
+     * card data: {@code silence} (the timeline kept, aligned with the real-time tracks) or {@code skip}.
      */
     public record Privacy(Integer days, Integer realtimeDays, Map<String, Integer> assistantDays, Secret hashSecret,
-                          java.util.Set<String> admins) {
+                          java.util.Set<String> admins, String pauseBehavior) {
         public Privacy {
             assistantDays = Map.copyOf(assistantDays);
             admins = java.util.Set.copyOf(admins);

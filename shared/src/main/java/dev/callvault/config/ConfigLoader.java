@@ -259,7 +259,9 @@ public final class ConfigLoader {
         }
         Secret hash = secret("privacy.hash-secret");
         require(hash == null || hash.reveal().length() >= 16, "privacy.hash-secret: at least 16 characters (it keys the hash of erased numbers)");
-        return new Config.Privacy(days, realtime, perAssistant, hash, admins);
+        String behavior = get("recording.pause-behavior", "silence");
+        require(behavior.equals("silence") || behavior.equals("skip"), "recording.pause-behavior: 'silence' (keeps the timeline) or 'skip', not '" + behavior + "'");
+        return new Config.Privacy(days, realtime, perAssistant, hash, admins, behavior);
     }
 
     private boolean boolOr(String key, boolean fallback) {

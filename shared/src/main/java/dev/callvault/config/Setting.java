@@ -56,6 +56,8 @@ public record Setting(String key, String env, boolean secret, String help) {
             new Setting("recording.record-user-audio", "CALLVAULT_RECORD_USER_AUDIO", false, "Record the caller's track; default true."),
             new Setting("recording.record-assistant-audio", "CALLVAULT_RECORD_ASSISTANT_AUDIO", false, "Record the assistant's track; default true."),
             new Setting("recording.record-mixed-audio", "CALLVAULT_RECORD_MIXED_AUDIO", false, "Record both tracks mixed; default true."),
+            new Setting("recording.pause-behavior", "CALLVAULT_RECORDING_PAUSE_BEHAVIOR", false,
+                    "How Twilio's recording pauses for card data: silence (default: the timeline stays aligned with the real-time tracks and the analytics) or skip (the span is cut out)."),
             new Setting("recording.stale-minutes", "CALLVAULT_RECORDING_STALE_MINUTES", false,
                     "An in-progress real-time recording whose heartbeat is older than this is marked failed; default 10."),
             new Setting("retention.days", "CALLVAULT_RETENTION_DAYS", false,

@@ -35,6 +35,7 @@ public final class AnalyticsRepository {
         Map<String, Object> segments = new LinkedHashMap<>();
         segments.put("caller", c.caller().stream().map(s -> List.of(s.start(), s.end())).toList());
         segments.put("assistant", c.assistant().stream().map(s -> List.of(s.start(), s.end())).toList());
+        segments.put("paused", c.paused().stream().map(s -> List.of(s.start(), s.end())).toList());
         jdbi.useHandle(h -> h.createUpdate("""
                         INSERT INTO call_analytics (call_id, source, recording_ids, seconds, caller_talk, assistant_talk, silence, overlap,
                                                     barge_ins, turns, longest_silence, latency_p50, latency_p95, latency_max, latencies, segments)
@@ -59,7 +60,8 @@ public final class AnalyticsRepository {
                 .map((rs, ctx) -> {
                     UUID[] ids = (UUID[]) rs.getArray("recording_ids").getArray();
                     var segments = read(rs.getString("segments"));
-                    Conversation c = Conversation.of(rs.getDouble("seconds"), segments(segments.path("caller")), segments(segments.path("assistant")));
+                    Conversation c = Conversation.of(rs.getDouble("seconds"), segments(segments.path("caller")), segments(segments.path("assistant")),
+                            segments(segments.path("paused")));
                     return new Stored(rs.getString("source"), List.of(ids), c, rs.getObject("computed_at", OffsetDateTime.class).toInstant());
                 }).findOne());
     }

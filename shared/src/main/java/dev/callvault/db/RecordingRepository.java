@@ -35,6 +35,10 @@ public final class RecordingRepository {
                 .bind("rec", recordingSid).bind("call", callSid).mapTo(Boolean.class).one();
     }
 
+    public Jdbi jdbi() {
+        return jdbi;
+    }
+
     public Optional<RecordingRow> findByRecordingSid(String recordingSid) {
         return jdbi.withHandle(h -> findByRecordingSid(h, recordingSid));
     }

@@ -28,6 +28,8 @@ public final class RealtimeRecording implements AutoCloseable {
     private final Mixer mixer;
     private final Map<String, PeakingSink> sinks = new LinkedHashMap<>();
     private long lastSample;
+    /** Paused spans, in samples from the stream's start: {from, to}, to = Long.MAX_VALUE while paused. */
+    private final java.util.List<long[]> paused = new java.util.ArrayList<>();
     private boolean closed;
     private volatile boolean failed;
 
@@ -81,6 +83,7 @@ public final class RealtimeRecording implements AutoCloseable {
         };
         short[] pcm = MuLaw.decode(mulaw);
         long start = timestampMs * AudioSink.SAMPLE_RATE / 1000;
+        silencePaused(start, pcm);
         Placement p = tracks.get(type);
         if (p != null) {
             p.place(start, pcm);
@@ -89,6 +92,43 @@ public final class RealtimeRecording implements AutoCloseable {
             mixer.add(type.equals("user") ? 0 : 1, start, pcm);
         }
         lastSample = Math.max(lastSample, start + pcm.length);
+    }
+
+    /**
+     * Pauses every track from what has been placed so far (card data is being read): what arrives from now on is
+     * written as digital silence, so no sample of the span reaches the spool, the store or the waveform, and every
+     * track keeps its timeline. Returns the pause's start in seconds of the stream; a second pause changes nothing.
+     */
+    public double pause() {
+        if (!isPaused()) {
+            paused.add(new long[]{lastSample, Long.MAX_VALUE});
+        }
+        return paused.get(paused.size() - 1)[0] / (double) AudioSink.SAMPLE_RATE;
+    }
+
+    /** Ends the pause at what has been placed so far; returns its end in seconds of the stream (NaN when not paused). */
+    public double resume() {
+        if (!isPaused()) {
+            return Double.NaN;
+        }
+        long[] open = paused.get(paused.size() - 1);
+        open[1] = Math.max(open[0], lastSample);
+        return open[1] / (double) AudioSink.SAMPLE_RATE;
+    }
+
+    public boolean isPaused() {
+        return !paused.isEmpty() && paused.get(paused.size() - 1)[1] == Long.MAX_VALUE;
+    }
+
+    /** Zeroes the samples of a frame starting at {@code start} that fall in a paused span. */
+    private void silencePaused(long start, short[] pcm) {
+        for (long[] span : paused) {
+            long from = Math.max(span[0], start);
+            long to = Math.min(span[1], start + pcm.length);
+            if (from < to) {
+                java.util.Arrays.fill(pcm, (int) (from - start), (int) (to - start), (short) 0);
+            }
+        }
     }
 
     /** Makes what has arrived durable, and returns the seconds recorded so far. */

@@ -53,10 +53,15 @@ final class TwilioHttp {
      * to other hosts). Returns the final response, which may still be an error status once retries are spent.
      */
     HttpResponse<InputStream> send(String method, URI uri, String what) {
+        return send(method, uri, what, null);
+    }
+
+    /** As {@link #send(String, URI, String)}, with a form body (a POST that changes something: pausing a recording). */
+    HttpResponse<InputStream> send(String method, URI uri, String what, String form) {
         URI target = uri;
         for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
             boolean sameHost = sameOrigin(target, baseUrl);
-            HttpResponse<InputStream> r = sendWithRetries(method, target, sameHost, what);
+            HttpResponse<InputStream> r = sendWithRetries(method, target, sameHost, what, form);
             int status = r.statusCode();
             if (status < 300 || status >= 400 || status == 304) {
                 return r;
@@ -75,13 +80,16 @@ final class TwilioHttp {
         throw new RetryableException("Twilio redirected " + what + " more than " + MAX_REDIRECTS + " times");
     }
 
-    private HttpResponse<InputStream> sendWithRetries(String method, URI uri, boolean withCredentials, String what) {
+    private HttpResponse<InputStream> sendWithRetries(String method, URI uri, boolean withCredentials, String what, String form) {
         for (int attempt = 1; ; attempt++) {
             HttpRequest.Builder b = HttpRequest.newBuilder(uri)
                     .timeout(Duration.ofSeconds(60))
                     .header("Accept", "application/json, audio/*")
                     .header("User-Agent", "callvault")
-                    .method(method, HttpRequest.BodyPublishers.noBody());
+                    .method(method, form == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(form));
+            if (form != null) {
+                b.header("Content-Type", "application/x-www-form-urlencoded");
+            }
             if (withCredentials) {
                 b.header("Authorization", basicAuth());
             }

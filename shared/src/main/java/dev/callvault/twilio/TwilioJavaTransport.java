@@ -24,7 +24,15 @@ final class TwilioJavaTransport extends HttpClient {
     public Response makeRequest(Request request) {
         URL url = request.constructURL();
         String what = request.getMethod() + " " + url.getPath();
-        HttpResponse<InputStream> r = http.send(request.getMethod().toString(), http.resolve(url.getFile()), what);
+        String form = null;
+        if (request.getPostParams() != null && !request.getPostParams().isEmpty()) {
+            StringBuilder b = new StringBuilder();
+            request.getPostParams().forEach((k, values) -> values.forEach(v -> b.append(b.length() == 0 ? "" : "&")
+                    .append(java.net.URLEncoder.encode(k, java.nio.charset.StandardCharsets.UTF_8)).append('=')
+                    .append(java.net.URLEncoder.encode(v, java.nio.charset.StandardCharsets.UTF_8))));
+            form = b.toString();
+        }
+        HttpResponse<InputStream> r = http.send(request.getMethod().toString(), http.resolve(url.getFile()), what, form);
         return new Response(r.body(), r.statusCode(), new Header[0]);
     }
 

@@ -125,6 +125,21 @@ public final class TwilioRecordings {
                 () -> Recording.deleter(accountSid, recordingSid).delete(rest(accountSid)));
     }
 
+    /**
+     * Pauses ({@code paused}) or resumes ({@code in-progress}) the recording a call is making now ({@code Twilio.CURRENT}),
+     * with {@code pauseBehavior} ({@code silence} keeps the timeline, {@code skip} cuts the span out). Twilio sends no
+     * callback for either: the caller keeps its own record. Throws what Twilio's refusal means (404: no recording now).
+     */
+    public void updateCurrentRecording(String accountSid, String callSid, String status, String pauseBehavior) {
+        Sids.require("CA", callSid, "CallSid");
+        var updater = com.twilio.rest.api.v2010.account.call.Recording.updater(accountSid, callSid, "Twilio.CURRENT",
+                com.twilio.rest.api.v2010.account.call.Recording.Status.forValue(status));
+        if (pauseBehavior != null) {
+            updater.setPauseBehavior(pauseBehavior);
+        }
+        twilio("the recording of call " + callSid + " (set to " + status + ")", accountSid, () -> updater.update(rest(accountSid)));
+    }
+
     /** A recording's media as Twilio serves it. The stream's read failures are retryable exceptions. */
     public record Media(InputStream body, OptionalLong contentLength, String contentType) implements AutoCloseable {
         @Override

@@ -45,6 +45,8 @@ public final class TwilioStandIn implements AutoCloseable {
     private static final DateTimeFormatter RFC2822 = DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss Z", Locale.US)
             .withZone(ZoneOffset.UTC);
     private static final Pattern LIST = Pattern.compile("/2010-04-01/Accounts/(AC[0-9a-f]{32})/Recordings\\.json");
+    /** The Call Recording resource: pausing and resuming a call's recording ({@code Twilio.CURRENT} or a RecordingSid). */
+    private static final Pattern CALL_RECORDING = Pattern.compile("/2010-04-01/Accounts/(AC[0-9a-f]{32})/Calls/(CA[0-9a-f]{32})/Recordings/(Twilio\\.CURRENT|RE[0-9a-f]{32})\\.json");
     private static final Pattern ONE = Pattern.compile("/2010-04-01/Accounts/(AC[0-9a-f]{32})/Recordings/(RE[0-9a-f]{32})(\\.json|\\.mp3|\\.wav)?");
     private static final Pattern REDIRECTED = Pattern.compile("/signed-media/(RE[0-9a-f]{32})\\.(mp3|wav)");
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -105,6 +107,52 @@ public final class TwilioStandIn implements AutoCloseable {
                 r.channels(), r.status(), r.source(), r.errorCode(), r.encrypted(), mp3.length, r.seed());
         realMp3.put(r.sid(), mp3);
         return add(sized);
+    }
+
+    /** A pause or resume of a call's recording, as Twilio received it. */
+    public record RecordingUpdate(Instant at, String callSid, String recording, String status, String pauseBehavior) {
+    }
+
+    private final List<RecordingUpdate> recordingUpdates = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** Every update (pause, resume) of a call's recording received since the last reset, in order. */
+    public List<RecordingUpdate> recordingUpdates() {
+        return List.copyOf(recordingUpdates);
+    }
+
+    private static Map<String, String> form(String body) {
+        Map<String, String> m = new java.util.LinkedHashMap<>();
+        for (String pair : body.split("&")) {
+            int eq = pair.indexOf('=');
+            if (eq > 0) {
+                m.put(java.net.URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8), java.net.URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+            }
+        }
+        return m;
+    }
+
+    private static Map<String, Object> callRecordingJson(String account, String callSid, String status) {
+        String sid = "RE" + String.format("%08x", callSid.hashCode()) + "0".repeat(24);
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("account_sid", account);
+        m.put("api_version", "2010-04-01");
+        m.put("call_sid", callSid);
+        m.put("conference_sid", null);
+        m.put("channels", 2);
+        m.put("date_created", "Tue, 24 Nov 2026 14:03:11 +0000");
+        m.put("date_updated", "Tue, 24 Nov 2026 14:03:40 +0000");
+        m.put("start_time", "Tue, 24 Nov 2026 14:03:11 +0000");
+        m.put("duration", null);
+        m.put("sid", sid);
+        m.put("price", null);
+        m.put("price_unit", "USD");
+        m.put("status", status);
+        m.put("source", "StartCallRecordingAPI");
+        m.put("error_code", null);
+        m.put("encryption_details", null);
+        m.put("track", "both");
+        m.put("uri", "/2010-04-01/Accounts/" + account + "/Calls/" + callSid + "/Recordings/" + sid + ".json");
+        return m;
     }
 
     public boolean has(String recordingSid) {
@@ -170,6 +218,7 @@ public final class TwilioStandIn implements AutoCloseable {
         realMp3.clear();
         faults.clear();
         requests.clear();
+        recordingUpdates.clear();
         authorizationAtMediaHost.clear();
         mediaDownloads.set(0);
         wholeDownloads.clear();
@@ -197,6 +246,17 @@ public final class TwilioStandIn implements AutoCloseable {
                     ex.getResponseHeaders().add("Retry-After", fault.retryAfterSeconds().toString());
                 }
                 error(ex, fault.status(), fault.status() == 429 ? 20429 : 20500, fault.status() == 429 ? "Too Many Requests" : "Internal Server Error");
+                return;
+            }
+            Matcher update = CALL_RECORDING.matcher(path);
+            if (update.matches() && ex.getRequestMethod().equals("POST")) {
+                if (!authorized(ex, update.group(1))) {
+                    error(ex, 401, 20003, "Authenticate");
+                    return;
+                }
+                Map<String, String> form = form(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+                recordingUpdates.add(new RecordingUpdate(Instant.now(), update.group(2), update.group(3), form.get("Status"), form.get("PauseBehavior")));
+                json(ex, 200, callRecordingJson(update.group(1), update.group(2), form.get("Status")));
                 return;
             }
             Matcher list = LIST.matcher(path);

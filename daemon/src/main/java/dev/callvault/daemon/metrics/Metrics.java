@@ -199,6 +199,12 @@ public final class Metrics {
 
     private volatile dev.callvault.privacy.PrivacyStats lastPrivacy = dev.callvault.privacy.PrivacyStats.NONE;
 
+    /** A pause of a call's recording; {@code twilio}: paused, refused (its recording may hold the span), none (it had none). */
+    public void paused(String twilio) {
+        Counter.builder("callvault.pauses").tag("twilio", twilio)
+                .description("Pauses of calls' recordings for card data, by what Twilio did").register(registry).increment();
+    }
+
     public String scrape() {
         return registry.scrape();
     }
