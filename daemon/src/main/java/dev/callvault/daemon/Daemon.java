@@ -147,7 +147,8 @@ public final class Daemon implements AutoCloseable {
                     recorderId, clock);
             GracefulShutdownHandler graceful = new GracefulShutdownHandler(Routes.table(webhooks, privacy,
                     new dev.callvault.daemon.api.PauseApi(auth, pauses, metrics),
-                    new RecordingAccess(config.http(), calls, new RecordingRepository(db.jdbi()), store, clock, recorder, new AuditRepository(db.jdbi()), auth),
+                    new RecordingAccess(config.http(), calls, new RecordingRepository(db.jdbi()), store, clock, recorder, new AuditRepository(db.jdbi()), auth,
+                            new dev.callvault.crypto.PrivateKeys(config.twilio().encryptionKeys())),
                     new CallsApi(auth, new CallSearch(db.jdbi()), calls, new RecordingRepository(db.jdbi()), new AuditRepository(db.jdbi()),
                             new dev.callvault.db.AnalyticsRepository(db.jdbi()), new Waveforms(store), () -> live.get().phoneRegion(), privacy),
                     new Console(auth, clock), health, metrics, media.handler()));

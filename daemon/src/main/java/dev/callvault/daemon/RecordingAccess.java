@@ -17,7 +17,11 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Clock;
 import java.time.Duration;
+import dev.callvault.crypto.PrivateKeys;
+import dev.callvault.crypto.RecordingCipher;
+
 import java.util.Date;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -39,10 +43,13 @@ final class RecordingAccess {
     private final dev.callvault.recorder.Recorder recorder;
     private final dev.callvault.db.AuditRepository audit;
     private final dev.callvault.daemon.console.ConsoleAuth auth;
+    private final PrivateKeys keys;
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RecordingAccess.class);
 
     RecordingAccess(Config.Http http, CallRepository calls, RecordingRepository recordings, RecordingStore store, Clock clock,
                     dev.callvault.recorder.Recorder recorder, dev.callvault.db.AuditRepository audit,
-                    dev.callvault.daemon.console.ConsoleAuth auth) {
+                    dev.callvault.daemon.console.ConsoleAuth auth, PrivateKeys keys) {
+        this.keys = keys;
         this.auth = auth;
         this.recorder = recorder;
         this.audit = audit;
@@ -81,6 +88,11 @@ final class RecordingAccess {
         audit(ex, who, row, inline);
         String filename = dev.callvault.calls.CallView.fileName(call, row);
         String disposition = (inline ? "inline" : "attachment") + "; filename=\"" + filename + "\"";
+        Map<String, String> encryption = encryption(row);
+        if (encryption != null) {
+            serveEncrypted(ex, row, object, encryption, disposition);
+            return;
+        }
         if (http.presignedRedirects()) {
             Optional<java.net.URI> url = store.presignedGet(row.s3Key(), PRESIGN_TTL, inline ? null : filename);
             if (url.isPresent()) {
@@ -133,6 +145,63 @@ final class RecordingAccess {
         }
         try (InputStream in = store.get(row.s3Key(), offset, range == null ? -1 : length); OutputStream out = new ToClient(ex.getOutputStream())) {
             in.transferTo(out);
+        }
+    }
+
+    private static Map<String, String> encryption(RecordingRow row) {
+        return RecordingCipher.details(row.metadataJson());
+    }
+
+    /**
+     * An encrypted Twilio recording, decrypted as it streams (the store keeps the ciphertext): a range from its block's
+     * counter, so players seek; a whole read authenticated first, so bytes changed in storage are refused rather than
+     * played. The answer is the WAV Twilio recorded, its length the ciphertext's less the tag.
+     */
+    private void serveEncrypted(HttpServerExchange ex, RecordingRow row, StoredObject object, Map<String, String> encryption, String disposition)
+            throws Exception {
+        String keySid = encryption.get("public_key_sid");
+        java.security.PrivateKey key = keys.get(keySid).orElseThrow(() -> new Problem(503, "recording " + row.id() + " is encrypted with the public key "
+                + keySid + " and this daemon has no private key for it (twilio.encryption.private-key." + keySid + ")"));
+        RecordingCipher cipher = RecordingCipher.open(encryption, key);
+        long size = RecordingCipher.plaintextLength(object.size());
+        String etag = "\"" + object.sha256() + "\"";
+        var h = ex.getResponseHeaders();
+        h.put(Headers.ACCEPT_RANGES, "bytes");
+        h.put(Headers.ETAG, etag);
+        h.put(Headers.CONTENT_TYPE, contentType(row.format()));
+        h.put(Headers.CONTENT_DISPOSITION, disposition);
+        h.put(Headers.CACHE_CONTROL, "no-store");
+        ByteRange range = ByteRange.parse(ex.getRequestHeaders().getFirst(Headers.RANGE), size);
+        if (range == ByteRange.UNSATISFIABLE) {
+            h.put(Headers.CONTENT_RANGE, "bytes */" + size);
+            throw new Problem(416, "range not satisfiable for a " + size + "-byte recording");
+        }
+        // a read from the start (a download, a player's first request) is authenticated, every time: bytes that rot in
+        // place change no metadata, so no earlier answer can be trusted; a seek further on is served from its counter
+        if (range == null || range.first() == 0) {
+            boolean authentic;
+            try (InputStream whole = store.get(row.s3Key(), 0, -1)) {
+                authentic = cipher.authentic(whole);
+            }
+            if (!authentic) {
+                log.error("recording {} ({}): authentication failed: its stored bytes are not what Twilio encrypted; not played", row.id(), row.s3Key());
+                throw new Problem(500, "recording " + row.id() + " failed authentication: its stored bytes are not what Twilio encrypted, "
+                        + "so it is not played (callvault verify --deep; fetch it again from Twilio with callvault verify --fix)");
+            }
+        }
+        long offset = range == null ? 0 : range.first();
+        long length = range == null ? size : range.length();
+        if (range != null) {
+            ex.setStatusCode(206);
+            h.put(Headers.CONTENT_RANGE, "bytes " + range.first() + "-" + range.last() + "/" + size);
+        }
+        h.put(Headers.CONTENT_LENGTH, length);
+        if (ex.getRequestMethod().toString().equals("HEAD") || length == 0) {
+            ex.endExchange();
+            return;
+        }
+        try (InputStream in = cipher.decryptFrom(store.get(row.s3Key(), offset, length), offset); OutputStream out = new ToClient(ex.getOutputStream())) {
+            in.transferTo(new BoundedOutput(out, length));
         }
     }
 

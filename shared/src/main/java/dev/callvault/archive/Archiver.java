@@ -179,7 +179,7 @@ public final class Archiver {
             RecordingRow upgraded = recordings.applyTwilioRecording(h, callId, new TwilioUpgrade(rec.sid(), key, store.url(key),
                     format.extension(), rec.channels(), rec.durationSeconds(), stored.size(), stored.sha256(), metadataJson(rec, started)));
             alsoInTransaction.useHandle(h);
-            if (stored.size() <= dev.callvault.peaks.Waveforms.INLINE_LIMIT) { // a larger one: first view, 'callvault analyze'
+            if (stored.size() <= dev.callvault.peaks.Waveforms.INLINE_LIMIT && !rec.encrypted()) { // a larger one: first view, 'callvault analyze'
                 // once committed: the daemon's worker archives inside the transaction that claimed the callback, and
                 // work that starts before that commits would read the call as it was
                 h.afterCommit(() -> derived.submit(() -> derive(callId, key, format, stored.size())));
@@ -224,6 +224,10 @@ public final class Archiver {
         m.put("twilio_recording_sid", ref.recordingSid());
         if (callback.get("ErrorCode") != null) {
             m.put("twilio_error_code", callback.get("ErrorCode"));
+            String meaning = dev.callvault.twilio.TwilioErrors.meaning(callback.get("ErrorCode"));
+            if (meaning != null) {
+                m.put("twilio_error", meaning); // shown with the recording: "Twilio's recording ... is failed (16105: ...)"
+            }
         }
         m.put("status_received_at", clock.instant().toString());
         String meta = json(m);
@@ -252,6 +256,9 @@ public final class Archiver {
         if (rec.durationSeconds() != null) {
             meta.put("duration", rec.durationSeconds().toPlainString());
         }
+        if (rec.encrypted()) {
+            meta.put("encrypted", "rsa-aes " + rec.encryption().get("public_key_sid")); // ciphertext: only the private key opens it
+        }
         try (TwilioRecordings.Media media = twilio.media(rec, format)) {
             StoredObject stored = store.put(key, media.body(), format.contentType(), meta);
             if (media.contentLength().isPresent() && media.contentLength().getAsLong() != stored.size()) {
@@ -275,6 +282,11 @@ public final class Archiver {
         m.put("channels", rec.channels());
         m.put("start_time", started.toString());
         m.put("archived_at", clock.instant().toString());
+        if (rec.encrypted()) {
+            // kept as Twilio encrypted it: the ciphertext in the store, what opens it here (the private key stays with the
+            // daemons that serve playback)
+            m.put("encryption", rec.encryption());
+        }
         return json(m);
     }
 

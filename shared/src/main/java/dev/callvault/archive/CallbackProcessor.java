@@ -29,6 +29,10 @@ public final class CallbackProcessor {
             throw new PermanentException("callback has no valid AccountSid, RecordingSid and CallSid: " + params.keySet());
         }
         RecordingRef ref = new RecordingRef(account, recordingSid, callSid);
+        String meaning = dev.callvault.twilio.TwilioErrors.meaning(params.get("ErrorCode"));
+        if (meaning != null) {
+            org.slf4j.LoggerFactory.getLogger(CallbackProcessor.class).warn("recording {} of call {} ({}): {}", recordingSid, callSid, status, meaning);
+        }
         switch (status) {
             case "completed":
                 return Optional.of(archiver.archive(ref));

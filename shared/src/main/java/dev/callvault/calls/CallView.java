@@ -43,7 +43,11 @@ public final class CallView {
             base += "; failed: " + meta.get("failure").asText();
         }
         if (meta.hasNonNull("twilio_status") && r.recordingSid() == null) {
-            base += "; Twilio's recording " + meta.path("twilio_recording_sid").asText(UNKNOWN) + " is " + meta.get("twilio_status").asText();
+            base += "; Twilio's recording " + meta.path("twilio_recording_sid").asText(UNKNOWN) + " is " + meta.get("twilio_status").asText()
+                    + (meta.hasNonNull("twilio_error") ? " (" + meta.get("twilio_error").asText() + ")" : "");
+        }
+        if (meta.path("encryption").isObject()) {
+            base += "; encrypted by Twilio with public key " + meta.path("encryption").path("public_key_sid").asText(UNKNOWN) + " (kept encrypted here)";
         }
         return base;
     }

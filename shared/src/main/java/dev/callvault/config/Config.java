@@ -112,9 +112,11 @@ public record Config(
     }
 
     /** Twilio's REST API base URL, the accounts we hold credentials for, and how hard to retry. */
-    public record Twilio(URI apiUrl, List<TwilioCredentials> accounts, int maxAttempts, Duration backoff, int pageSize) {
+    public record Twilio(URI apiUrl, List<TwilioCredentials> accounts, int maxAttempts, Duration backoff, int pageSize,
+                         Map<String, Path> encryptionKeys) {
         public Twilio {
             accounts = List.copyOf(accounts);
+            encryptionKeys = Map.copyOf(encryptionKeys);
         }
 
         public Optional<TwilioCredentials> account(String accountSid) {

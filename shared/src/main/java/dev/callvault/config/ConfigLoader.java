@@ -28,6 +28,8 @@ import java.util.regex.Pattern;
 public final class ConfigLoader {
     public static final Path DEFAULT_FILE = Path.of("/etc/callvault/callvault.conf");
     private static final Pattern ACCOUNT_KEY = Pattern.compile("twilio\\.account\\.(AC[0-9a-f]{32})\\.(auth-token|api-key|api-secret)");
+    /** The private key (a PEM PKCS#8 file) that opens Twilio's recordings encrypted with the public key of this SID. */
+    private static final Pattern ENCRYPTION_KEY = Pattern.compile("twilio\\.encryption\\.private-key\\.(CR[0-9a-f]{32})");
     private static final Pattern ASSISTANT_KEY = Pattern.compile("assistant\\.([A-Za-z0-9_-]+)\\.(recording\\.(enabled|format|record-user-audio|"
             + "record-assistant-audio|record-mixed-audio)|numbers|retention\\.days|twilio\\.account-sid|twilio\\.auth-token)");
 
@@ -87,9 +89,11 @@ public final class ConfigLoader {
     }
 
     private static void checkKnown(String key, String where) {
-        if (Setting.byKey(key).isEmpty() && !ACCOUNT_KEY.matcher(key).matches() && !ASSISTANT_KEY.matcher(key).matches()) {
+        if (Setting.byKey(key).isEmpty() && !ACCOUNT_KEY.matcher(key).matches() && !ASSISTANT_KEY.matcher(key).matches()
+                && !ENCRYPTION_KEY.matcher(key).matches()) {
             throw new ConfigException(where + ": unknown setting '" + key + "' (known: "
-                    + Setting.ALL.stream().map(Setting::key).toList() + ", twilio.account.AC....auth-token, assistant.ID.recording.enabled ...)");
+                    + Setting.ALL.stream().map(Setting::key).toList() + ", twilio.account.AC....auth-token, twilio.encryption.private-key.CR..., "
+                    + "assistant.ID.recording.enabled ...)");
         }
     }
 
@@ -308,9 +312,16 @@ public final class ConfigLoader {
                 throw new ConfigException("twilio: " + e.getMessage());
             }
         });
+        Map<String, Path> keys = new java.util.TreeMap<>();
+        values.forEach((k, v) -> {
+            Matcher m = ENCRYPTION_KEY.matcher(k);
+            if (m.matches()) {
+                keys.put(m.group(1), Path.of(v));
+            }
+        });
         return new Config.Twilio(api != null ? api : URI.create("https://api.twilio.com"), accounts,
                 integer("twilio.max-attempts", 5, 1, 20), Duration.ofMillis(integer("twilio.backoff-ms", 500, 1, 60_000)),
-                integer("twilio.page-size", 1000, 1, 1000));
+                integer("twilio.page-size", 1000, 1, 1000), keys);
     }
 
     private String get(String key, String fallback) {

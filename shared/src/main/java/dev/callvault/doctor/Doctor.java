@@ -41,6 +41,7 @@ public final class Doctor {
         checks.add(new Check("config", true, "valid: " + config.describe().get("storage") + ", " + config.describe().get("database"), null));
         checks.add(database(config));
         checks.add(storage(config));
+        checks.add(encryptionKeys(config));
         TwilioRecordings twilio = new TwilioRecordings(config.twilio());
         if (config.twilio().accounts().isEmpty()) {
             checks.add(new Check("twilio", false, "no account configured", "set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN"));
@@ -52,6 +53,33 @@ public final class Doctor {
             checks.add(daemon(config, daemonUrl));
         }
         return checks;
+    }
+
+    /**
+     * Every public key SID Twilio encrypted an archived recording with has its private key here, and every configured key
+     * file is an RSA private key: a recording without its key cannot be played.
+     */
+    private static Check encryptionKeys(Config config) {
+        var keys = new dev.callvault.crypto.PrivateKeys(config.twilio().encryptionKeys());
+        try (Database db = Database.open(config)) {
+            List<String> seen = db.jdbi().withHandle(h -> h.createQuery("""
+                            SELECT DISTINCT recording_metadata->'encryption'->>'public_key_sid' FROM recordings
+                            WHERE recording_metadata ? 'encryption' ORDER BY 1""").mapTo(String.class).list());
+            for (String sid : keys.sids()) {
+                keys.get(sid); // a file that is no key is a configuration error, said now
+            }
+            List<String> missing = seen.stream().filter(sid -> !keys.has(sid)).toList();
+            if (!missing.isEmpty()) {
+                return new Check("encryption keys", false, "encrypted recordings use public keys with no private key here: " + missing,
+                        "set twilio.encryption.private-key.CR... = FILE (PEM PKCS#8) for each; without it they cannot be played");
+            }
+            return new Check("encryption keys", true, seen.isEmpty() && keys.sids().isEmpty() ? "no encrypted recordings, no keys configured"
+                    : seen.size() + " public keys used by encrypted recordings, all with their private key (" + keys.sids().size() + " configured)", null);
+        } catch (dev.callvault.config.ConfigException e) {
+            return new Check("encryption keys", false, e.getMessage(), "point the setting at the private key's PEM PKCS#8 file");
+        } catch (CallvaultException | org.jdbi.v3.core.JdbiException e) {
+            return new Check("encryption keys", false, "cannot read the recordings to check: " + e.getMessage(), "check the database first");
+        }
     }
 
     private static Check database(Config config) {

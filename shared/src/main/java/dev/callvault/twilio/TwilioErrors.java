@@ -5,8 +5,19 @@ import dev.callvault.PermanentException;
 import dev.callvault.RetryableException;
 
 /** Turns what Twilio answered into a failure an operator can act on, retryable or not by type. */
-final class TwilioErrors {
+public final class TwilioErrors {
     private TwilioErrors() {
+    }
+
+    /** What an error code of a recording status callback means, for the ones an operator must act on; null for others. */
+    public static String meaning(String errorCode) {
+        return switch (errorCode == null ? "" : errorCode.strip()) {
+            case "16105" -> "16105: Twilio could not encrypt the recording, the account has no valid public key for Voice Recording Encryption "
+                    + "(check the public keys in Twilio's console)";
+            case "16107" -> "16107: Twilio encrypted the recording with an alternate public key, the primary one being invalid "
+                    + "(its private key must be configured here: twilio.encryption.private-key.CR...)";
+            default -> null;
+        };
     }
 
     static CallvaultException forStatus(int status, String what, String accountSid, String detail) {

@@ -9,7 +9,18 @@ import java.time.Instant;
  */
 public record TwilioRecording(String sid, String accountSid, String callSid, String status, int channels,
                               BigDecimal durationSeconds, Instant dateCreated, Instant startTime, String source,
-                              Integer errorCode, boolean encrypted) {
+                              Integer errorCode, java.util.Map<String, String> encryption) {
+    public TwilioRecording {
+        encryption = encryption == null ? null : java.util.Map.copyOf(encryption);
+    }
+
+    /**
+     * Encrypted with the account's public key (Voice Recording Encryption): {@code encryption} holds Twilio's
+     * {@code encryption_details} (type, public_key_sid, encrypted_cek, iv).
+     */
+    public boolean encrypted() {
+        return encryption != null;
+    }
 
     public RecordingRef ref() {
         return new RecordingRef(accountSid, sid, callSid);
@@ -22,6 +33,6 @@ public record TwilioRecording(String sid, String accountSid, String callSid, Str
 
     /** The media format to fetch: MP3 (Twilio's default) unless asked for WAV or the recording is encrypted (WAV only). */
     public MediaFormat mediaFormat(MediaFormat preferred) {
-        return encrypted ? MediaFormat.WAV : preferred;
+        return encrypted() ? MediaFormat.WAV : preferred;
     }
 }

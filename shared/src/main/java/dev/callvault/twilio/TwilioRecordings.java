@@ -195,6 +195,16 @@ public final class TwilioRecordings {
         }
     }
 
+    /** Twilio's encryption_details as strings (type, public_key_sid, encrypted_cek, iv); null when not encrypted. */
+    private static java.util.Map<String, String> encryption(Object details) {
+        if (!(details instanceof java.util.Map<?, ?> m) || m.isEmpty()) {
+            return null;
+        }
+        java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
+        m.forEach((k, v) -> out.put(String.valueOf(k), v == null ? null : String.valueOf(v)));
+        return out;
+    }
+
     static TwilioRecording convert(Recording r) {
         return new TwilioRecording(
                 r.getSid(),
@@ -207,7 +217,7 @@ public final class TwilioRecordings {
                 r.getStartTime() == null ? null : r.getStartTime().toInstant(),
                 r.getSource() == null ? null : r.getSource().toString(),
                 r.getErrorCode(),
-                r.getEncryptionDetails() != null);
+                encryption(r.getEncryptionDetails()));
     }
 
     /** The media body, whose network failures become retryable failures naming the recording. */

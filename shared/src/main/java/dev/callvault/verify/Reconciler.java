@@ -77,6 +77,7 @@ public final class Reconciler {
     private final Archiver archiver;
 
     private final java.time.Duration stale;
+    private final dev.callvault.crypto.PrivateKeys keys;
 
     public Reconciler(TwilioRecordings twilio, RecordingRepository recordings, RecordingStore store, Archiver archiver) {
         this(twilio, recordings, store, archiver, java.time.Duration.ofMinutes(10));
@@ -84,6 +85,13 @@ public final class Reconciler {
 
     /** {@code stale}: how long an in-progress real-time row may go without a heartbeat before it counts as abandoned. */
     public Reconciler(TwilioRecordings twilio, RecordingRepository recordings, RecordingStore store, Archiver archiver, java.time.Duration stale) {
+        this(twilio, recordings, store, archiver, stale, new dev.callvault.crypto.PrivateKeys(java.util.Map.of()));
+    }
+
+    /** {@code keys}: the private keys that open encrypted recordings, so {@code --deep} authenticates them. */
+    public Reconciler(TwilioRecordings twilio, RecordingRepository recordings, RecordingStore store, Archiver archiver, java.time.Duration stale,
+                      dev.callvault.crypto.PrivateKeys keys) {
+        this.keys = keys;
         this.stale = stale;
         this.twilio = twilio;
         this.recordings = recordings;
@@ -118,8 +126,9 @@ public final class Reconciler {
             realtimeCalls.put(e.getValue().s3Key(), e.getKey());
         }
         deep.total().accept(rows.values().stream().mapToLong(RecordingRow::fileSize).sum());
-        Map<String, String> problems = new ContentCheck(store, deep.concurrency()).problems(rows.values().stream()
-                .map(r -> new ContentCheck.Expected(r.s3Key(), r.fileSize(), r.sha256())).toList(), deep.read());
+        Map<String, String> problems = new java.util.HashMap<>(new ContentCheck(store, deep.concurrency()).problems(rows.values().stream()
+                .map(r -> new ContentCheck.Expected(r.s3Key(), r.fileSize(), r.sha256())).toList(), deep.read()));
+        authenticate(rows.values(), problems);
         List<Item> items = new ArrayList<>();
         for (Item i : report.items()) {
             boolean corrupt = i.status() == Status.OK && problems.containsKey(i.key());
@@ -131,6 +140,36 @@ public final class Reconciler {
             }
         });
         return new Report(List.copyOf(items));
+    }
+
+    /**
+     * Encrypted recordings: their tag checked with the private key where this host has it; a changed byte is
+     * "authentication failed" (without the key, its SHA-256 says it).
+     */
+    private void authenticate(java.util.Collection<RecordingRow> rows, Map<String, String> problems) {
+        for (RecordingRow r : rows) {
+            Map<String, String> enc = encryption(r);
+            if (enc == null) {
+                continue;
+            }
+            var key = keys.get(enc.get("public_key_sid"));
+            if (key.isPresent()) {
+                try (java.io.InputStream whole = store.get(r.s3Key(), 0, -1)) {
+                    if (!dev.callvault.crypto.RecordingCipher.open(enc, key.get()).authentic(whole)) {
+                        problems.put(r.s3Key(), "authentication failed: the stored ciphertext is not what Twilio encrypted (a byte changed in storage)");
+                    }
+                } catch (java.io.IOException | RuntimeException e) {
+                    problems.put(r.s3Key(), "authentication failed: " + e.getMessage());
+                }
+            } else if (problems.containsKey(r.s3Key())) {
+                problems.put(r.s3Key(), "authentication failed (by its SHA-256: no private key for " + enc.get("public_key_sid") + " here to check its tag): "
+                        + problems.get(r.s3Key()));
+            }
+        }
+    }
+
+    private static Map<String, String> encryption(RecordingRow r) {
+        return dev.callvault.crypto.RecordingCipher.details(r.metadataJson());
     }
 
     private Report headCheck(String accountSid, Instant since, Instant until) {

@@ -155,6 +155,49 @@ public final class TwilioStandIn implements AutoCloseable {
         return m;
     }
 
+    /** An encrypted recording's bytes at Twilio and its encryption_details, made as Twilio's Voice Recording Encryption does. */
+    private record Encrypted(byte[] ciphertext, Map<String, String> details) {
+    }
+
+    private final Map<String, Encrypted> encrypted = new ConcurrentHashMap<>();
+
+    /**
+     * Adds a recording encrypted as Twilio encrypts one for an account with Voice Recording Encryption: a random AES-256
+     * content key, a random 12-byte IV, the WAV encrypted with AES-256-GCM (the 128-bit tag appended), the key wrapped with
+     * RSAES-OAEP (SHA-256, MGF1-SHA-256) for {@code publicKey}. It is served as WAV only; MP3 is refused as Twilio does.
+     */
+    public StandInRecording addEncrypted(StandInRecording r, byte[] wav, java.security.PublicKey publicKey, String publicKeySid) {
+        try {
+            java.security.SecureRandom random = new java.security.SecureRandom();
+            byte[] cek = new byte[32];
+            byte[] iv = new byte[12];
+            random.nextBytes(cek);
+            random.nextBytes(iv);
+            javax.crypto.Cipher gcm = javax.crypto.Cipher.getInstance("AES/GCM/NoPadding");
+            gcm.init(javax.crypto.Cipher.ENCRYPT_MODE, new javax.crypto.spec.SecretKeySpec(cek, "AES"), new javax.crypto.spec.GCMParameterSpec(128, iv));
+            byte[] ciphertext = gcm.doFinal(wav);
+            javax.crypto.Cipher rsa = javax.crypto.Cipher.getInstance("RSA/ECB/OAEPPadding");
+            rsa.init(javax.crypto.Cipher.ENCRYPT_MODE, publicKey, new javax.crypto.spec.OAEPParameterSpec("SHA-256", "MGF1",
+                    java.security.spec.MGF1ParameterSpec.SHA256, javax.crypto.spec.PSource.PSpecified.DEFAULT));
+            Map<String, String> details = new LinkedHashMap<>();
+            details.put("type", "rsa-aes");
+            details.put("public_key_sid", publicKeySid);
+            details.put("encrypted_cek", Base64.getEncoder().encodeToString(rsa.doFinal(cek)));
+            details.put("iv", Base64.getEncoder().encodeToString(iv));
+            StandInRecording sized = new StandInRecording(r.sid(), r.accountSid(), r.callSid(), r.dateCreated(), r.startTime(), r.durationSeconds(),
+                    r.channels(), r.status(), r.source(), r.errorCode(), true, ciphertext.length, r.seed());
+            encrypted.put(r.sid(), new Encrypted(ciphertext, details));
+            return add(sized);
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** What Twilio serves of an encrypted recording: the ciphertext and its tag. */
+    public byte[] ciphertext(String recordingSid) {
+        return encrypted.get(recordingSid).ciphertext().clone();
+    }
+
     public boolean has(String recordingSid) {
         return recordings.containsKey(recordingSid);
     }
@@ -219,6 +262,7 @@ public final class TwilioStandIn implements AutoCloseable {
         faults.clear();
         requests.clear();
         recordingUpdates.clear();
+        encrypted.clear();
         authorizationAtMediaHost.clear();
         mediaDownloads.set(0);
         wholeDownloads.clear();
@@ -344,7 +388,7 @@ public final class TwilioStandIn implements AutoCloseable {
         long limit = cut ? r.mediaSize() / 2 : r.mediaSize();
         byte[] buf = new byte[64 * 1024];
         long sent = 0;
-        byte[] real = extension.equals("mp3") ? realMp3.get(r.sid()) : null;
+        byte[] real = extension.equals("mp3") ? realMp3.get(r.sid()) : encrypted.containsKey(r.sid()) ? encrypted.get(r.sid()).ciphertext() : null;
         try (InputStream in = real != null ? new java.io.ByteArrayInputStream(real) : new SyntheticAudio(r.kind(extension), r.seed(), r.mediaSize())) {
             OutputStream out = ex.getResponseBody();
             int n;
@@ -418,7 +462,7 @@ public final class TwilioStandIn implements AutoCloseable {
         m.put("source", r.source());
         m.put("error_code", r.errorCode());
         m.put("uri", uri + ".json");
-        m.put("encryption_details", r.encrypted()
+        m.put("encryption_details", encrypted.containsKey(r.sid()) ? encrypted.get(r.sid()).details() : r.encrypted()
                 ? Map.of("type", "rsa-aes", "public_key_sid", "CR00000000000000000000000000000000", "encrypted_cek", "abc", "iv", "def")
                 : null);
         m.put("subresource_uris", Map.of("add_on_results", uri + "/AddOnResults.json", "transcriptions", uri + "/Transcriptions.json"));

@@ -196,6 +196,9 @@ public final class CallsApi {
         String rid = HttpSupport.param(ex, "recording_id").orElse("");
         RecordingRow row = recordings.findByCall(c.id()).stream().filter(r -> r.id().toString().equals(rid)).findFirst()
                 .orElseThrow(() -> new Problem(404, "no recording " + rid + " in call " + id));
+        if (dev.callvault.crypto.RecordingCipher.details(row.metadataJson()) != null) {
+            throw new Problem(409, "recording " + rid + " is encrypted (Twilio's Voice Recording Encryption): no waveform is made of it; play it to hear it");
+        }
         if (row.s3Key() == null || !row.completed()) {
             throw new Problem(409, "recording " + rid + " has no stored audio yet (status " + row.status() + "); its waveform comes when it is completed");
         }

@@ -1,0 +1,134 @@
+package dev.callvault.cli;
+
+import dev.callvault.config.ConfigLoader;
+import dev.callvault.daemon.Daemon;
+import dev.callvault.daemon.DaemonHarness;
+import dev.callvault.daemon.TwilioSigner;
+import dev.callvault.db.RecordingRepository;
+import dev.callvault.db.RecordingRow;
+import dev.callvault.storage.RecordingStore;
+import dev.callvault.storage.RecordingStores;
+import dev.callvault.testing.Environment;
+import dev.callvault.testing.Sids;
+import dev.callvault.testing.StandInRecording;
+import dev.callvault.testing.TwilioStandIn;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Twilio's encrypted recordings (Voice Recording Encryption): archived as the ciphertext Twilio serves (asked for as WAV,
+ * never MP3), played back decrypted as it streams (the whole WAV bit for bit, a range in the middle exactly those bytes),
+ * and a byte changed in storage found by {@code verify --deep} ("authentication failed", CRITICAL) and refused by /play.
+ */
+class EncryptedRecordingTest {
+    private static final String KEY_SID = "CR" + "0123456789abcdef".repeat(2);
+    private static final String API_TOKEN = "encrypted-test-api-token-0123";
+
+    @RegisterExtension
+    static final Environment env = new Environment();
+
+    @TempDir
+    Path dir;
+
+    private final Cli cli = new Cli(env);
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    /** Four seconds of a two-channel 8 kHz 16-bit WAV, a tone on each channel: what Twilio's dual-channel recording holds. */
+    private static byte[] wav() {
+        int frames = 4 * 8000;
+        ByteBuffer b = ByteBuffer.allocate(44 + frames * 4).order(ByteOrder.LITTLE_ENDIAN);
+        b.put("RIFF".getBytes()).putInt(36 + frames * 4).put("WAVE".getBytes()).put("fmt ".getBytes()).putInt(16).putShort((short) 1)
+                .putShort((short) 2).putInt(8000).putInt(8000 * 4).putShort((short) 4).putShort((short) 16).put("data".getBytes()).putInt(frames * 4);
+        for (int i = 0; i < frames; i++) {
+            b.putShort((short) (6000 * Math.sin(2 * Math.PI * 440 * i / 8000.0))).putShort((short) (6000 * Math.sin(2 * Math.PI * 660 * i / 8000.0)));
+        }
+        return b.array();
+    }
+
+    private HttpResponse<byte[]> play(Daemon d, String callSid, RecordingRow row, String range) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + d.port() + "/calls/" + callSid + "/recording/" + row.id() + "/play"))
+                .header("Authorization", "Bearer " + API_TOKEN);
+        if (range != null) {
+            b.header("Range", range);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    @Test
+    void anEncryptedRecordingIsKeptEncryptedPlaysDecryptedSeeksAndAChangedByteIsCaught() throws Exception {
+        KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
+        g.initialize(2048);
+        KeyPair pair = g.generateKeyPair();
+        Path pem = dir.resolve("recordings-key.pem");
+        Files.writeString(pem, "-----BEGIN PRIVATE KEY-----\n" + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(pair.getPrivate().getEncoded())
+                + "\n-----END PRIVATE KEY-----\n");
+        Map<String, String> keys = Map.of("twilio.encryption.private-key." + KEY_SID, pem.toString());
+        byte[] wav = wav();
+        String callSid = Sids.call();
+        String recordingSid = Sids.recording();
+        Instant created = Instant.now().minusSeconds(600);
+        env.twilio().addEncrypted(StandInRecording.completed(TwilioStandIn.ACCOUNT_SID, callSid, recordingSid, created, 0), wav, pair.getPublic(), KEY_SID);
+
+        Map<String, String> s = new HashMap<>(env.settings());
+        s.putAll(keys);
+        s.putAll(Map.of("http.port", "0", "http.management-address", "127.0.0.1:0", "worker.poll-ms", "50", "http.api-token", API_TOKEN,
+                "state-dir", dir.resolve("state").toString()));
+        try (Daemon d = Daemon.start(ConfigLoader.of(s))) {
+            Map<String, String> p = DaemonHarness.callback(callSid, recordingSid, "completed");
+            HttpResponse<String> ack = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + d.port() + "/recording/status"))
+                    .header("Content-Type", "application/x-www-form-urlencoded")
+                    .header("X-Twilio-Signature", TwilioSigner.sign(TwilioStandIn.AUTH_TOKEN, "https://calls.example.com/recording/status", p))
+                    .POST(HttpRequest.BodyPublishers.ofString(TwilioSigner.form(p))).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(ack.statusCode()).isEqualTo(204);
+            DaemonHarness.await("the encrypted recording archived", Duration.ofSeconds(60), () -> new RecordingRepository(env.db().jdbi())
+                    .findByRecordingSid(recordingSid).map(RecordingRow::completed).orElse(false));
+            RecordingRow row = new RecordingRepository(env.db().jdbi()).findByRecordingSid(recordingSid).orElseThrow();
+
+            assertThat(row.format()).isEqualTo("wav");
+            assertThat(env.twilio().requests()).as("requests made to Twilio").noneMatch(r -> r.contains(".mp3"));
+            try (RecordingStore store = RecordingStores.open(env.config().storage()); InputStream in = store.get(row.s3Key(), 0, -1)) {
+                assertThat(in.readAllBytes()).as("what is kept: the ciphertext, as Twilio served it").isEqualTo(env.twilio().ciphertext(recordingSid));
+            }
+
+            HttpResponse<byte[]> whole = play(d, callSid, row, null);
+            assertThat(whole.statusCode()).isEqualTo(200);
+            assertThat(whole.body()).as("the WAV, bit for bit").isEqualTo(wav);
+            HttpResponse<byte[]> middle = play(d, callSid, row, "bytes=12345-23456");
+            assertThat(middle.statusCode()).isEqualTo(206);
+            assertThat(middle.headers().firstValue("Content-Range")).contains("bytes 12345-23456/" + wav.length);
+            assertThat(middle.body()).isEqualTo(Arrays.copyOfRange(wav, 12345, 23457));
+
+            env.s3().overwriteInPlace(env.bucket(), row.s3Key(), 20000, new byte[]{(byte) (env.twilio().ciphertext(recordingSid)[20000] ^ 0x01)});
+
+            Cli.Result deep = cli.run(List.of("verify"), keys, "--since", created.minusSeconds(3600).toString(), "--deep");
+            assertThat(deep.exit()).as(deep.out() + deep.err()).isEqualTo(2);
+            assertThat(deep.out()).contains("CRITICAL").contains("authentication failed");
+            HttpResponse<byte[]> refused = play(d, callSid, row, null);
+            assertThat(refused.statusCode()).isEqualTo(500);
+            assertThat(new String(refused.body())).contains("failed authentication");
+            assertThat(play(d, callSid, row, "bytes=0-").statusCode()).as("a player's first request").isEqualTo(500);
+        }
+    }
+}
