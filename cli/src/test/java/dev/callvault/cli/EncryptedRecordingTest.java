@@ -130,5 +130,7 @@ class EncryptedRecordingTest {
             assertThat(new String(refused.body())).contains("failed authentication");
             assertThat(play(d, callSid, row, "bytes=0-").statusCode()).as("a player's first request").isEqualTo(500);
         }
+        assertThat(cli.run(List.of("doctor"), Map.of()).out()).as("doctor without the key").contains("FAIL encryption keys").contains(KEY_SID);
+        assertThat(cli.run(List.of("doctor"), keys).out()).as("doctor with it").contains("PASS encryption keys");
     }
 }

@@ -64,7 +64,7 @@ public final class Doctor {
         try (Database db = Database.open(config)) {
             List<String> seen = db.jdbi().withHandle(h -> h.createQuery("""
                             SELECT DISTINCT recording_metadata->'encryption'->>'public_key_sid' FROM recordings
-                            WHERE recording_metadata ? 'encryption' ORDER BY 1""").mapTo(String.class).list());
+                            WHERE recording_metadata->'encryption' IS NOT NULL ORDER BY 1""").mapTo(String.class).list());
             for (String sid : keys.sids()) {
                 keys.get(sid); // a file that is no key is a configuration error, said now
             }
