@@ -17,6 +17,7 @@ import de.sciss.jump3r.mpg.MPGLib;
 
 import java.io.FileOutputStream;
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.nio.file.Path;
 
 /**
@@ -30,6 +31,8 @@ public final class Mp3Sink implements AudioSink {
     private static final int CHUNK = 1152 * 4;
 
     private final Lame lame = new Lame();
+    private final VBRTag tag = new VBRTag();
+    private final Path file;
     private final LameGlobalFlags flags;
     private final FileOutputStream out;
     private final int[] pcm = new int[CHUNK];
@@ -38,18 +41,18 @@ public final class Mp3Sink implements AudioSink {
     private long samples;
 
     public Mp3Sink(Path file) throws IOException {
-        flags = encoder(lame);
+        this.file = file;
+        flags = encoder(lame, tag);
         out = new FileOutputStream(file.toFile());
     }
 
     /** LAME's modules wired as its frontend wires them, set up for 8 kHz mono telephone audio. */
-    private static LameGlobalFlags encoder(Lame lame) throws IOException {
+    private static LameGlobalFlags encoder(Lame lame, VBRTag vbr) throws IOException {
         GainAnalysis ga = new GainAnalysis();
         BitStream bs = new BitStream();
         Presets p = new Presets();
         QuantizePVT qupvt = new QuantizePVT();
         Quantize qu = new Quantize();
-        VBRTag vbr = new VBRTag();
         Version ver = new Version();
         ID3Tag id3 = new ID3Tag();
         Reservoir rv = new Reservoir();
@@ -126,8 +129,18 @@ public final class Mp3Sink implements AudioSink {
         if (n > 0) {
             out.write(mp3, 0, n);
         }
-        lame.lame_close(flags);
-        out.getFD().sync();
         out.close();
+        // the first frame LAME reserved becomes its Info tag: the encoder's delay and padding, which a reader takes
+        // off so that times read from the file are the times recorded (PcmReader). Written here rather than by
+        // VBRTag.putVbrTag, which in jump3r 1.0.5 writes it 10 bytes in, over the next frame's header.
+        byte[] frame = new byte[2880];
+        int length = tag.getLameTagFrame(flags, frame);
+        if (length > 0) {
+            try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+                f.write(frame, 0, length);
+                f.getFD().sync();
+            }
+        }
+        lame.lame_close(flags);
     }
 }

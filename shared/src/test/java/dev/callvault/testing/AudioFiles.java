@@ -1,15 +1,16 @@
 package dev.callvault.testing;
 
-import de.sciss.jump3r.lowlevel.LameDecoder;
+import dev.callvault.audio.PcmReader;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 
-/** Decodes what the recorder wrote back to 8 kHz samples: WAV by its header, MP3 through jump3r's decoder. */
+/** Decodes what the recorder wrote back to 8 kHz samples: WAV by its header, MP3 through the production reader. */
 public final class AudioFiles {
     private AudioFiles() {
     }
@@ -26,44 +27,29 @@ public final class AudioFiles {
         return s;
     }
 
-    /**
-     * jump3r's decoder writes one frame's samples into the buffer's array per call but does not say how many; its
-     * running sample count (a private field) tells, and stops growing at the end of the file.
-     */
-    public static short[] mp3(Path file) {
-        LameDecoder decoder = new LameDecoder(file.toString());
-        short[] out = new short[8000 * 60];
-        int n = 0;
-        ByteBuffer frame = ByteBuffer.allocate(1152 * 2 * 2).order(ByteOrder.LITTLE_ENDIAN);
-        try {
-            java.lang.reflect.Field decoded = LameDecoder.class.getDeclaredField("wavsize");
-            decoded.setAccessible(true);
-            while (true) {
-                int before = decoded.getInt(decoder);
-                decoder.decode(frame, true);
-                int samples = decoded.getInt(decoder) - before;
-                if (samples <= 0) {
-                    break;
+    /** Through the production reader, whose clock Mp3TimingTest checks against a click of known position. */
+    public static short[] mp3(Path file) throws IOException {
+        short[][] out = {new short[8000 * 60]};
+        int[] n = {0};
+        try (InputStream in = Files.newInputStream(file)) {
+            PcmReader.read(in, "mp3", new PcmReader.Sink() {
+                @Override
+                public void format(int sampleRate, int channels) {
+                    if (sampleRate != 8000 || channels != 1) {
+                        throw new IllegalStateException("the recorder wrote " + channels + " channels at " + sampleRate + " Hz");
+                    }
                 }
-                if (n + samples > out.length) {
-                    out = Arrays.copyOf(out, Math.max(out.length * 2, n + samples));
-                }
-                for (int i = 0; i < samples; i++) {
-                    out[n++] = frame.getShort(i * 2);
-                }
-            }
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("this jump3r has no sample counter to read", e);
-        } catch (RuntimeException endOfStream) {
-            // jump3r signals the end of some files by failing to read another frame
-        } finally {
-            decoder.close();
-        }
-        // LAME's encoder delay plus mpglib's decoder delay for 8 kHz mono, which a gapless player trims (measured:
-        // a tone written at sample 8000 decodes at 9682)
-        int delay = Math.min(n, MP3_DELAY_SAMPLES);
-        return Arrays.copyOfRange(out, delay, n);
-    }
 
-    static final int MP3_DELAY_SAMPLES = 1682;
+                @Override
+                public void samples(short[] samples, int frames) {
+                    if (n[0] + frames > out[0].length) {
+                        out[0] = Arrays.copyOf(out[0], Math.max(out[0].length * 2, n[0] + frames));
+                    }
+                    System.arraycopy(samples, 0, out[0], n[0], frames);
+                    n[0] += frames;
+                }
+            });
+        }
+        return Arrays.copyOf(out[0], n[0]);
+    }
 }
