@@ -29,6 +29,13 @@ public final class VoiceActivity {
      * speech, and no measure of the line's noise (a floor taken from them would make all hiss look like speech).
      */
     static final double DIGITAL_SILENCE_DB = 12;
+    /**
+     * A segment whose frame energies spread less than this (their standard deviation, dB) is a step of the line's noise,
+     * not speech: speech comes in syllables, 10-30 dB apart from the pauses between them, while steady noise varies by
+     * under a decibel from one 10 ms frame to the next (white noise at 8 kHz: 0.7 dB). Without it a noise that rises
+     * by 10 dB is "speech" until the floor's window has caught up, 3 s later.
+     */
+    static final double MIN_SPREAD_DB = 2.0;
 
     private final int frameSamples;
     private final List<Segment> segments = new ArrayList<>();
@@ -48,6 +55,10 @@ public final class VoiceActivity {
     private long firstLoud = -1;
     private long lastLoud = -1;
     private boolean speaking;
+    /** The open segment's frame energies: count, mean and sum of squared deviations (Welford), for its spread. */
+    private long spreadFrames;
+    private double spreadMean;
+    private double spreadSquares;
     /** The last frames' margins over the floor (dB), to find where a segment's soft start began. */
     private final double[] recent = new double[LOOK_BACK_FRAMES];
 
@@ -113,6 +124,9 @@ public final class VoiceActivity {
             floor = minimum.push(smoothed);
         }
         recent[(int) (frame % LOOK_BACK_FRAMES)] = db - floor;
+        if (firstLoud >= 0) {
+            spread(db);
+        }
         // within a segment (its words and the pauses between them) speech needs only OFF_DB; a new one needs ON_DB
         boolean loud = db > floor + (inSegment ? OFF_DB : ON_DB);
         if (loud) {
@@ -121,6 +135,7 @@ public final class VoiceActivity {
                 if (firstLoud < 0 || frame - lastLoud > hangoverFrames()) {
                     close();
                     firstLoud = softStart(frame);
+                    spread(db);
                 }
             }
             lastLoud = frame;
@@ -186,11 +201,22 @@ public final class VoiceActivity {
         if (firstLoud >= 0) {
             double start = firstLoud * FRAME_S;
             double end = (lastLoud + 1) * FRAME_S;
-            if (end - start >= MIN_SPEECH_S) {
+            boolean modulated = spreadFrames > 1 && Math.sqrt(spreadSquares / (spreadFrames - 1)) >= MIN_SPREAD_DB;
+            if (end - start >= MIN_SPEECH_S && modulated) {
                 segments.add(new Segment(round(start), round(end)));
             }
         }
         firstLoud = -1;
+        spreadFrames = 0;
+        spreadMean = 0;
+        spreadSquares = 0;
+    }
+
+    private void spread(double db) {
+        spreadFrames++;
+        double d = db - spreadMean;
+        spreadMean += d / spreadFrames;
+        spreadSquares += d * (db - spreadMean);
     }
 
     /** The segments found, once the track has ended. */

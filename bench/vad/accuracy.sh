@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The voice-activity detector's accuracy on noisy lines: makes the whole fixture set (espeak-ng and sox; ~2 minutes,
+# cached in target/vad-fixtures) and prints the accuracy tables by SNR for WAV, MP3 and Twilio's dual-channel MP3.
+# Usage: bench/vad/accuracy.sh [-v]   (-v lists every latency off by more than 60 ms and every miscount)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+for tool in espeak-ng sox python3; do
+  command -v "$tool" >/dev/null || { echo "accuracy.sh: needs $tool (apt-get install espeak-ng sox python3)" >&2; exit 2; }
+done
+set_dir=target/vad-fixtures
+if [ ! -f "$set_dir/quiet/truth.json" ] || [ bench/vad/make-fixtures.py -nt "$set_dir/quiet/truth.json" ]; then
+  rm -rf "$set_dir"
+  python3 bench/vad/make-fixtures.py "$set_dir" >/dev/null
+fi
+mvn -B -q -DskipTests install
+mvn -B -q -pl shared dependency:build-classpath -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=test
+java -cp "shared/target/test-classes:shared/target/classes:$(cat shared/target/bench.classpath)" \
+  dev.callvault.bench.VadAccuracyBench "$set_dir" "$@"

@@ -1,0 +1,107 @@
+package dev.callvault.analysis;
+
+import dev.callvault.testing.NoisyCall;
+import dev.callvault.testing.NoisyCall.Form;
+import dev.callvault.testing.VadScore;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.io.IOException;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+/**
+ * The analysis of noisy phone lines, on the committed subset of bench/vad/make-fixtures.py's calls (espeak-ng voices,
+ * white noise at 30, 20, 10 and 5 dB SNR, mu-law as Twilio streams it). Each defect of issue 24 has its test here;
+ * the whole set's tables are bench/vad/accuracy.sh's.
+ */
+class NoisyLineTest {
+    @ParameterizedTest
+    @EnumSource(Form.class)
+    void digitalSilenceBetweenAReplysSentencesIsAPauseNotAnEnd(Form form) throws IOException {
+        // the assistant's replies have 330-400 ms of exact zeros between their sentences, as a TTS engine sends them
+        for (String name : List.of("talk-2-30db", "talk-1-20db")) {
+            NoisyCall call = NoisyCall.load(name);
+            Conversation found = call.analyze(form);
+            assertThat(found.assistant()).as(name + " assistant's segments").hasSameSizeAs(call.assistantTruth());
+            assertThat(found.assistantTalk()).as(name + " assistant's talk").isCloseTo(call.truth().assistantTalk(),
+                    within(0.02 * call.truth().assistantTalk()));
+            assertThat(found.bargeInTimes()).as(name + " barge-ins").hasSameSizeAs(call.truth().bargeInTimes());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Form.class)
+    void aNoisyLineInventsNoTurn(Form form) throws IOException {
+        // at 5 dB the MP3 decoder's start (an all-zero frame, then its ramp) was taken for a caller at 0.2-2.5 s
+        for (String name : List.of("talk-3-5db", "talk-1-10db", "step-3-10db")) {
+            NoisyCall call = NoisyCall.load(name);
+            Conversation found = call.analyze(form);
+            assertThat(onNoise(found.caller(), call.callerTruth())).as(name + " caller's segments on noise").isEmpty();
+            assertThat(onNoise(found.assistant(), call.assistantTruth())).as(name + " assistant's segments on noise").isEmpty();
+            assertThat(found.replies()).as(name + " turns").hasSameSizeAs(call.truth().replies());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Form.class)
+    void aStepOfTheNoiseIsNoTurn(Form form) throws IOException {
+        // both tracks noise only for 40 s; the caller's rises by 10 dB at 20 s
+        Conversation found = NoisyCall.load("quiet").analyze(form);
+        assertThat(found.caller()).isEmpty();
+        assertThat(found.assistant()).isEmpty();
+    }
+
+    @Test
+    void wavAndMp3GiveTheSameEdges() throws IOException {
+        for (String name : List.of("talk-2-30db", "talk-1-20db")) {
+            NoisyCall call = NoisyCall.load(name);
+            Conversation wav = call.analyze(Form.WAV);
+            for (Form form : List.of(Form.MP3, Form.TWILIO_MP3)) {
+                Conversation mp3 = call.analyze(form);
+                assertThat(mp3.seconds()).as(name + " " + form + " length").isCloseTo(wav.seconds(), within(0.075));
+                sameEdges(name + " " + form + " caller", wav.caller(), mp3.caller());
+                sameEdges(name + " " + form + " assistant", wav.assistant(), mp3.assistant());
+            }
+        }
+    }
+
+    @Test
+    void theSubsetsAccuracyByBand() throws IOException {
+        VadScore score = new VadScore();
+        for (String name : List.of("talk-2-30db", "talk-1-20db", "talk-1-10db", "step-3-10db", "talk-3-5db", "quiet")) {
+            NoisyCall call = NoisyCall.load(name);
+            for (Form form : Form.values()) {
+                score.add(call, call.analyze(form));
+            }
+        }
+        VadScore.Band clean = score.band(30);
+        assertThat(clean.fractionWithin(0.060)).as(score.table()).isEqualTo(1.0);
+        assertThat(Math.abs(clean.meanSigned())).as(score.table()).isLessThan(0.010);
+        for (int snr : List.of(30, 20, 10)) {
+            VadScore.Band b = score.band(snr);
+            assertThat(b.turnsExact).as(snr + " dB turns exact\n" + score.table()).isEqualTo(b.calls);
+            assertThat(b.bargeInsExact).as(snr + " dB barge-ins exact\n" + score.table()).isEqualTo(b.calls);
+        }
+        for (int snr : List.of(30, 20, 10, 5)) {
+            assertThat(score.band(snr).invented).as(snr + " dB segments on noise\n" + score.table()).isZero();
+        }
+        // issue 24's latency goals at 20 dB and below (within 60 ms for 98/90/75 %, no bias) are not met yet: the
+        // benchmark's tables say by how much
+    }
+
+    private static List<Segment> onNoise(List<Segment> found, List<Segment> truth) {
+        return found.stream().filter(f -> truth.stream().noneMatch(t -> f.start() < t.end() && t.start() < f.end())).toList();
+    }
+
+    private static void sameEdges(String what, List<Segment> wav, List<Segment> mp3) {
+        assertThat(mp3).as(what + " segments").hasSameSizeAs(wav);
+        for (int i = 0; i < wav.size(); i++) {
+            assertThat(mp3.get(i).start()).as(what + " segment " + i + " start").isCloseTo(wav.get(i).start(), within(0.030));
+            assertThat(mp3.get(i).end()).as(what + " segment " + i + " end").isCloseTo(wav.get(i).end(), within(0.030));
+        }
+    }
+}
