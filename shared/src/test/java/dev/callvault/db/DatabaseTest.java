@@ -21,6 +21,30 @@ class DatabaseTest {
     }
 
     @Test
+    void theOneQueryCheckKnowsTheNewestMigration() throws Exception {
+        // the check that spares a CLI run Flyway compares the schema with Database.LATEST_MIGRATION: a migration added
+        // without raising it would be applied by Flyway on a new database but never on a current one
+        java.nio.file.Path dir = java.nio.file.Path.of(Database.class.getResource("/db/migration").toURI());
+        int newest;
+        try (var files = java.nio.file.Files.list(dir)) {
+            newest = files.map(f -> f.getFileName().toString()).filter(n -> n.matches("V\\d+__.*\\.sql"))
+                    .mapToInt(n -> Integer.parseInt(n.substring(1, n.indexOf("__")))).max().orElseThrow();
+        }
+        assertThat(Database.LATEST_MIGRATION).isEqualTo(Integer.toString(newest));
+        assertThat(env.db().current()).isTrue();
+    }
+
+    @Test
+    void aFailedNewestMigrationIsNotCurrentAndFlywayIsAsked() {
+        // the one query must not take a failed migration for a current schema: Flyway is asked, and refuses it
+        env.db().jdbi().useHandle(h -> h.execute("UPDATE flyway_schema_history SET success = false WHERE version = '"
+                + Database.LATEST_MIGRATION + "'"));
+
+        assertThat(env.db().current()).isFalse();
+        assertThatThrownBy(() -> env.db().migrate()).hasMessageContaining("failed migration");
+    }
+
+    @Test
     void refusesASchemaNewerThanThisBuild() {
         env.db().jdbi().useHandle(h -> h.execute("""
                 INSERT INTO flyway_schema_history (installed_rank, version, description, type, script, checksum, installed_by,
