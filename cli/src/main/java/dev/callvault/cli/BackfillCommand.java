@@ -64,7 +64,7 @@ public final class BackfillCommand implements Callable<Integer> {
         Output out = output.output();
         int failed = 0;
         try (Services s = new Services(config.load(), concurrency)) {
-            Backfill backfill = new Backfill(s.twilio, s.archiver, s.db);
+            Backfill backfill = new Backfill(s.twilio, s::archiver, s.db);
             for (String acc : s.accounts(account)) {
                 Backfill.Options o = new Backfill.Options(acc, from, to, callSid, concurrency, dryRun, delete, restart, window.asTyped());
                 Backfill.Summary summary;

@@ -97,7 +97,7 @@ public final class ReplayCommand implements Callable<Integer> {
         Output out = output.output();
         try (Services s = new Services(config.load())) {
             CallbackRepository callbacks = new CallbackRepository(s.db.jdbi());
-            Replayer replayer = new Replayer(callbacks, s.twilio, new CallbackProcessor(s.archiver));
+            Replayer replayer = new Replayer(callbacks, s.twilio, new CallbackProcessor(s.archiver()));
             List<Replayer.Delivery> deliveries = new ArrayList<>();
             if (source.stored != null) {
                 Stored f = source.stored;

@@ -16,7 +16,7 @@ final class Services implements AutoCloseable {
     final Database db;
     final RecordingStore store;
     final TwilioRecordings twilio;
-    final Archiver archiver;
+    private Archiver archiver;
 
     Services(Config config) {
         this(config, 0);
@@ -35,18 +35,64 @@ final class Services implements AutoCloseable {
                     pool, workers + 2, workers);
             pool = workers + 2;
         }
-        this.db = Database.open(config, pool);
+        // the database's first connection and schema check, and Twilio's HTTP client with its TLS context, are each a
+        // tenth of a second of a cold JVM and need nothing of each other: on two cores they overlap
+        int size = pool;
+        java.util.concurrent.CompletableFuture<Database> opening = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            Database d = Database.open(config, size);
+            try {
+                d.migrate();
+                return d;
+            } catch (RuntimeException e) {
+                d.close();
+                throw e;
+            }
+        }, r -> {
+            Thread t = new Thread(r, "callvault-database-open");
+            t.setDaemon(true);
+            t.start();
+        });
+        TwilioRecordings client;
         try {
-            db.migrate();
+            client = new TwilioRecordings(config.twilio());
+        } catch (RuntimeException e) {
+            opening.thenAccept(Database::close);
+            throw e;
+        }
+        this.twilio = client;
+        this.db = opened(opening);
+        try {
             this.store = RecordingStores.open(config.storage());
         } catch (RuntimeException e) {
             db.close();
             throw e;
         }
-        this.twilio = new TwilioRecordings(config.twilio());
-        // a bulk backfill stores recordings as fast as it can; their waveforms come on first view, their calls'
-        // analytics from 'callvault analyze'
-        this.archiver = new Archiver(twilio, store, db, MediaFormat.MP3, Clock.systemUTC(), dev.callvault.derived.DerivedWork.none());
+    }
+
+    private static Database opened(java.util.concurrent.CompletableFuture<Database> opening) {
+        try {
+            return opening.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * The archiver, made when first asked for (it brings Jdbi's start with it: a tenth of a second that a command with
+     * nothing to archive does without). A bulk backfill stores recordings as fast as it can; their waveforms come on
+     * first view, their calls' analytics from 'callvault analyze'.
+     */
+    synchronized Archiver archiver() {
+        if (archiver == null) {
+            archiver = new Archiver(twilio, store, db, MediaFormat.MP3, Clock.systemUTC(), dev.callvault.derived.DerivedWork.none());
+        }
+        return archiver;
     }
 
     /** The accounts a command works on: the one asked for, else every configured account. */

@@ -69,7 +69,7 @@ public final class VerifyCommand implements Callable<Integer> {
         }
         Output out = output.output();
         try (Services s = new Services(config.load(), concurrency)) {
-            Reconciler reconciler = new Reconciler(s.twilio, new RecordingRepository(s.db.jdbi()), s.store, s.archiver,
+            Reconciler reconciler = new Reconciler(s.twilio, new RecordingRepository(s.db.jdbi()), s.store, s.archiver(),
                     s.config.assistants().staleAfter(), new dev.callvault.crypto.PrivateKeys(s.config.twilio().encryptionKeys()));
             List<Reconciler.Item> items = new ArrayList<>();
             for (String acc : s.accounts(account)) {

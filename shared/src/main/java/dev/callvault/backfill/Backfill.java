@@ -35,15 +35,18 @@ public final class Backfill {
     private static final Logger log = LoggerFactory.getLogger(Backfill.class);
 
     private final TwilioRecordings twilio;
-    private final Archiver archiver;
+    private final java.util.function.Supplier<Archiver> archivers;
     private final Database db;
-    private final dev.callvault.privacy.DeletionLog deletions;
 
     public Backfill(TwilioRecordings twilio, Archiver archiver, Database db) {
+        this(twilio, () -> archiver, db);
+    }
+
+    /** {@code archiver} is asked for once there is something to archive: a window with nothing in it never builds one. */
+    public Backfill(TwilioRecordings twilio, java.util.function.Supplier<Archiver> archiver, Database db) {
         this.twilio = twilio;
-        this.archiver = archiver;
+        this.archivers = archiver;
         this.db = db;
-        this.deletions = new dev.callvault.privacy.DeletionLog(db.jdbi());
     }
 
     /**
@@ -98,9 +101,12 @@ public final class Backfill {
         listener.found(found.size());
         BigDecimal seconds = found.stream().map(r -> r.durationSeconds() == null ? BigDecimal.ZERO : r.durationSeconds())
                 .reduce(BigDecimal.ZERO, BigDecimal::add);
-        if (o.dryRun()) {
+        if (o.dryRun() || (found.isEmpty() && !o.restart())) {
+            // nothing listed: nothing to look up or archive (cron's most common run)
             return new Summary(found.size(), 0, 0, 0, 0, 0, 0, seconds, Duration.between(start, Instant.now()), List.of());
         }
+        Archiver archiver = archivers.get();
+        dev.callvault.privacy.DeletionLog deletions = new dev.callvault.privacy.DeletionLog(db.jdbi());
         String run = o.runKey();
         if (o.restart()) {
             db.jdbi().useHandle(h -> h.createUpdate("DELETE FROM backfill_done WHERE run_key = :run").bind("run", run).execute());
