@@ -146,8 +146,10 @@ public final class AllBench {
     private void backfill(TwilioStandIn twilio) throws Exception {
         int n = smoke ? 12 : Integer.getInteger("bench.recordings", 200);
         long size = 160 * KIB;
+        emptyWindow(twilio);
         Scratch baselineScratch = Scratch.fresh(twilio);
-        addRecordings(emptied(twilio), n, size);
+        List<String> sids = addRecordings(emptied(twilio), n, size);
+        intoADirectory(twilio, sids);
         double script = script(baselineScratch);
         baselineScratch.close();
         row("backfill", "one-at-a-time script (download whole, then upload)", script, "rec/s", null, null, null);
@@ -182,6 +184,132 @@ public final class AllBench {
                 row("backfill", "callvault backfill --concurrency " + c + of, rate, "rec/s", script, null, null);
             }
         }
+    }
+
+    /**
+     * The fixed cost cron pays on every run: {@code backfill} and {@code verify} of a window with nothing in it, through
+     * the launcher, its archive made by an earlier run of the same kind (the median of five).
+     */
+    private void emptyWindow(TwilioStandIn twilio) throws Exception {
+        emptied(twilio);
+        try (Scratch s = Scratch.fresh(twilio)) {
+            Map<String, String> settings = s.settings();
+            settings.put("storage", Files.createTempDirectory(work, "empty-store").toString());
+            String[] window = {"--since", "2026-11-20", "--until", "2026-11-21"};
+            for (String command : List.of("backfill", "verify")) {
+                List<String> args = new ArrayList<>(List.of(command));
+                args.addAll(List.of(window));
+                cli(settings, args.toArray(String[]::new)); // migrates the new schema, makes the archive
+                double[] seconds = new double[smoke ? 1 : 5];
+                for (int i = 0; i < seconds.length; i++) {
+                    long t0 = System.nanoTime();
+                    Cli run = cli(settings, args.toArray(String[]::new));
+                    seconds[i] = (System.nanoTime() - t0) / 1e9;
+                    if (run.exit != 0) {
+                        throw new IllegalStateException(command + " of an empty window: " + run.output);
+                    }
+                }
+                row("backfill", "callvault " + command + ", empty window, through the launcher (median)", median(seconds), "s", null,
+                        smoke ? null : "<= 0.8 s", smoke ? null : median(seconds) <= 0.8);
+            }
+        }
+    }
+
+    /**
+     * Against baselines that start as what they stand for: the one-file Python script an operator runs today (list, then
+     * each recording downloaded whole and written to a directory, one at a time: bench/backfill/script.py) at
+     * concurrency 1, and the copy limit as curl processes in parallel writing the same files (download only) at 32;
+     * callvault backfills into a directory store. Fresh processes, the pairs alternated.
+     */
+    private void intoADirectory(TwilioStandIn twilio, List<String> sids) throws Exception {
+        int pairs = smoke ? 1 : 2;
+        double[] python = new double[pairs];
+        double[] one = new double[pairs];
+        for (int i = 0; i < pairs; i++) {
+            python[i] = pythonScript(twilio, Files.createTempDirectory(work, "python"));
+            one[i] = backfillIntoDirectory(twilio, 1);
+            progress.printf("   into a directory: Python script %.1f rec/s, callvault --concurrency 1 %.1f rec/s%n", python[i], one[i]);
+        }
+        double script = median(python);
+        row("backfill", "one-file Python script, one at a time, into a directory", script, "rec/s", null, null, null);
+        row("backfill", "callvault backfill --concurrency 1, directory store", median(one), "rec/s", script, ">= 1.0x the Python script",
+                median(one) >= script);
+        if (smoke) {
+            double curl = parallelCurl(twilio, sids, 4);
+            row("backfill", "curl, 4 in parallel, into a directory (download only)", curl, "rec/s", null, null, null);
+            return;
+        }
+        double[] curls = new double[3];
+        double[] many = new double[3];
+        for (int i = 0; i < 3; i++) {
+            curls[i] = parallelCurl(twilio, sids, 32);
+            many[i] = backfillIntoDirectory(twilio, 32);
+            progress.printf("   into a directory: curl -P 32 %.1f rec/s, callvault --concurrency 32 %.1f rec/s%n", curls[i], many[i]);
+        }
+        double curl = median(curls);
+        double rate = median(many);
+        row("backfill", "curl, 32 in parallel, into a directory (download only; median of 3)", curl, "rec/s", null, null, null);
+        row("backfill", "callvault backfill --concurrency 32, directory store (median of 3)", rate, "rec/s", script, ">= 10x the Python script",
+                rate >= 10 * script);
+        row("backfill", "callvault backfill --concurrency 32, directory store / curl -P 32", rate / curl, "ratio", null, null, ">= 0.85",
+                rate / curl >= 0.85);
+    }
+
+    private double backfillIntoDirectory(TwilioStandIn twilio, int concurrency) throws Exception {
+        try (Scratch s = Scratch.fresh(twilio)) {
+            Map<String, String> settings = s.settings();
+            settings.put("storage", Files.createTempDirectory(work, "store").toString());
+            Cli run = cli(settings, "backfill", "--since", "2026-11-24", "--until", "2026-11-25", "--concurrency", Integer.toString(concurrency), "--json");
+            return Double.parseDouble(run.json("recordings_per_second"));
+        }
+    }
+
+    /** bench/backfill/script.py as an operator runs it: its own process, timed whole (its start included). */
+    private double pythonScript(TwilioStandIn twilio, Path out) throws Exception {
+        Path script = launcher().getParent().getParent().getParent().resolve("bench/backfill/script.py");
+        List<String> cmd = List.of("python3", script.toString(), twilio.baseUrl().toString(), TwilioStandIn.ACCOUNT_SID,
+                TwilioStandIn.AUTH_TOKEN, "2026-11-24", "2026-11-25", out.toString());
+        long t0 = System.nanoTime();
+        String output = exec(cmd);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        int written = Integer.parseInt(new ObjectMapper().readTree(output).get("recordings").asText());
+        if (written == 0 || Files.list(out).count() != written) {
+            throw new IllegalStateException("the Python script wrote " + Files.list(out).count() + " files of " + written + ": " + output);
+        }
+        return written / seconds;
+    }
+
+    /** {@code xargs -P C curl} of each recording's media into a directory, as an operator's copy loop would: download only. */
+    private double parallelCurl(TwilioStandIn twilio, List<String> sids, int concurrency) throws Exception {
+        Path out = Files.createTempDirectory(work, "curl");
+        Path list = work.resolve("curl-" + System.nanoTime() + ".txt");
+        StringBuilder args = new StringBuilder();
+        for (String sid : sids) {
+            args.append(out.resolve(sid + ".mp3")).append('\n').append(twilio.baseUrl()).append("/2010-04-01/Accounts/")
+                    .append(TwilioStandIn.ACCOUNT_SID).append("/Recordings/").append(sid).append(".mp3\n");
+        }
+        Files.writeString(list, args);
+        List<String> cmd = List.of("xargs", "-a", list.toString(), "-d", "\n", "-P", Integer.toString(concurrency), "-n", "2",
+                "curl", "-sfL", "-u", TwilioStandIn.ACCOUNT_SID + ":" + TwilioStandIn.AUTH_TOKEN, "-o");
+        long t0 = System.nanoTime();
+        exec(cmd);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        long files = Files.list(out).count();
+        if (files != sids.size()) {
+            throw new IllegalStateException("curl wrote " + files + " files of " + sids.size());
+        }
+        return files / seconds;
+    }
+
+    private String exec(List<String> cmd) throws Exception {
+        Path log = Files.createTempFile(work, "exec", ".log");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        int exit = p.waitFor();
+        String output = Files.readString(log);
+        if (exit != 0) {
+            throw new IllegalStateException(String.join(" ", cmd.subList(0, 2)) + " exited " + exit + ": " + output);
+        }
+        return output;
     }
 
     private static double median(double[] values) {
@@ -725,10 +853,12 @@ public final class AllBench {
         progress.println("   " + format(r));
     }
 
-    private static void addRecordings(TwilioStandIn twilio, int n, long size) {
+    private static List<String> addRecordings(TwilioStandIn twilio, int n, long size) {
+        List<String> sids = new ArrayList<>();
         for (int k = 0; k < n; k++) {
-            twilio.add(StandInRecording.completed(TwilioStandIn.ACCOUNT_SID, Sids.call(), Sids.recording(), DAY.plusSeconds(60L * k), size));
+            sids.add(twilio.add(StandInRecording.completed(TwilioStandIn.ACCOUNT_SID, Sids.call(), Sids.recording(), DAY.plusSeconds(60L * k), size)).sid());
         }
+        return sids;
     }
 
     private static long count(String jdbc, String sql) throws Exception {

@@ -33,6 +33,12 @@ class AllBenchSmokeTest {
         assertThat(rows).filteredOn(r -> r.measure().startsWith("upgraded rows without their object")).as(seen).singleElement()
                 .satisfies(r -> assertThat(r.value()).isZero());
         assertThat(rows).filteredOn(r -> r.unit().equals("frames")).as(seen).hasSize(2).allMatch(r -> r.value() == 0);
+        // the baselines that start as what they stand for: Python's script and curl, each as its own process
+        assertThat(rows).filteredOn(r -> r.measure().startsWith("one-file Python script")).as(seen).singleElement()
+                .satisfies(r -> assertThat(r.value()).isPositive());
+        assertThat(rows).filteredOn(r -> r.measure().startsWith("curl, ")).as(seen).singleElement()
+                .satisfies(r -> assertThat(r.value()).isPositive());
+        assertThat(rows).filteredOn(r -> r.measure().contains("empty window")).as(seen).hasSize(2);
         assertThat(AllBench.table(rows).lines().count()).isEqualTo(rows.size() + 1);
     }
 }
