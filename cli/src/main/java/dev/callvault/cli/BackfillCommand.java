@@ -35,7 +35,7 @@ public final class BackfillCommand implements Callable<Integer> {
     @Option(names = "--account", paramLabel = "AC...", converter = Args.AccountSid.class, description = "Only this account; default: every configured account.")
     String account;
 
-    @Option(names = "--concurrency", paramLabel = "N", description = "Recordings archived at once (1-64); default 4. Twilio's 429s are waited out.")
+    @Option(names = "--concurrency", paramLabel = "N", description = "Recordings downloaded at once (1-64); default 4. Each one's row is committed while the next downloads. Twilio's 429s are waited out.")
     int concurrency = 4;
 
     @Option(names = "--dry-run", description = "List and count only: how many recordings and how long in all. Nothing is written.")

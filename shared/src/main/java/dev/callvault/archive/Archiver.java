@@ -104,13 +104,14 @@ public final class Archiver {
     }
 
     /**
-     * Archives a recording the caller knows to have no completed row (a backfill asks the database about its whole
-     * listing in one query): no per-recording look-up first. Should another process archive it meanwhile, this
-     * writes the same object and row again.
+     * The first half of archiving a recording the caller knows to have no completed row (a backfill asks the database
+     * about its whole listing in one query, and has checked it for tombstones): its media downloaded and stored,
+     * durable, its row not yet written. {@link Staged#commit} writes the row; a backfill commits one recording while
+     * the next one downloads. Should another process archive it meanwhile, this writes the same object and row again.
      */
-    public ArchiveResult archiveUnarchived(TwilioRecording recording, HandleConsumer<RuntimeException> alsoInTransaction) {
+    public Staged stage(TwilioRecording recording) {
         twilio.credentials(recording.accountSid());
-        return archiveFetched(recording, recording.ref(), clock.instant(), alsoInTransaction);
+        return stage(recording, recording.ref(), clock.instant(), false);
     }
 
     /** Archives a recording again even though its row says it is archived: for an object found damaged. */
@@ -147,8 +148,48 @@ public final class Archiver {
     }
 
     private ArchiveResult archiveFetched(TwilioRecording rec, RecordingRef ref, Instant start, HandleConsumer<RuntimeException> alsoInTransaction) {
-        if (db.jdbi().withHandle(h -> recordings.tombstoned(h, ref.recordingSid(), ref.callSid() != null ? ref.callSid() : rec.callSid()))) {
-            return erased(ref, start);
+        return stage(rec, ref, start, true).commit(alsoInTransaction);
+    }
+
+    /** A recording's media stored and durable, its row to be written by {@link #commit}; or an outcome already final. */
+    public final class Staged {
+        private final TwilioRecording rec;
+        private final RecordingRef ref;
+        private final Instant start;
+        private final ArchiveResult finished;
+        private final MediaFormat format;
+        private final Instant started;
+        private final String key;
+        private final StoredObject stored;
+
+        private Staged(ArchiveResult finished) {
+            this(null, null, null, finished, null, null, null, null);
+        }
+
+        private Staged(TwilioRecording rec, RecordingRef ref, Instant start, ArchiveResult finished, MediaFormat format, Instant started,
+                       String key, StoredObject stored) {
+            this.rec = rec;
+            this.ref = ref;
+            this.start = start;
+            this.finished = finished;
+            this.format = format;
+            this.started = started;
+            this.key = key;
+            this.stored = stored;
+        }
+
+        /**
+         * Writes the recording's row (and {@code alsoInTransaction}) in one transaction, which checks again that the
+         * call was not erased while the media downloaded; returns the outcome.
+         */
+        public ArchiveResult commit(HandleConsumer<RuntimeException> alsoInTransaction) {
+            return finished != null ? finished : committed(this, alsoInTransaction);
+        }
+    }
+
+    private Staged stage(TwilioRecording rec, RecordingRef ref, Instant start, boolean checkTombstone) {
+        if (checkTombstone && db.jdbi().withHandle(h -> recordings.tombstoned(h, ref.recordingSid(), ref.callSid() != null ? ref.callSid() : rec.callSid()))) {
+            return new Staged(erased(ref, start));
         }
         if (ref.callSid() != null && rec.callSid() != null && !ref.callSid().equals(rec.callSid())) {
             throw new PermanentException("recording " + rec.sid() + " belongs to call " + rec.callSid() + " at Twilio, not to " + ref.callSid()
@@ -156,8 +197,8 @@ public final class Archiver {
         }
         if (!rec.hasMedia()) {
             log.info("recording {} of call {} is '{}' at Twilio: no media to archive", rec.sid(), rec.callSid(), rec.status());
-            return new ArchiveResult(ArchiveResult.Outcome.NO_MEDIA, rec.ref(), null, null, 0, null, rec.status(),
-                    Duration.between(start, clock.instant()));
+            return new Staged(new ArchiveResult(ArchiveResult.Outcome.NO_MEDIA, rec.ref(), null, null, 0, null, rec.status(),
+                    Duration.between(start, clock.instant())));
         }
         if (rec.callSid() == null) {
             throw new PermanentException("recording " + rec.sid() + " has no CallSid at Twilio (a conference recording?); callvault archives call recordings");
@@ -165,35 +206,38 @@ public final class Archiver {
         MediaFormat format = rec.mediaFormat(preferredFormat);
         Instant started = rec.startTime() != null ? rec.startTime() : rec.dateCreated();
         String key = RecordingKeys.twilio(store.prefix(), started, rec.callSid(), rec.sid(), format.extension());
+        return new Staged(rec, ref, start, null, format, started, key, upload(rec, format, key));
+    }
 
-        StoredObject stored = upload(rec, format, key);
+    private ArchiveResult committed(Staged s, HandleConsumer<RuntimeException> alsoInTransaction) {
+        TwilioRecording rec = s.rec;
         RecordingRow row;
         try {
             row = db.jdbi().inTransaction(h -> {
-            var callId = calls.upsert(h, rec.callSid(), rec.accountSid(), started);
+            var callId = calls.upsert(h, rec.callSid(), rec.accountSid(), s.started);
             // the call's row is locked now: an erasure that began while this downloaded has either finished (and this
             // stops here) or waits for this transaction and then deletes what it wrote
             if (recordings.tombstoned(h, rec.sid(), rec.callSid())) {
                 throw new Tombstoned();
             }
-            RecordingRow upgraded = recordings.applyTwilioRecording(h, callId, new TwilioUpgrade(rec.sid(), key, store.url(key),
-                    format.extension(), rec.channels(), rec.durationSeconds(), stored.size(), stored.sha256(), metadataJson(rec, started)));
+            RecordingRow upgraded = recordings.applyTwilioRecording(h, callId, new TwilioUpgrade(rec.sid(), s.key, store.url(s.key),
+                    s.format.extension(), rec.channels(), rec.durationSeconds(), s.stored.size(), s.stored.sha256(), metadataJson(rec, s.started)));
             alsoInTransaction.useHandle(h);
-            if (stored.size() <= dev.callvault.peaks.Waveforms.INLINE_LIMIT && !rec.encrypted()) { // a larger one: first view, 'callvault analyze'
+            if (s.stored.size() <= dev.callvault.peaks.Waveforms.INLINE_LIMIT && !rec.encrypted()) { // a larger one: first view, 'callvault analyze'
                 // once committed: the daemon's worker archives inside the transaction that claimed the callback, and
                 // work that starts before that commits would read the call as it was
-                h.afterCommit(() -> derived.submit(() -> derive(callId, key, format, stored.size())));
+                h.afterCommit(() -> derived.submit(() -> derive(callId, s.key, s.format, s.stored.size())));
             }
             return upgraded;
             });
         } catch (Tombstoned erasedMeanwhile) {
-            store.eraseAllVersions(key); // written while its call was being erased: it must not stay
-            return erased(ref, start);
+            store.eraseAllVersions(s.key); // written while its call was being erased: it must not stay
+            return erased(s.ref, s.start);
         }
-        ArchiveResult result = new ArchiveResult(ArchiveResult.Outcome.ARCHIVED, rec.ref(), row.id(), key, stored.size(), stored.sha256(),
-                rec.status(), Duration.between(start, clock.instant()));
-        log.info("archived recording {} of call {} to {} ({} bytes, {} MB/s), mixed row {}", rec.sid(), rec.callSid(), key,
-                stored.size(), String.format("%.1f", result.megabytesPerSecond()), row.id());
+        ArchiveResult result = new ArchiveResult(ArchiveResult.Outcome.ARCHIVED, rec.ref(), row.id(), s.key, s.stored.size(), s.stored.sha256(),
+                rec.status(), Duration.between(s.start, clock.instant()));
+        log.info("archived recording {} of call {} to {} ({} bytes, {} MB/s), mixed row {}", rec.sid(), rec.callSid(), s.key,
+                s.stored.size(), String.format("%.1f", result.megabytesPerSecond()), row.id());
         return result;
     }
 

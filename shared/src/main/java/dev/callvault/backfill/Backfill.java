@@ -124,53 +124,63 @@ public final class Backfill {
         AtomicInteger deleted = new AtomicInteger();
         AtomicLong bytes = new AtomicLong();
         List<Failure> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        // what is left of a recording once its outcome is known: its checkpoint (an archived one's is in its row's
+        // transaction), the counts, the listener, and Twilio's copy deleted when asked
+        java.util.function.BiConsumer<TwilioRecording, ArchiveResult> finish = (r, result) -> {
+            try {
+                Outcome outcome = switch (result.outcome()) {
+                    case ARCHIVED -> Outcome.ARCHIVED;
+                    case ALREADY_ARCHIVED, ERASED -> Outcome.SKIPPED;
+                    case NO_MEDIA -> Outcome.NO_MEDIA;
+                };
+                if (outcome == Outcome.ARCHIVED) {
+                    bytes.addAndGet(result.size());
+                } else {
+                    db.jdbi().useHandle(h -> checkpoint(h, run, r.sid(), outcome));
+                }
+                finished(r, outcome, null, archived, skipped, noMedia, listener);
+                if (o.deleteFromTwilio() && outcome != Outcome.NO_MEDIA) {
+                    deleteAtTwilio(r, archiver, deletions, deleted, failures, listener);
+                }
+            } catch (CallvaultException e) {
+                failures.add(new Failure(r.sid(), e.getMessage()));
+                listener.done(r, Outcome.FAILED, e.getMessage());
+            }
+        };
+        // downloads run `concurrency` at a time; a downloaded recording's row is committed by another thread while its
+        // worker starts the next download, so that at concurrency 1 the database's commit and the store's sync are not
+        // added to every recording's transfer
         ExecutorService pool = Executors.newFixedThreadPool(o.concurrency());
+        ExecutorService committers = Executors.newFixedThreadPool(Math.max(1, (o.concurrency() + 3) / 4));
+        List<Future<?>> commits = java.util.Collections.synchronizedList(new ArrayList<>());
         try {
             List<Future<?>> work = new ArrayList<>();
             for (TwilioRecording r : found) {
                 work.add(pool.submit(() -> {
-                    Outcome outcome;
-                    String detail = null;
                     try {
                         if (done.contains(r.sid())) {
-                            outcome = Outcome.SKIPPED;
-                            detail = "done in an earlier run";
+                            finished(r, Outcome.SKIPPED, "done in an earlier run", archived, skipped, noMedia, listener);
+                            if (o.deleteFromTwilio()) {
+                                deleteAtTwilio(r, archiver, deletions, deleted, failures, listener);
+                            }
                         } else if (tombstones.contains(r.sid())) {
-                            outcome = Outcome.SKIPPED; // Twilio may still have it: erased or expired here, it is never fetched again
-                            detail = "erased or expired here";
+                            // Twilio may still have it: erased or expired here, it is never fetched again
+                            finished(r, Outcome.SKIPPED, "erased or expired here", archived, skipped, noMedia, listener);
                         } else {
                             // an archived recording's checkpoint is written with its row: one commit, not two
                             HandleConsumer<RuntimeException> checkpoint = h -> checkpoint(h, run, r.sid(), Outcome.ARCHIVED);
-                            ArchiveResult result = haveRows.contains(r.sid()) ? archiver.archive(r, checkpoint)
-                                    : archiver.archiveUnarchived(r, checkpoint);
-                            outcome = switch (result.outcome()) {
-                                case ARCHIVED -> Outcome.ARCHIVED;
-                                case ALREADY_ARCHIVED -> Outcome.SKIPPED;
-                                case NO_MEDIA -> Outcome.NO_MEDIA;
-                                case ERASED -> Outcome.SKIPPED;
-                            };
-                            if (outcome == Outcome.ARCHIVED) {
-                                bytes.addAndGet(result.size());
+                            if (haveRows.contains(r.sid())) {
+                                finish.accept(r, archiver.archive(r, checkpoint));
                             } else {
-                                Outcome finished = outcome;
-                                db.jdbi().useHandle(h -> checkpoint(h, run, r.sid(), finished));
-                            }
-                        }
-                        (outcome == Outcome.ARCHIVED ? archived : outcome == Outcome.SKIPPED ? skipped : noMedia).incrementAndGet();
-                        listener.done(r, outcome, detail);
-                        if (o.deleteFromTwilio() && outcome != Outcome.NO_MEDIA && !tombstones.contains(r.sid())) {
-                            if (archiver.verifiedRow(r.sid()).isPresent()) {
-                                twilio.delete(r.accountSid(), r.sid());
-                                deletions.record(new dev.callvault.privacy.DeletionLog.Entry(Instant.now(), "callvault backfill",
-                                        dev.callvault.privacy.DeletionLog.Kind.BACKFILL, "backfill --delete-from-twilio: archived and verified here",
-                                        null, r.callSid(), r.sid(), null, null, null, dev.callvault.privacy.DeletionLog.Place.TWILIO,
-                                        dev.callvault.privacy.DeletionLog.Outcome.DELETED, "Twilio's copy, once the object here matched its row"));
-                                deleted.incrementAndGet();
-                                listener.done(r, Outcome.DELETED, null);
-                            } else {
-                                String why = "kept at Twilio: the stored object does not match the database row";
-                                failures.add(new Failure(r.sid(), why));
-                                listener.done(r, Outcome.KEPT_AT_TWILIO, why);
+                                Archiver.Staged staged = archiver.stage(r);
+                                commits.add(committers.submit(() -> {
+                                    try {
+                                        finish.accept(r, staged.commit(checkpoint));
+                                    } catch (CallvaultException e) {
+                                        failures.add(new Failure(r.sid(), e.getMessage()));
+                                        listener.done(r, Outcome.FAILED, e.getMessage());
+                                    }
+                                }));
                             }
                         }
                     } catch (CallvaultException e) {
@@ -180,18 +190,48 @@ public final class Backfill {
                     return null;
                 }));
             }
-            for (Future<?> f : work) {
-                try {
-                    f.get();
-                } catch (java.util.concurrent.ExecutionException e) {
-                    throw new IllegalStateException("backfill worker crashed", e.getCause());
-                }
-            }
+            awaitAll(work);
+            awaitAll(List.copyOf(commits));
         } finally {
             pool.shutdownNow();
+            committers.shutdownNow();
         }
         return new Summary(found.size(), archived.get(), skipped.get(), noMedia.get(), failures.size(), deleted.get(), bytes.get(),
                 seconds, Duration.between(start, Instant.now()), List.copyOf(failures));
+    }
+
+    private static void awaitAll(List<Future<?>> futures) throws InterruptedException {
+        for (Future<?> f : futures) {
+            try {
+                f.get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw new IllegalStateException("backfill worker crashed", e.getCause());
+            }
+        }
+    }
+
+    private static void finished(TwilioRecording r, Outcome outcome, String detail, AtomicInteger archived, AtomicInteger skipped,
+                                 AtomicInteger noMedia, Listener listener) {
+        (outcome == Outcome.ARCHIVED ? archived : outcome == Outcome.SKIPPED ? skipped : noMedia).incrementAndGet();
+        listener.done(r, outcome, detail);
+    }
+
+    /** Twilio's copy of {@code r} deleted, once the object here matches its row; kept (and a failure) otherwise. */
+    private void deleteAtTwilio(TwilioRecording r, Archiver archiver, dev.callvault.privacy.DeletionLog deletions, AtomicInteger deleted,
+                                List<Failure> failures, Listener listener) {
+        if (archiver.verifiedRow(r.sid()).isPresent()) {
+            twilio.delete(r.accountSid(), r.sid());
+            deletions.record(new dev.callvault.privacy.DeletionLog.Entry(Instant.now(), "callvault backfill",
+                    dev.callvault.privacy.DeletionLog.Kind.BACKFILL, "backfill --delete-from-twilio: archived and verified here",
+                    null, r.callSid(), r.sid(), null, null, null, dev.callvault.privacy.DeletionLog.Place.TWILIO,
+                    dev.callvault.privacy.DeletionLog.Outcome.DELETED, "Twilio's copy, once the object here matched its row"));
+            deleted.incrementAndGet();
+            listener.done(r, Outcome.DELETED, null);
+        } else {
+            String why = "kept at Twilio: the stored object does not match the database row";
+            failures.add(new Failure(r.sid(), why));
+            listener.done(r, Outcome.KEPT_AT_TWILIO, why);
+        }
     }
 
     private static void checkpoint(Handle h, String run, String recordingSid, Outcome outcome) {
