@@ -1,6 +1,6 @@
 package dev.callvault.cli;
 
-import dev.callvault.twilio.Sids;
+import dev.callvault.accounts.Sids;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 

@@ -68,7 +68,7 @@ public final class CallCommand {
 
     /** The daemon's answer to a pause or resume, printed; 0 done, 1 Twilio refused (502), 69 unreachable, 64 refused as asked. */
     static int pauseOrResume(ConfigMixin config, OutputMixin output, String call, String action, String reason, java.net.URI daemonUrl) {
-        if (!dev.callvault.twilio.Sids.isValid("CA", call)) {
+        if (!dev.callvault.accounts.Sids.isValid("CA", call)) {
             throw new UsageError("'" + call + "' is not a CallSid (CA + 32 hex digits): the daemon finds a live call by its CallSid");
         }
         var cfg = config.load();

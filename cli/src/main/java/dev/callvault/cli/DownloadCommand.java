@@ -5,7 +5,7 @@ import dev.callvault.db.CallRow;
 import dev.callvault.db.RecordingRepository;
 import dev.callvault.db.RecordingRow;
 import dev.callvault.download.Downloader;
-import dev.callvault.twilio.Sids;
+import dev.callvault.accounts.Sids;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

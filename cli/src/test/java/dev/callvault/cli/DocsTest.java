@@ -31,6 +31,7 @@ class DocsTest {
         addPages(new CommandLine(new dev.callvault.daemon.Main()), files);
         files.put("completion/callvault.bash", AutoComplete.bash("callvault", Callvault.commandLine()));
         files.put("../packaging/callvault.conf", conf());
+        files.put("../docs/configuration-reference.md", reference());
         return files;
     }
 
@@ -58,6 +59,41 @@ class DocsTest {
         return b.toString();
     }
 
+    /**
+     * docs/configuration-reference.md: every setting from its own definition (Setting.ALL), so the reference cannot
+     * drift from the code; this test fails while the committed page differs.
+     */
+    static String reference() {
+        StringBuilder b = new StringBuilder(String.join("\n",
+                "# Configuration reference",
+                "",
+                "Generated from the settings' own definitions (`Setting.ALL`) by DocsTest; do not edit by hand: run",
+                "`mvn -pl cli test -Dtest=DocsTest -Dcallvault.docs.write=true`. How the layers combine (file, environment,",
+                "`--set`) and the settings that matter first: [configuration.md](configuration.md). `callvaultd --list-settings`",
+                "prints the same list.",
+                "",
+                "| setting | environment | meaning |",
+                "|---|---|---|",
+                ""));
+        for (dev.callvault.config.Setting s : dev.callvault.config.Setting.ALL) {
+            b.append("| `").append(s.key()).append("` | `").append(s.env()).append("` | ")
+                    .append(s.help().replace("|", "\\|")).append(s.secret() ? " A secret: never logged, masked by --check-config." : "")
+                    .append(" |\n");
+        }
+        b.append(String.join("\n", "",
+                "Per assistant (a call matches `?assistant=ID` on the voice webhook URL, else the number called): `assistant.ID.numbers`,",
+                "`assistant.ID.recording.enabled`, `assistant.ID.recording.format` and the other `recording.*` settings,",
+                "`assistant.ID.retention.days`. Further Twilio accounts: `twilio.account.AC....auth-token` (file only).", ""));
+        return b.toString();
+    }
+
+    /** The first sentence of {@code description}, without its full stop. */
+    static String summary(String description) {
+        java.util.regex.Matcher end = java.util.regex.Pattern.compile("[.:;](\\s|$)").matcher(description);
+        String first = end.find() ? description.substring(0, end.start()) : description;
+        return first.strip();
+    }
+
     private static List<String> wrap(String text, int width) {
         List<String> lines = new ArrayList<>();
         StringBuilder line = new StringBuilder();
@@ -75,6 +111,12 @@ class DocsTest {
     private static void addPages(CommandLine cmd, Map<String, String> files) {
         if (cmd.getCommandSpec().usageMessage().hidden() || cmd.getCommandName().equals("help")) {
             return;
+        }
+        // NAME is one line, the command and a summary (whatis and apropos print it): the description's first sentence,
+        // where the command has no header of its own; the whole description stays under DESCRIPTION
+        var usage = cmd.getCommandSpec().usageMessage();
+        if (usage.header().length == 0 && usage.description().length > 0) {
+            usage.header(summary(usage.description()[0]));
         }
         StringWriter page = new StringWriter();
         ManPageGenerator.writeSingleManPage(new PrintWriter(page), cmd.getCommandSpec());
@@ -102,5 +144,27 @@ class DocsTest {
         assertThat(stale).as("stale under man/: regenerate with mvn -pl cli test -Dtest=DocsTest -Dcallvault.docs.write=true").isEmpty();
         assertThat(expected).containsKeys("callvault.adoc", "callvault-backfill.adoc", "callvault-verify.adoc", "callvault-twiml-lint.adoc",
                 "callvaultd.adoc");
+    }
+
+    @Test
+    void everySettingHasItsLineInTheConfigurationReference() throws IOException {
+        String committed = Files.readString(MAN.resolve("../docs/configuration-reference.md"));
+        for (dev.callvault.config.Setting s : dev.callvault.config.Setting.ALL) {
+            assertThat(committed).as("docs/configuration-reference.md has no line for %s: regenerate it (see its header)", s.key())
+                    .contains("| `" + s.key() + "` | `" + s.env() + "` |");
+        }
+    }
+
+    @Test
+    void aManPagesNameIsOneLine() {
+        for (var e : generate().entrySet()) {
+            if (!e.getKey().endsWith(".adoc")) {
+                continue;
+            }
+            String page = e.getValue();
+            String name = page.substring(page.indexOf("== Name") + "== Name".length(), page.indexOf("// end::picocli-generated-man-section-name[]")).strip();
+            assertThat(name.lines().count()).as(e.getKey() + " NAME: " + name).isEqualTo(1);
+            assertThat(name.length()).as(e.getKey() + " NAME: " + name).isLessThanOrEqualTo(160);
+        }
     }
 }

@@ -100,7 +100,7 @@ public final class HttpSupport {
     }
 
     /** True when the request carries {@code Authorization: Bearer <token>} with this token (compared in constant time). */
-    public static boolean bearer(HttpServerExchange ex, dev.callvault.config.Secret token) {
+    public static boolean bearer(HttpServerExchange ex, dev.callvault.accounts.Secret token) {
         String auth = ex.getRequestHeaders().getFirst(Headers.AUTHORIZATION);
         return auth != null && auth.startsWith("Bearer ") && token != null
                 && java.security.MessageDigest.isEqual(auth.substring(7).trim().getBytes(java.nio.charset.StandardCharsets.UTF_8),

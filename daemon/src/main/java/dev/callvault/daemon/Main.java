@@ -22,7 +22,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 /** {@code callvaultd}: answers Twilio's webhooks, archives recordings, serves them back. */
-@Command(name = "callvaultd", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
+@Command(name = "callvaultd", header = "The callvault daemon: Twilio's webhooks, the recordings' archive, playback and the console", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
         sortOptions = false, usageHelpAutoWidth = true,
         description = {"Answers Twilio's voice webhook with call-start TwiML, stores recording status callbacks durably, archives each finished Twilio recording into S3 and PostgreSQL, and serves recordings to authenticated clients.",
                 "",

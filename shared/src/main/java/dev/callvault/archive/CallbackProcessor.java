@@ -2,7 +2,7 @@ package dev.callvault.archive;
 
 import dev.callvault.PermanentException;
 import dev.callvault.twilio.RecordingRef;
-import dev.callvault.twilio.Sids;
+import dev.callvault.accounts.Sids;
 
 import java.util.Map;
 import java.util.Optional;

@@ -1,6 +1,7 @@
 package dev.callvault.config;
 
-import dev.callvault.twilio.TwilioCredentials;
+import dev.callvault.accounts.Secret;
+import dev.callvault.accounts.TwilioCredentials;
 
 import java.net.URI;
 import java.nio.file.Path;

@@ -1,7 +1,8 @@
 package dev.callvault.config;
 
-import dev.callvault.twilio.Sids;
-import dev.callvault.twilio.TwilioCredentials;
+import dev.callvault.accounts.Secret;
+import dev.callvault.accounts.Sids;
+import dev.callvault.accounts.TwilioCredentials;
 
 import java.io.IOException;
 import java.io.Reader;

@@ -1,5 +1,6 @@
 package dev.callvault.config;
 
+import dev.callvault.accounts.Secret;
 import java.util.List;
 import java.util.Optional;
 

@@ -76,12 +76,12 @@ public final class CallRepository {
 
     /** True when {@code ref} is a CallSid or one of our call ids: what every command and endpoint that names a call takes. */
     public static boolean isCallReference(String ref) {
-        return ref != null && (dev.callvault.twilio.Sids.isValid("CA", ref) || uuid(ref).isPresent());
+        return ref != null && (dev.callvault.accounts.Sids.isValid("CA", ref) || uuid(ref).isPresent());
     }
 
     /** The call a CallSid or our id names. */
     public Optional<CallRow> find(String ref) {
-        if (dev.callvault.twilio.Sids.isValid("CA", ref)) {
+        if (dev.callvault.accounts.Sids.isValid("CA", ref)) {
             return findBySid(ref);
         }
         return uuid(ref).flatMap(this::findById);

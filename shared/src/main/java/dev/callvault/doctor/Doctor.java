@@ -8,7 +8,7 @@ import dev.callvault.storage.RecordingStore;
 import dev.callvault.storage.RecordingStores;
 import dev.callvault.storage.StoreProbe;
 import dev.callvault.twilio.RecordingNotFoundException;
-import dev.callvault.twilio.TwilioCredentials;
+import dev.callvault.accounts.TwilioCredentials;
 import dev.callvault.twilio.TwilioRecordings;
 
 import java.net.URI;

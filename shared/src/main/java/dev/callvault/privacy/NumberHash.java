@@ -1,7 +1,7 @@
 package dev.callvault.privacy;
 
 import dev.callvault.config.ConfigException;
-import dev.callvault.config.Secret;
+import dev.callvault.accounts.Secret;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;

@@ -9,7 +9,7 @@ import dev.callvault.archive.CallbackProcessor;
 import dev.callvault.db.CallbackRepository;
 import dev.callvault.db.CallbackRow;
 import dev.callvault.signature.WebhookSignatures;
-import dev.callvault.twilio.TwilioCredentials;
+import dev.callvault.accounts.TwilioCredentials;
 import dev.callvault.twilio.TwilioRecording;
 import dev.callvault.twilio.TwilioRecordings;
 

@@ -1,5 +1,6 @@
 package dev.callvault.twilio;
 
+import dev.callvault.accounts.TwilioCredentials;
 import dev.callvault.RetryableException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -1,5 +1,7 @@
 package dev.callvault.twilio;
 
+import dev.callvault.accounts.TwilioCredentials;
+import dev.callvault.accounts.Sids;
 import com.twilio.base.ResourceSet;
 import com.twilio.exception.ApiConnectionException;
 import com.twilio.exception.ApiException;

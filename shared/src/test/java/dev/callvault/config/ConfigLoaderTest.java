@@ -1,6 +1,6 @@
 package dev.callvault.config;
 
-import dev.callvault.twilio.TwilioCredentials;
+import dev.callvault.accounts.TwilioCredentials;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

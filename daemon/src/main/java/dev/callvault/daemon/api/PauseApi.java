@@ -9,7 +9,7 @@ import dev.callvault.daemon.console.ConsoleAuth;
 import dev.callvault.daemon.metrics.Metrics;
 import dev.callvault.db.CallRow;
 import dev.callvault.pause.Pauses;
-import dev.callvault.twilio.Sids;
+import dev.callvault.accounts.Sids;
 import io.undertow.server.HttpServerExchange;
 
 import java.util.LinkedHashMap;

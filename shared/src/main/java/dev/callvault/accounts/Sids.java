@@ -1,4 +1,4 @@
-package dev.callvault.twilio;
+package dev.callvault.accounts;
 
 import java.util.regex.Pattern;
 

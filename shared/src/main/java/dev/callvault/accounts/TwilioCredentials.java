@@ -1,6 +1,5 @@
-package dev.callvault.twilio;
+package dev.callvault.accounts;
 
-import dev.callvault.config.Secret;
 
 /**
  * What we hold for one Twilio account. REST calls authenticate with the API key when there is one,

@@ -1,4 +1,4 @@
-package dev.callvault.config;
+package dev.callvault.accounts;
 
 import java.util.Objects;
 
