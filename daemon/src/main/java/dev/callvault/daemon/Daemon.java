@@ -45,42 +45,60 @@ public final class Daemon implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Daemon.class);
 
     private final Config config;
+    private final LiveConfig live;
+    private final TwilioRecordings twilio;
     private final Database db;
+    /** The webhooks' own connections (call starts and recording status callbacks). */
+    private final Database answering;
+    private final GroupCommit acks;
     private final RecordingStore store;
-    private final ArchiveWorkers workers;
+    private final Journal journal;
     private final Undertow server;
     private final Undertow management;
     private final GracefulShutdownHandler graceful;
+    private final ArchiveWorkers workers;
     private final Recorder recorder;
+    private final ExecutorService finalizers;
     private final ScheduledExecutorService ticker;
     private final ScheduledExecutorService probe;
-    private final Journal journal;
-    private final ExecutorService finalizers;
+    private final DerivedWork derived;
     private volatile boolean stopped;
-    private LiveConfig live;
-    private DerivedWork derived;
-    private TwilioRecordings twilio;
-    /** The webhooks' own connections (call starts and recording status callbacks). */
-    private Database answering;
-    private GroupCommit acks;
+
+    /** What holds the daemon's data: the pool, the webhooks' own pool and their group commit, the store, the journal. */
+    private record Data(Database db, Database answering, GroupCommit acks, RecordingStore store, Journal journal) {
+    }
+
+    /** The listeners: Twilio's and the console's, the management one, and the handler that drains requests at stop. */
+    private record Listeners(Undertow server, Undertow management, GracefulShutdownHandler graceful) {
+    }
+
+    /** The work behind the requests: archive workers, the real-time recorder and its threads, derived work. */
+    private record Background(ArchiveWorkers workers, Recorder recorder, ExecutorService finalizers, ScheduledExecutorService ticker,
+                              ScheduledExecutorService probe, DerivedWork derived) {
+    }
+
     /** Connections kept for Twilio's webhooks, beside database.pool-size. */
     static final int WEBHOOK_CONNECTIONS = 4;
 
-    private Daemon(Config config, Database db, RecordingStore store, ArchiveWorkers workers, Undertow server, Undertow management,
-                   GracefulShutdownHandler graceful,
-                   Recorder recorder, ScheduledExecutorService ticker, ScheduledExecutorService probe, Journal journal, ExecutorService finalizers) {
-        this.recorder = recorder;
-        this.ticker = ticker;
-        this.probe = probe;
-        this.journal = journal;
-        this.finalizers = finalizers;
+    /** The daemon, whole: every part given here, nothing set afterwards. */
+    private Daemon(Config config, LiveConfig live, TwilioRecordings twilio, Data data, Listeners listeners, Background background) {
         this.config = config;
-        this.db = db;
-        this.store = store;
-        this.workers = workers;
-        this.server = server;
-        this.management = management;
-        this.graceful = graceful;
+        this.live = live;
+        this.twilio = twilio;
+        this.db = data.db();
+        this.answering = data.answering();
+        this.acks = data.acks();
+        this.store = data.store();
+        this.journal = data.journal();
+        this.server = listeners.server();
+        this.management = listeners.management();
+        this.graceful = listeners.graceful();
+        this.workers = background.workers();
+        this.recorder = background.recorder();
+        this.finalizers = background.finalizers();
+        this.ticker = background.ticker();
+        this.probe = background.probe();
+        this.derived = background.derived();
     }
 
     /** Starts everything; the daemon is serving when this returns. */
@@ -169,12 +187,8 @@ public final class Daemon implements AutoCloseable {
                 throw e;
             }
             workers.start();
-            Daemon d = new Daemon(config, db, store, workers, server, management, graceful, recorder, ticker, probe, journal, finalizers);
-            d.live = live;
-            d.derived = derived;
-            d.twilio = twilio;
-            d.answering = answering;
-            d.acks = acks;
+            Daemon d = new Daemon(config, live, twilio, new Data(db, answering, acks, store, journal), new Listeners(server, management, graceful),
+                    new Background(workers, recorder, finalizers, ticker, probe, derived));
             log.info("management (/readyz, /metrics) on http://{}:{}", config.http().managementHost(), d.managementPort());
             log.info("callvaultd listening on http://{}:{} (public URL {})", config.http().host(), d.port(),
                     config.http().publicUrl() == null ? "not set: Twilio webhooks are refused until public-url is set" : config.http().publicUrl());
