@@ -33,7 +33,7 @@ class CallCommandTest {
         var config = env.config();
         try (RecordingStore store = RecordingStores.open(config.storage())) {
             new Archiver(new TwilioRecordings(config.twilio()), store, env.db(), MediaFormat.MP3, Clock.systemUTC())
-                    .archive(new RecordingRef(r.accountSid(), r.sid(), r.callSid()));
+                    .archive(dev.callvault.archive.Archiver.Request.of(new RecordingRef(r.accountSid(), r.sid(), r.callSid())));
         }
         return r;
     }

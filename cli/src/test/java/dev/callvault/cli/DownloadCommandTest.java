@@ -42,7 +42,7 @@ class DownloadCommandTest {
         var config = env.config();
         try (var store = RecordingStores.open(config.storage())) {
             archived = new Archiver(new TwilioRecordings(config.twilio()), store, env.db(), MediaFormat.MP3, Clock.systemUTC())
-                    .archive(new RecordingRef(twilio.accountSid(), twilio.sid(), twilio.callSid()));
+                    .archive(dev.callvault.archive.Archiver.Request.of(new RecordingRef(twilio.accountSid(), twilio.sid(), twilio.callSid())));
         }
     }
 

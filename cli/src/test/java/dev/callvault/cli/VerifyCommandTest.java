@@ -62,7 +62,7 @@ class VerifyCommandTest {
         try (RecordingStore store = RecordingStores.open(config.storage())) {
             Archiver archiver = new Archiver(new TwilioRecordings(config.twilio()), store, env.db(), MediaFormat.MP3, Clock.systemUTC());
             for (StandInRecording r : List.of(good, missing, mismatched)) {
-                archiver.archive(new RecordingRef(r.accountSid(), r.sid(), r.callSid()));
+                archiver.archive(Archiver.Request.of(new RecordingRef(r.accountSid(), r.sid(), r.callSid())));
             }
             store.delete(keyOf(missing));
             store.put(keyOf(mismatched), new ByteArrayInputStream(new byte[1234]), "audio/mpeg", Map.of());
@@ -106,7 +106,7 @@ class VerifyCommandTest {
         try (RecordingStore store = RecordingStores.open(config.storage())) {
             Archiver archiver = new Archiver(new TwilioRecordings(config.twilio()), store, env.db(), MediaFormat.MP3, Clock.systemUTC());
             for (StandInRecording r : List.of(intact, rotten)) {
-                archiver.archive(new RecordingRef(r.accountSid(), r.sid(), r.callSid()));
+                archiver.archive(Archiver.Request.of(new RecordingRef(r.accountSid(), r.sid(), r.callSid())));
             }
             var stored = store.put(realtimeKey, new ByteArrayInputStream(new byte[48_000]), "audio/wav", Map.of());
             java.util.UUID call = Rows.call(env.db(), callSid);

@@ -45,7 +45,7 @@ class PlaybackTest {
         var config = env.config();
         try (var store = RecordingStores.open(config.storage())) {
             archived = new Archiver(new TwilioRecordings(config.twilio()), store, env.db(), MediaFormat.MP3, Clock.systemUTC())
-                    .archive(new RecordingRef(TwilioStandIn.ACCOUNT_SID, r.sid(), callSid));
+                    .archive(dev.callvault.archive.Archiver.Request.of(new RecordingRef(TwilioStandIn.ACCOUNT_SID, r.sid(), callSid)));
         }
         daemon = harness.start();
     }

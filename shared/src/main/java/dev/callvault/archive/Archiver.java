@@ -73,51 +73,72 @@ public final class Archiver {
         return analyzer;
     }
 
-    /** Archives the recording {@code ref} names, asking Twilio for its details first (unless already archived). */
-    public ArchiveResult archive(RecordingRef ref) {
+    /**
+     * What to archive and how. {@link #of(RecordingRef)}: Twilio is asked for the recording's details;
+     * {@link #of(TwilioRecording)}: the caller has them (from a listing). Either way a recording already archived
+     * (its row completed, its object matching) is left as it is, and one erased here is never fetched again.
+     *
+     * @param ifNotArchived     false: archived even though its row says so ({@link #again()})
+     * @param tombstonesChecked true: the caller has checked it against erasures already ({@link #knownUnarchived()});
+     *                          the transaction that writes its row checks again in any case
+     * @param alsoInTransaction written in the transaction of the upgraded row, so both are there or neither (a
+     *                          backfill's checkpoint)
+     */
+    public record Request(RecordingRef ref, TwilioRecording recording, boolean ifNotArchived, boolean tombstonesChecked,
+                          HandleConsumer<RuntimeException> alsoInTransaction) {
+        public static Request of(RecordingRef ref) {
+            return new Request(ref, null, true, false, NOTHING_MORE);
+        }
+
+        public static Request of(TwilioRecording recording) {
+            return new Request(recording.ref(), recording, true, false, NOTHING_MORE);
+        }
+
+        /** Archived again although its row says it is archived: for an object found damaged. */
+        public Request again() {
+            return new Request(ref, recording, false, tombstonesChecked, alsoInTransaction);
+        }
+
+        /**
+         * The caller knows it has no completed row and no tombstone (a backfill asks the database about its whole
+         * listing in two queries): no look-up per recording. Should another process archive it meanwhile, the same
+         * object and row are written again.
+         */
+        public Request knownUnarchived() {
+            return new Request(ref, recording, false, true, alsoInTransaction);
+        }
+
+        public Request alsoInTransaction(HandleConsumer<RuntimeException> more) {
+            return new Request(ref, recording, ifNotArchived, tombstonesChecked, more);
+        }
+    }
+
+    /** Archives what {@code request} names: its media streamed into the store, then its row, in that order. */
+    public ArchiveResult archive(Request request) {
+        return stage(request).commit();
+    }
+
+    /**
+     * The first half of {@link #archive}: the media downloaded and stored, durable, the row not yet written (or an
+     * outcome already final). {@link Staged#commit} writes the row; a backfill commits one recording while the next
+     * one downloads.
+     */
+    public Staged stage(Request request) {
         Instant start = clock.instant();
+        RecordingRef ref = request.ref();
         twilio.credentials(ref.accountSid());
-        if (db.jdbi().withHandle(h -> recordings.tombstoned(h, ref.recordingSid(), ref.callSid()))) {
-            return erased(ref, start); // before asking Twilio: an erased recording is no longer there, nor ever fetched again
+        if (request.recording() == null && !request.tombstonesChecked()
+                && db.jdbi().withHandle(h -> recordings.tombstoned(h, ref.recordingSid(), ref.callSid()))) {
+            return new Staged(erased(ref, start)); // before asking Twilio: an erased recording is no longer there, nor ever fetched again
         }
-        Optional<ArchiveResult> done = alreadyArchived(ref, start);
-        if (done.isPresent()) {
-            return done.get();
+        if (request.ifNotArchived()) {
+            Optional<ArchiveResult> done = alreadyArchived(ref, start);
+            if (done.isPresent()) {
+                return new Staged(done.get());
+            }
         }
-        return archiveFetched(twilio.fetch(ref.accountSid(), ref.recordingSid()), ref, start, NOTHING_MORE);
-    }
-
-    /** Archives a recording whose details the caller already has (from a listing). */
-    public ArchiveResult archive(TwilioRecording recording) {
-        return archive(recording, NOTHING_MORE);
-    }
-
-    /**
-     * Archives a recording whose details the caller already has; {@code alsoInTransaction} is written in the same
-     * transaction as the upgraded row (a backfill's checkpoint), so both are there or neither.
-     */
-    public ArchiveResult archive(TwilioRecording recording, HandleConsumer<RuntimeException> alsoInTransaction) {
-        Instant start = clock.instant();
-        twilio.credentials(recording.accountSid());
-        Optional<ArchiveResult> done = alreadyArchived(recording.ref(), start);
-        return done.isPresent() ? done.get() : archiveFetched(recording, recording.ref(), start, alsoInTransaction);
-    }
-
-    /**
-     * The first half of archiving a recording the caller knows to have no completed row (a backfill asks the database
-     * about its whole listing in one query, and has checked it for tombstones): its media downloaded and stored,
-     * durable, its row not yet written. {@link Staged#commit} writes the row; a backfill commits one recording while
-     * the next one downloads. Should another process archive it meanwhile, this writes the same object and row again.
-     */
-    public Staged stage(TwilioRecording recording) {
-        twilio.credentials(recording.accountSid());
-        return stage(recording, recording.ref(), clock.instant(), false);
-    }
-
-    /** Archives a recording again even though its row says it is archived: for an object found damaged. */
-    public ArchiveResult rearchive(TwilioRecording recording) {
-        twilio.credentials(recording.accountSid());
-        return archiveFetched(recording, recording.ref(), clock.instant(), NOTHING_MORE);
+        TwilioRecording rec = request.recording() != null ? request.recording() : twilio.fetch(ref.accountSid(), ref.recordingSid());
+        return stage(rec, ref, start, !request.tombstonesChecked() && request.recording() != null, request.alsoInTransaction());
     }
 
     /** True when the row of this RecordingSid is completed and the object holds exactly its size and hash. */
@@ -147,10 +168,6 @@ public final class Archiver {
         return new ArchiveResult(ArchiveResult.Outcome.ERASED, ref, null, null, 0, null, "erased", Duration.between(start, clock.instant()));
     }
 
-    private ArchiveResult archiveFetched(TwilioRecording rec, RecordingRef ref, Instant start, HandleConsumer<RuntimeException> alsoInTransaction) {
-        return stage(rec, ref, start, true).commit(alsoInTransaction);
-    }
-
     /** A recording's media stored and durable, its row to be written by {@link #commit}; or an outcome already final. */
     public final class Staged {
         private final TwilioRecording rec;
@@ -161,13 +178,14 @@ public final class Archiver {
         private final Instant started;
         private final String key;
         private final StoredObject stored;
+        private final HandleConsumer<RuntimeException> alsoInTransaction;
 
         private Staged(ArchiveResult finished) {
-            this(null, null, null, finished, null, null, null, null);
+            this(null, null, null, finished, null, null, null, null, NOTHING_MORE);
         }
 
         private Staged(TwilioRecording rec, RecordingRef ref, Instant start, ArchiveResult finished, MediaFormat format, Instant started,
-                       String key, StoredObject stored) {
+                       String key, StoredObject stored, HandleConsumer<RuntimeException> alsoInTransaction) {
             this.rec = rec;
             this.ref = ref;
             this.start = start;
@@ -176,18 +194,19 @@ public final class Archiver {
             this.started = started;
             this.key = key;
             this.stored = stored;
+            this.alsoInTransaction = alsoInTransaction;
         }
 
         /**
-         * Writes the recording's row (and {@code alsoInTransaction}) in one transaction, which checks again that the
-         * call was not erased while the media downloaded; returns the outcome.
+         * Writes the recording's row (and the request's {@code alsoInTransaction}) in one transaction, which checks
+         * again that the call was not erased while the media downloaded; returns the outcome.
          */
-        public ArchiveResult commit(HandleConsumer<RuntimeException> alsoInTransaction) {
-            return finished != null ? finished : committed(this, alsoInTransaction);
+        public ArchiveResult commit() {
+            return finished != null ? finished : committed(this);
         }
     }
 
-    private Staged stage(TwilioRecording rec, RecordingRef ref, Instant start, boolean checkTombstone) {
+    private Staged stage(TwilioRecording rec, RecordingRef ref, Instant start, boolean checkTombstone, HandleConsumer<RuntimeException> alsoInTransaction) {
         if (checkTombstone && db.jdbi().withHandle(h -> recordings.tombstoned(h, ref.recordingSid(), ref.callSid() != null ? ref.callSid() : rec.callSid()))) {
             return new Staged(erased(ref, start));
         }
@@ -206,10 +225,10 @@ public final class Archiver {
         MediaFormat format = rec.mediaFormat(preferredFormat);
         Instant started = rec.startTime() != null ? rec.startTime() : rec.dateCreated();
         String key = RecordingKeys.twilio(store.prefix(), started, rec.callSid(), rec.sid(), format.extension());
-        return new Staged(rec, ref, start, null, format, started, key, upload(rec, format, key));
+        return new Staged(rec, ref, start, null, format, started, key, upload(rec, format, key), alsoInTransaction);
     }
 
-    private ArchiveResult committed(Staged s, HandleConsumer<RuntimeException> alsoInTransaction) {
+    private ArchiveResult committed(Staged s) {
         TwilioRecording rec = s.rec;
         RecordingRow row;
         try {
@@ -222,7 +241,7 @@ public final class Archiver {
             }
             RecordingRow upgraded = recordings.applyTwilioRecording(h, callId, new TwilioUpgrade(rec.sid(), s.key, store.url(s.key),
                     s.format.extension(), rec.channels(), rec.durationSeconds(), s.stored.size(), s.stored.sha256(), metadataJson(rec, s.started)));
-            alsoInTransaction.useHandle(h);
+            s.alsoInTransaction.useHandle(h);
             if (s.stored.size() <= dev.callvault.peaks.Waveforms.INLINE_LIMIT && !rec.encrypted()) { // a larger one: first view, 'callvault analyze'
                 // once committed: the daemon's worker archives inside the transaction that claimed the callback, and
                 // work that starts before that commits would read the call as it was

@@ -35,7 +35,7 @@ public final class CallbackProcessor {
         }
         switch (status) {
             case "completed":
-                return Optional.of(archiver.archive(ref));
+                return Optional.of(archiver.archive(Archiver.Request.of(ref)));
             case "absent":
             case "failed":
                 archiver.recordStatusWithoutMedia(ref, status, params);

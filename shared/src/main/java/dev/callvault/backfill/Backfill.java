@@ -170,12 +170,12 @@ public final class Backfill {
                             // an archived recording's checkpoint is written with its row: one commit, not two
                             HandleConsumer<RuntimeException> checkpoint = h -> checkpoint(h, run, r.sid(), Outcome.ARCHIVED);
                             if (haveRows.contains(r.sid())) {
-                                finish.accept(r, archiver.archive(r, checkpoint));
+                                finish.accept(r, archiver.archive(Archiver.Request.of(r).alsoInTransaction(checkpoint)));
                             } else {
-                                Archiver.Staged staged = archiver.stage(r);
+                                Archiver.Staged staged = archiver.stage(Archiver.Request.of(r).knownUnarchived().alsoInTransaction(checkpoint));
                                 commits.add(committers.submit(() -> {
                                     try {
-                                        finish.accept(r, staged.commit(checkpoint));
+                                        finish.accept(r, staged.commit());
                                     } catch (CallvaultException e) {
                                         failures.add(new Failure(r.sid(), e.getMessage()));
                                         listener.done(r, Outcome.FAILED, e.getMessage());

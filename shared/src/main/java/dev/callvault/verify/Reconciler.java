@@ -274,7 +274,7 @@ public final class Reconciler {
         }
         String aside = store.prefix() + "damaged/" + i.key().substring(store.prefix().length());
         store.move(i.key(), aside);
-        archiver.rearchive(again);
+        archiver.archive(Archiver.Request.of(again).again());
         return new Fixed(i, true, "re-archived from Twilio; the damaged object was moved to " + aside);
     }
 
@@ -299,7 +299,7 @@ public final class Reconciler {
                     out.add(new Fixed(i, true, "moved to " + to));
                 } else if (i.status() == Status.ORPHAN) {
                     try {
-                        archiver.archive(twilio.fetch(accountSid, i.recordingSid()));
+                        archiver.archive(Archiver.Request.of(twilio.fetch(accountSid, i.recordingSid())));
                         out.add(new Fixed(i, true, "re-archived from Twilio"));
                     } catch (dev.callvault.twilio.RecordingNotFoundException gone) {
                         String to = store.prefix() + "orphaned/" + i.key().substring(store.prefix().length());
@@ -309,7 +309,7 @@ public final class Reconciler {
                 } else if (i.status() == Status.CORRUPT) {
                     out.add(repairCorrupt(accountSid, i));
                 } else {
-                    archiver.archive(twilio.fetch(accountSid, i.recordingSid()));
+                    archiver.archive(Archiver.Request.of(twilio.fetch(accountSid, i.recordingSid())));
                     out.add(new Fixed(i, true, "re-archived from Twilio"));
                 }
             } catch (CallvaultException e) {

@@ -81,7 +81,7 @@ class ArchiverTest {
         UUID user = Rows.realtime(env.db(), call, "user", "recordings/2026/11/24/" + callSid + "/MZ0-user.wav");
         RecordingRow userBefore = recordings.findById(user).orElseThrow();
 
-        ArchiveResult result = archiver.archive(ref());
+        ArchiveResult result = archiver.archive(Archiver.Request.of(ref()));
 
         String expectedKey = "recordings/2026/11/24/" + callSid + "/" + recordingSid + ".mp3";
         String expectedSha = twilio.sha256("mp3");
@@ -121,7 +121,7 @@ class ArchiverTest {
     void createsMixedRowWhenCallHasNone() throws Exception {
         twilioHas(1 * MIB);
 
-        ArchiveResult result = archiver.archive(ref());
+        ArchiveResult result = archiver.archive(Archiver.Request.of(ref()));
 
         UUID call = env.db().jdbi().withHandle(h -> h.createQuery("SELECT id FROM calls WHERE call_sid = :s")
                 .bind("s", callSid).mapTo(UUID.class).one());
@@ -142,11 +142,11 @@ class ArchiverTest {
     @Test
     void archivingAgainChangesNothing() {
         twilioHas(12 * MIB);
-        archiver.archive(ref());
+        archiver.archive(Archiver.Request.of(ref()));
         RecordingRow before = recordings.findByRecordingSid(recordingSid).orElseThrow();
         int downloads = env.twilio().mediaDownloads();
 
-        ArchiveResult again = archiver.archive(ref());
+        ArchiveResult again = archiver.archive(Archiver.Request.of(ref()));
 
         assertThat(again.outcome()).isEqualTo(ArchiveResult.Outcome.ALREADY_ARCHIVED);
         assertThat(recordings.findByRecordingSid(recordingSid).orElseThrow()).isEqualTo(before);
@@ -163,7 +163,7 @@ class ArchiverTest {
         RecordingRow before = recordings.findById(mixed).orElseThrow();
         env.s3().failPartsAfterFirst(true);
 
-        assertThatThrownBy(() -> archiver.archive(ref()))
+        assertThatThrownBy(() -> archiver.archive(Archiver.Request.of(ref())))
                 .isInstanceOf(RetryableException.class)
                 .hasMessageContaining("storage unavailable");
 
@@ -188,14 +188,14 @@ class ArchiverTest {
         });
         stopper.start();
         try {
-            assertThatThrownBy(() -> archiver.archive(ref())).isInstanceOf(RetryableException.class);
+            assertThatThrownBy(() -> archiver.archive(Archiver.Request.of(ref()))).isInstanceOf(RetryableException.class);
         } finally {
             stopper.join();
             env.s3().restart();
         }
         assertThat(recordings.findByRecordingSid(recordingSid)).isEmpty();
 
-        ArchiveResult retried = archiver.archive(ref());
+        ArchiveResult retried = archiver.archive(Archiver.Request.of(ref()));
 
         assertThat(retried.outcome()).isEqualTo(ArchiveResult.Outcome.ARCHIVED);
         assertThat(store.unfinishedUploads("")).isEmpty();
@@ -208,7 +208,7 @@ class ArchiverTest {
         env.twilio().failNext(1, 429, 1);
         long started = System.nanoTime();
 
-        ArchiveResult result = archiver.archive(ref());
+        ArchiveResult result = archiver.archive(Archiver.Request.of(ref()));
 
         assertThat(result.outcome()).isEqualTo(ArchiveResult.Outcome.ARCHIVED);
         assertThat((System.nanoTime() - started) / 1_000_000).as("waited as Retry-After asked").isGreaterThanOrEqualTo(950);
@@ -220,7 +220,7 @@ class ArchiverTest {
         twilioHas(MIB);
         env.twilio().failNext(5, 500, null);
 
-        assertThatThrownBy(() -> archiver.archive(ref()))
+        assertThatThrownBy(() -> archiver.archive(Archiver.Request.of(ref())))
                 .isInstanceOf(RetryableException.class)
                 .hasMessageContaining(recordingSid);
         assertThat(env.twilio().requests()).hasSize(5);
@@ -228,7 +228,7 @@ class ArchiverTest {
 
     @Test
     void twilio404IsPermanentAndNamesTheRecording() {
-        assertThatThrownBy(() -> archiver.archive(ref()))
+        assertThatThrownBy(() -> archiver.archive(Archiver.Request.of(ref())))
                 .isInstanceOf(PermanentException.class)
                 .hasMessageContaining(recordingSid)
                 .hasMessageContaining("404");
@@ -240,7 +240,7 @@ class ArchiverTest {
         StandInRecording twilio = twilioHas(2 * MIB);
         env.twilio().redirectMediaToOtherHost(true);
 
-        ArchiveResult result = archiver.archive(ref());
+        ArchiveResult result = archiver.archive(Archiver.Request.of(ref()));
 
         assertThat(result.sha256()).isEqualTo(twilio.sha256("mp3"));
         assertThat(env.twilio().authorizationAtMediaHost()).containsExactly("");
@@ -250,7 +250,7 @@ class ArchiverTest {
     void refusesAccountsWeHoldNoCredentialsFor() {
         var stranger = new RecordingRef("AC" + "f".repeat(32), recordingSid, callSid);
 
-        assertThatThrownBy(() -> archiver.archive(stranger))
+        assertThatThrownBy(() -> archiver.archive(Archiver.Request.of(stranger)))
                 .isInstanceOf(PermanentException.class)
                 .hasMessageContaining("no Twilio credentials for account AC" + "f".repeat(32));
         assertThat(env.twilio().requests()).isEmpty();
@@ -261,7 +261,7 @@ class ArchiverTest {
         env.twilio().add(StandInRecording.completed(TwilioStandIn.ACCOUNT_SID, callSid, recordingSid, Instant.now(), 0)
                 .withStatus("absent", 16101));
 
-        ArchiveResult result = archiver.archive(ref());
+        ArchiveResult result = archiver.archive(Archiver.Request.of(ref()));
 
         assertThat(result.outcome()).isEqualTo(ArchiveResult.Outcome.NO_MEDIA);
         assertThat(result.twilioStatus()).isEqualTo("absent");
@@ -273,7 +273,7 @@ class ArchiverTest {
         StandInRecording twilio = env.twilio().add(StandInRecording.completed(TwilioStandIn.ACCOUNT_SID, callSid, recordingSid,
                 Instant.parse("2026-11-24T14:06:19Z"), MIB).encryptedRecording());
 
-        ArchiveResult result = archiver.archive(ref());
+        ArchiveResult result = archiver.archive(Archiver.Request.of(ref()));
 
         assertThat(result.key()).endsWith(recordingSid + ".wav");
         assertThat(result.sha256()).isEqualTo(twilio.sha256("wav"));

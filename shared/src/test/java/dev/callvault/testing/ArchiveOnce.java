@@ -36,7 +36,7 @@ public final class ArchiveOnce {
         Config config = ConfigLoader.of(settings);
         try (Database db = Database.open(config); RecordingStore store = RecordingStores.open(config.storage())) {
             Archiver archiver = new Archiver(new TwilioRecordings(config.twilio()), store, db, MediaFormat.MP3, Clock.systemUTC());
-            ArchiveResult r = archiver.archive(new RecordingRef(ref[0], ref[1], ref[2]));
+            ArchiveResult r = archiver.archive(Archiver.Request.of(new RecordingRef(ref[0], ref[1], ref[2])));
             long peak = 0;
             for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
                 if (pool.getType() == MemoryType.HEAP) {

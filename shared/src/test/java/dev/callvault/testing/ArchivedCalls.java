@@ -27,7 +27,7 @@ public final class ArchivedCalls {
         String recordingSid = Sids.recording();
         new CallRepository(env.db().jdbi()).recordStart(new CallRepository.Start(callSid, TwilioStandIn.ACCOUNT_SID, from, to, assistant, started));
         env.twilio().add(StandInRecording.completed(TwilioStandIn.ACCOUNT_SID, callSid, recordingSid, started.plusSeconds(187), 24 * 1024));
-        archiver.archive(new RecordingRef(TwilioStandIn.ACCOUNT_SID, recordingSid, callSid));
+        archiver.archive(Archiver.Request.of(new RecordingRef(TwilioStandIn.ACCOUNT_SID, recordingSid, callSid)));
         return new Call(callSid, recordingSid);
     }
 
