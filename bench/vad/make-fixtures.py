@@ -23,6 +23,7 @@ white, SNR dB below that. What the set holds, for each of three voice pairs (a f
 
 each at 30, 20, 10 and 5 dB SNR.
 """
+import importlib.util
 import json
 import math
 import os
@@ -91,21 +92,15 @@ def speak(text, voice, cache):
 
 
 def mulaw_table():
-    """ITU-T G.711 mu-law, as Twilio encodes, for every 16-bit sample."""
+    """ITU-T G.711 mu-law, as Twilio encodes, for every 16-bit sample: the first fixtures' encoder, tabulated."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "src", "test", "resources", "analysis",
+                        "make-fixtures.py")
+    spec = importlib.util.spec_from_file_location("first_fixtures", path)
+    first = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(first)
     table = bytearray(65536)
     for v in range(-32768, 32768):
-        sample = v
-        sign = 0x80 if sample < 0 else 0
-        if sample < 0:
-            sample = -sample
-        sample = min(sample, 32635) + 0x84
-        exponent = 7
-        mask = 0x4000
-        while exponent > 0 and not (sample & mask):
-            exponent -= 1
-            mask >>= 1
-        mantissa = (sample >> (exponent + 3)) & 0x0F
-        table[v & 0xFFFF] = ~(sign | (exponent << 4) | mantissa) & 0xFF
+        table[v & 0xFFFF] = first.mulaw(v)
     return table
 
 

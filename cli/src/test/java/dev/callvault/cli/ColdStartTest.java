@@ -4,6 +4,8 @@ import dev.callvault.testing.Environment;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -30,20 +32,12 @@ class ColdStartTest {
     @TempDir
     Path dir;
 
-    @Test
-    void anEmptyBackfillIntoADirectoryLoadsNeitherTheAwsSdkNorFlyway() throws Exception {
-        List<String> classes = run("backfill", "--since", "2026-11-20T00:00:00Z", "--until", "2026-11-21T00:00:00Z");
+    @ParameterizedTest
+    @CsvSource({"backfill, dev.callvault.backfill.Backfill", "verify, dev.callvault.cli.VerifyCommand"})
+    void cronsCommandsOnAnEmptyWindowIntoADirectoryLoadNeitherTheAwsSdkNorFlyway(String command, String ran) throws Exception {
+        List<String> classes = run(command, "--since", "2026-11-20T00:00:00Z", "--until", "2026-11-21T00:00:00Z");
 
-        assertThat(classes).as("classes loaded").anyMatch(c -> c.startsWith("dev.callvault.backfill.Backfill"));
-        assertThat(classes).noneMatch(c -> c.startsWith("software.amazon.awssdk."));
-        assertThat(classes).noneMatch(c -> c.startsWith("org.flywaydb."));
-    }
-
-    @Test
-    void anEmptyVerifyOfADirectoryLoadsNeitherTheAwsSdkNorFlyway() throws Exception {
-        List<String> classes = run("verify", "--since", "2026-11-20T00:00:00Z", "--until", "2026-11-21T00:00:00Z");
-
-        assertThat(classes).as("classes loaded").anyMatch(c -> c.startsWith("dev.callvault.cli.VerifyCommand"));
+        assertThat(classes).as("classes loaded").anyMatch(c -> c.startsWith(ran));
         assertThat(classes).noneMatch(c -> c.startsWith("software.amazon.awssdk."));
         assertThat(classes).noneMatch(c -> c.startsWith("org.flywaydb."));
     }

@@ -9,7 +9,6 @@ import dev.callvault.audio.MuLaw;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,18 +53,11 @@ public record NoisyCall(String name, String kind, int snrDb, double seconds, byt
     }
 
     private static byte[] resource(String name, String file) throws IOException {
-        try (InputStream in = NoisyCall.class.getResourceAsStream("/analysis/noisy/" + name + "/" + file)) {
-            if (in == null) {
-                throw new IOException("no fixture /analysis/noisy/" + name + "/" + file);
-            }
-            return in.readAllBytes();
-        }
+        return SpeechFixture.resource("/analysis/noisy/" + name + "/" + file);
     }
 
     private static List<Segment> segments(JsonNode list) {
-        List<Segment> out = new ArrayList<>();
-        list.forEach(s -> out.add(new Segment(s.get(0).asDouble(), s.get(1).asDouble())));
-        return out;
+        return SpeechFixture.segments(list);
     }
 
     public Conversation truth() {

@@ -35,15 +35,21 @@ public record SpeechFixture(String name, byte[] callerUlaw, byte[] assistantUlaw
     }
 
     private static byte[] resource(String name, String file) throws IOException {
-        try (InputStream in = SpeechFixture.class.getResourceAsStream("/analysis/" + name + "/" + file)) {
+        return resource("/analysis/" + name + "/" + file);
+    }
+
+    /** A fixture file on the test class path, whole. */
+    static byte[] resource(String path) throws IOException {
+        try (InputStream in = SpeechFixture.class.getResourceAsStream(path)) {
             if (in == null) {
-                throw new IOException("no fixture /analysis/" + name + "/" + file);
+                throw new IOException("no fixture " + path);
             }
             return in.readAllBytes();
         }
     }
 
-    private static List<Segment> segments(JsonNode list) {
+    /** A truth file's segments: [start, end] pairs in seconds. */
+    static List<Segment> segments(JsonNode list) {
         List<Segment> out = new ArrayList<>();
         list.forEach(s -> out.add(new Segment(s.get(0).asDouble(), s.get(1).asDouble())));
         return out;
