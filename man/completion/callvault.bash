@@ -1,4 +1,3 @@
-#!/usr/bin/env bash
 #
 # callvault Bash Completion
 # =======================

@@ -34,8 +34,8 @@ public final class MediaCommand {
     private static final Pattern START_SIDS = Pattern.compile("\"accountSid\"\\s*:\\s*\"(AC[0-9a-f]{32})\".*?\"streamSid\"\\s*:\\s*\"(MZ[0-9a-f]{32})\""
             + ".*?\"callSid\"\\s*:\\s*\"(CA[0-9a-f]{32})\"");
 
-    @Command(mixinStandardHelpOptions = true, versionProvider = Callvault.VersionProvider.class, name = "replay", header = "Replay a captured Media Stream to a recorder's WebSocket, signed as Twilio signs it",
-            description = {"Replay a captured Media Stream (one JSON message a line, as Twilio sends them) to a recorder's WebSocket with a handshake signed as Twilio signs it. --calls N plays N copies at once, each with its own CallSid and StreamSid: the load tool of bench/all.sh media."},
+    @Command(mixinStandardHelpOptions = true, versionProvider = Callvault.VersionProvider.class, name = "replay",
+            description = {"Replay a captured Media Stream to a recorder's WebSocket, its handshake signed as Twilio signs it. The capture is one JSON message a line, as Twilio sends them. --calls N plays N copies at once, each with its own CallSid and StreamSid: the load tool of bench/all.sh media."},
             footer = {"", "Examples:", "  callvault media replay stream.jsonl --to wss://calls.example.com/media",
                     "  callvault media replay stream.jsonl --to ws://127.0.0.1:8080/media --signed-for wss://calls.example.com/media --calls 200 --speed realtime"})
     static final class Replay implements Callable<Integer> {

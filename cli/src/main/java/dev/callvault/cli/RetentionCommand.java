@@ -24,9 +24,9 @@ import java.util.concurrent.Callable;
         subcommands = {RetentionCommand.Apply.class, RetentionCommand.Show.class})
 public final class RetentionCommand {
 
-    @Command(mixinStandardHelpOptions = true, versionProvider = Callvault.VersionProvider.class, name = "apply", header = "Delete everywhere what the retention policies say is due, except held calls",
-            description = {"Delete everywhere (every object version, Twilio's copies, the rows' audio and numbers, which become tombstones) what the "
-                    + "policies say is due, except held calls, and record each deletion (callvault audit --deletions). Also carries on unfinished "
+    @Command(mixinStandardHelpOptions = true, versionProvider = Callvault.VersionProvider.class, name = "apply",
+            description = {"Delete everywhere what the retention policies say is due, except held calls. Everywhere: every object version, "
+                    + "Twilio's copies, the rows' audio and numbers (which become tombstones); each deletion is recorded (callvault audit --deletions). Also carries on unfinished "
                     + "erasures (a live call that has ended since, a hold removed, a failure). A deletion that fails is retried by the next run. "
                     + "The package's daily timer runs it.",
                     "",

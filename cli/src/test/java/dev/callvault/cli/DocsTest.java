@@ -29,7 +29,8 @@ class DocsTest {
         Map<String, String> files = new TreeMap<>();
         addPages(Callvault.commandLine(), files);
         addPages(new CommandLine(new dev.callvault.daemon.Main()), files);
-        files.put("completion/callvault.bash", AutoComplete.bash("callvault", Callvault.commandLine()));
+        // sourced by bash-completion, never run: no #! line (lintian: bash-completion-with-hashbang)
+        files.put("completion/callvault.bash", AutoComplete.bash("callvault", Callvault.commandLine()).replaceFirst("\\A#!.*\\R", ""));
         files.put("../packaging/callvault.conf", conf());
         files.put("../docs/configuration-reference.md", reference());
         return files;
@@ -39,8 +40,9 @@ class DocsTest {
     static String conf() {
         StringBuilder b = new StringBuilder(String.join("\n",
                 "# /etc/callvault/callvault.conf: callvaultd's and callvault's settings, one \"key = value\" a line.",
-                "# Every setting is here, commented out: as shipped, the daemon runs on its defaults (an embedded PostgreSQL",
-                "# and recordings in /var/lib/callvault). Environment variables (/etc/callvault/callvault.env) and --set",
+                "# Every setting is here, commented out. The daemon needs database.url (and database.user, database.password):",
+                "# the package carries no database server of its own. Recordings go to /var/lib/callvault until storage names",
+                "# a bucket. Environment variables (/etc/callvault/callvault.env) and --set",
                 "# override this file. Check with: callvaultd --check-config; callvault doctor. Secrets: this file is 0640",
                 "# root:callvault; keep it so. After editing: systemctl restart callvaultd.", ""));
         for (dev.callvault.config.Setting s : dev.callvault.config.Setting.ALL) {

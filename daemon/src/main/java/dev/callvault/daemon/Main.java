@@ -22,11 +22,11 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 /** {@code callvaultd}: answers Twilio's webhooks, archives recordings, serves them back. */
-@Command(name = "callvaultd", header = "The callvault daemon: Twilio's webhooks, the recordings' archive, playback and the console", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
+@Command(name = "callvaultd", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
         sortOptions = false, usageHelpAutoWidth = true,
-        description = {"Answers Twilio's voice webhook with call-start TwiML, stores recording status callbacks durably, archives each finished Twilio recording into S3 and PostgreSQL, and serves recordings to authenticated clients.",
+        description = {"The callvault daemon for Twilio's webhooks, the recordings' archive, playback and the console. It answers Twilio's voice webhook with call-start TwiML, stores recording status callbacks durably, archives each finished Twilio recording into S3 and PostgreSQL, and serves recordings to authenticated clients.",
                 "",
-                "With no database configured it runs an embedded PostgreSQL in the state directory; with no bucket it keeps recordings in {state-dir}/recordings. Settings come from the config file, then the environment, then --set, later winning; run with --check-config to see what it would use."},
+                "With no database configured it runs an embedded PostgreSQL in the state directory (a checkout's build; the Debian package carries none); with no bucket it keeps recordings in {state-dir}/recordings. Settings come from the config file, then the environment, then --set, later winning; run with --check-config to see what it would use."},
         footer = {"", "Examples:",
                 "  callvaultd                                   run on the defaults (embedded database, local directory)",
                 "  callvaultd --config /etc/callvault/callvault.conf --check-config",

@@ -52,6 +52,11 @@ class PackageInstallIT {
             assertThat(ownCollector.exit()).as(ownCollector.out()).isZero();
             assertThat(ownCollector.out()).contains("Usage: callvault backfill");
             assertThat(Deb.run(30, "man", "-w", "callvault-backfill").out().strip()).isEqualTo("/usr/share/man/man1/callvault-backfill.1.gz");
+            // NAME is one line: whatis (and apropos) print the command and its summary, nothing of the long text
+            Deb.Run whatis = Deb.run(60, "whatis", "callvault-backfill");
+            assertThat(Deb.lines(whatis.out())).as(whatis.out()).hasSize(1);
+            assertThat(whatis.out()).startsWith("callvault-backfill (1)").contains("Archive Twilio's recordings of a time window")
+                    .doesNotContain("Exits 0");
             assertThat(Deb.run(30, "stat", "-c", "%U:%G %a", "/etc/callvault/callvault.conf").out().strip()).isEqualTo("root:callvault 640");
             assertThat(Deb.run(30, "stat", "-c", "%U:%G %a %s", "/etc/callvault/users").out().strip()).isEqualTo("root:callvault 640 0");
             assertThat(Deb.run(30, "stat", "-c", "%U:%G %a", "/var/lib/callvault").out().strip()).isEqualTo("callvault:callvault 750");

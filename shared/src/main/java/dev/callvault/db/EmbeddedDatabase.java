@@ -21,7 +21,15 @@ final class EmbeddedDatabase implements AutoCloseable {
         this.postgres = postgres;
     }
 
+    /** The server's binaries, which the checkout's build carries and the Debian package does not. */
+    static final String BINARIES = "/postgres-linux-x86_64.txz";
+
     static EmbeddedDatabase start(Path dataDir) {
+        if (EmbeddedDatabase.class.getResource(BINARIES) == null) {
+            throw new dev.callvault.config.ConfigException("no database is configured and this install carries no embedded PostgreSQL: "
+                    + "set database.url (CALLVAULT_DATABASE_URL) to a PostgreSQL server (an install uses the system's PostgreSQL; "
+                    + "docs/operations.md says how to make its database)");
+        }
         try {
             Files.createDirectories(dataDir.getParent());
             EmbeddedPostgres pg = EmbeddedPostgres.builder()
