@@ -18,7 +18,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The package installed on this machine with dpkg, as an operator would: the commands work, the man pages are found,
- * the daemon runs as user callvault against the test PostgreSQL and answers /readyz, and a purge leaves nothing.
+ * postinst makes the daemon's database on this machine's PostgreSQL, the daemon runs as user callvault against it and
+ * answers /readyz, and a purge leaves no file behind.
  * Needs root (CI runs as root); elsewhere it says why it did not run.
  */
 class PackageInstallIT {
@@ -33,10 +34,15 @@ class PackageInstallIT {
     @Test
     void installsRunsAsItsOwnUserAndPurgesWithoutATrace() throws Exception {
         assumeTrue("root".equals(System.getProperty("user.name")) && Deb.onPath("dpkg"), "installing a package needs root and dpkg");
+        assumeTrue(Deb.run(60, "runuser", "-u", "postgres", "--", "psql", "-Atqc", "SELECT 1").exit() == 0,
+                "the package finds this machine's PostgreSQL through its postgres user; none answers here");
         Deb.run(300, "dpkg", "--purge", "callvault"); // a previous run's leftovers, if any
-        String schema = "package_test_" + ProcessHandle.current().pid();
+        dropDatabase();
         Deb.Run install = Deb.run(300, "dpkg", "-i", Deb.file().toAbsolutePath().toString());
         assertThat(install.exit()).as(install.out()).isZero();
+        // a fresh install finds the local server: postinst made a role and a database there and named them for the units
+        assertThat(install.out()).contains("made the role and database callvault on this machine's PostgreSQL");
+        assertThat(Deb.run(30, "stat", "-c", "%U:%G %a", "/etc/callvault/callvault.env").out().strip()).isEqualTo("root:callvault 640");
         try {
             Deb.Run version = Deb.run(60, "callvault", "--version");
             assertThat(version.exit()).as(version.out()).isZero();
@@ -63,11 +69,10 @@ class PackageInstallIT {
             Deb.Run check = Deb.run(120, "runuser", "-u", "callvault", "--", "callvaultd", "--config", "/etc/callvault/callvault.conf", "--check-config");
             assertThat(check.exit()).as(check.out()).isZero();
 
-            assertThat(Deb.run(60, "psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "test", "-c", "CREATE SCHEMA " + schema).exit()).isZero();
+            // the daemon as the unit runs it, no database named but the one postinst made (the launcher reads callvault.env)
             int port = freePort();
             int management = freePort();
             Process daemon = new ProcessBuilder("runuser", "-u", "callvault", "--", "env", "CALLVAULT_STATE_DIR=/var/lib/callvault",
-                    "CALLVAULT_DATABASE_URL=jdbc:postgresql://127.0.0.1:5432/test?currentSchema=" + schema, "CALLVAULT_DATABASE_USER=postgres",
                     "CALLVAULT_HTTP_PORT=" + port, "CALLVAULT_MANAGEMENT_ADDRESS=127.0.0.1:" + management,
                     "callvaultd", "--config", "/etc/callvault/callvault.conf")
                     .redirectErrorStream(true).redirectOutput(Path.of("target", "installed-daemon.log").toFile()).start();
@@ -99,10 +104,15 @@ class PackageInstallIT {
             }
         } finally {
             Deb.Run purge = Deb.run(300, "dpkg", "--purge", "callvault");
-            Deb.run(60, "psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "test", "-c", "DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+            dropDatabase(); // the package leaves the database to its owner; this test cleans up after itself
             assertThat(purge.exit()).as(purge.out()).isZero();
         }
         assertThat(PACKAGE_PATHS).as("left behind by dpkg --purge").noneMatch(p -> Files.exists(Path.of(p), java.nio.file.LinkOption.NOFOLLOW_LINKS));
+    }
+
+    private static void dropDatabase() throws Exception {
+        Deb.run(60, "runuser", "-u", "postgres", "--", "psql", "-qc", "DROP DATABASE IF EXISTS callvault");
+        Deb.run(60, "runuser", "-u", "postgres", "--", "psql", "-qc", "DROP ROLE IF EXISTS callvault");
     }
 
     /** The JVM runuser started (its descendant running java). */
