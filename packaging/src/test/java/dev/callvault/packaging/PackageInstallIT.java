@@ -63,6 +63,15 @@ class PackageInstallIT {
             assertThat(Deb.lines(whatis.out())).as(whatis.out()).hasSize(1);
             assertThat(whatis.out()).startsWith("callvault-backfill (1)").contains("Archive Twilio's recordings of a time window")
                     .doesNotContain("Exits 0");
+            try (var pages = Files.list(Path.of("/usr/share/man/man1"))) {
+                List<String> names = pages.map(f -> f.getFileName().toString()).filter(f -> f.startsWith("callvault"))
+                        .map(f -> f.replaceFirst("\\.1\\.gz$", "")).toList();
+                assertThat(names).hasSizeGreaterThan(20);
+                for (String name : names) {
+                    Deb.Run one = Deb.run(60, "whatis", name);
+                    assertThat(Deb.lines(one.out())).as("whatis " + name + ": " + one.out()).hasSize(1);
+                }
+            }
             assertThat(Deb.run(30, "stat", "-c", "%U:%G %a", "/etc/callvault/callvault.conf").out().strip()).isEqualTo("root:callvault 640");
             assertThat(Deb.run(30, "stat", "-c", "%U:%G %a %s", "/etc/callvault/users").out().strip()).isEqualTo("root:callvault 640 0");
             assertThat(Deb.run(30, "stat", "-c", "%U:%G %a", "/var/lib/callvault").out().strip()).isEqualTo("callvault:callvault 750");
