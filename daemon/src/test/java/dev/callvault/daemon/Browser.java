@@ -57,9 +57,13 @@ public final class Browser implements AutoCloseable {
         return new Browser(driver, profile);
     }
 
-    /** Waits (at most 30 s) until {@code state} gives a non-null, non-false value, and returns it. */
+    /**
+     * Waits (at most 30 s) until {@code state} gives a non-null, non-false value, and returns it. An element the page
+     * replaced between finding it and reading it (a list re-rendered) is "not yet", like one not found.
+     */
     public <T> T until(String what, Function<WebDriver, T> state) {
-        return new WebDriverWait(driver, Duration.ofSeconds(30)).withMessage("waiting for " + what).until(state);
+        return new WebDriverWait(driver, Duration.ofSeconds(30)).withMessage("waiting for " + what)
+                .ignoring(org.openqa.selenium.StaleElementReferenceException.class).until(state);
     }
 
     public Object js(String script, Object... args) {

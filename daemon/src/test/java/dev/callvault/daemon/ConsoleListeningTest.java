@@ -167,7 +167,9 @@ class ConsoleListeningTest {
     }
 
     private static void within5s(String what, java.util.function.BooleanSupplier condition) {
-        new WebDriverWait(browser.driver, Duration.ofSeconds(5)).withMessage("within 5 s: " + what).until(w -> condition.getAsBoolean());
+        // an element the page replaced between finding and reading it (live updates re-render) is "not yet"
+        new WebDriverWait(browser.driver, Duration.ofSeconds(5)).withMessage("within 5 s: " + what)
+                .ignoring(org.openqa.selenium.StaleElementReferenceException.class).until(w -> condition.getAsBoolean());
     }
 
     @Test
