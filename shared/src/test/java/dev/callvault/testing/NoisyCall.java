@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.callvault.analysis.Conversation;
 import dev.callvault.analysis.Segment;
 import dev.callvault.analysis.TrackAnalyzer;
-import dev.callvault.audio.MuLaw;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -21,7 +20,7 @@ import java.util.stream.Stream;
  * placed. The whole set is made by the benchmark; a subset is committed in src/test/resources/analysis/noisy.
  */
 public record NoisyCall(String name, String kind, int snrDb, double seconds, byte[] callerUlaw, byte[] assistantUlaw,
-                        List<Segment> callerTruth, List<Segment> assistantTruth) {
+                        List<Segment> callerTruth, List<Segment> assistantTruth) implements TwoTracks {
 
     /** How the call reaches the analysis: our real-time tracks as WAV or MP3, or Twilio's dual-channel MP3. */
     public enum Form { WAV, MP3, TWILIO_MP3 }
@@ -58,18 +57,6 @@ public record NoisyCall(String name, String kind, int snrDb, double seconds, byt
 
     private static List<Segment> segments(JsonNode list) {
         return SpeechFixture.segments(list);
-    }
-
-    public Conversation truth() {
-        return Conversation.of(seconds, callerTruth, assistantTruth);
-    }
-
-    public short[] caller() {
-        return MuLaw.decode(callerUlaw);
-    }
-
-    public short[] assistant() {
-        return MuLaw.decode(assistantUlaw);
     }
 
     /** The conversation the analysis finds in this call's audio as {@code form}. */

@@ -1,12 +1,10 @@
 package dev.callvault.testing;
 
-import dev.callvault.analysis.Conversation;
 import dev.callvault.analysis.Segment;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import de.sciss.jump3r.lowlevel.LameEncoder;
-import dev.callvault.audio.MuLaw;
 
 import javax.sound.sampled.AudioFormat;
 import java.io.ByteArrayOutputStream;
@@ -22,7 +20,7 @@ import java.util.List;
  * One of the speech fixtures in src/test/resources/analysis (made by make-fixtures.py with espeak-ng): the two
  * parties' mu-law tracks as a phone line carries them, and the segment times the script placed.
  */
-public record SpeechFixture(String name, byte[] callerUlaw, byte[] assistantUlaw, double seconds, List<Segment> callerTruth, List<Segment> assistantTruth) {
+public record SpeechFixture(String name, byte[] callerUlaw, byte[] assistantUlaw, double seconds, List<Segment> callerTruth, List<Segment> assistantTruth) implements TwoTracks {
 
     public static SpeechFixture load(String name) {
         try {
@@ -53,18 +51,6 @@ public record SpeechFixture(String name, byte[] callerUlaw, byte[] assistantUlaw
         List<Segment> out = new ArrayList<>();
         list.forEach(s -> out.add(new Segment(s.get(0).asDouble(), s.get(1).asDouble())));
         return out;
-    }
-
-    public Conversation truth() {
-        return Conversation.of(seconds, callerTruth, assistantTruth);
-    }
-
-    public short[] caller() {
-        return MuLaw.decode(callerUlaw);
-    }
-
-    public short[] assistant() {
-        return MuLaw.decode(assistantUlaw);
     }
 
     /**
