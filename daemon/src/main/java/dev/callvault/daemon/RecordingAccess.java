@@ -31,6 +31,18 @@ import java.util.UUID;
  * Requires the configured bearer token or an unexpired signed link for this exact path.
  */
 final class RecordingAccess {
+    /** A 206 with its Content-Range for {@code range} (null: the whole {@code size} bytes, a 200), and the Content-Length; the length. */
+    private static long rangeHeaders(io.undertow.server.HttpServerExchange ex, io.undertow.util.HeaderMap h, ByteRange range, long size) {
+        if (range == null) {
+            h.put(Headers.CONTENT_LENGTH, size);
+            return size;
+        }
+        ex.setStatusCode(206);
+        h.put(Headers.CONTENT_RANGE, "bytes " + range.first() + "-" + range.last() + "/" + size);
+        h.put(Headers.CONTENT_LENGTH, range.length());
+        return range.length();
+    }
+
     private static final Duration PRESIGN_TTL = Duration.ofMinutes(5);
 
     private final Config.Http http;
@@ -130,15 +142,8 @@ final class RecordingAccess {
             h.put(Headers.CONTENT_RANGE, "bytes */" + size);
             throw new Problem(416, "range not satisfiable for a " + size + "-byte recording");
         }
-        long offset = 0;
-        long length = size;
-        if (range != null) {
-            offset = range.first();
-            length = range.length();
-            ex.setStatusCode(206);
-            h.put(Headers.CONTENT_RANGE, "bytes " + range.first() + "-" + range.last() + "/" + size);
-        }
-        h.put(Headers.CONTENT_LENGTH, length);
+        long offset = range == null ? 0 : range.first();
+        long length = rangeHeaders(ex, h, range, size);
         if (ex.getRequestMethod().toString().equals("HEAD") || length == 0) {
             ex.endExchange();
             return;
@@ -190,12 +195,7 @@ final class RecordingAccess {
             }
         }
         long offset = range == null ? 0 : range.first();
-        long length = range == null ? size : range.length();
-        if (range != null) {
-            ex.setStatusCode(206);
-            h.put(Headers.CONTENT_RANGE, "bytes " + range.first() + "-" + range.last() + "/" + size);
-        }
-        h.put(Headers.CONTENT_LENGTH, length);
+        long length = rangeHeaders(ex, h, range, size);
         if (ex.getRequestMethod().toString().equals("HEAD") || length == 0) {
             ex.endExchange();
             return;
@@ -277,12 +277,7 @@ final class RecordingAccess {
             throw new Problem(416, "range not satisfiable: " + size + " bytes are captured so far");
         }
         long offset = range == null ? 0 : range.first();
-        long length = range == null ? size : range.length();
-        if (range != null) {
-            ex.setStatusCode(206);
-            h.put(Headers.CONTENT_RANGE, "bytes " + range.first() + "-" + range.last() + "/" + size);
-        }
-        h.put(Headers.CONTENT_LENGTH, length);
+        long length = rangeHeaders(ex, h, range, size);
         if (ex.getRequestMethod().toString().equals("HEAD")) {
             ex.endExchange();
             return;

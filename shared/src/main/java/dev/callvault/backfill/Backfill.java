@@ -126,8 +126,13 @@ public final class Backfill {
         List<Failure> failures = java.util.Collections.synchronizedList(new ArrayList<>());
         // what is left of a recording once its outcome is known: its checkpoint (an archived one's is in its row's
         // transaction), the counts, the listener, and Twilio's copy deleted when asked
-        java.util.function.BiConsumer<TwilioRecording, ArchiveResult> finish = (r, result) -> {
+        java.util.function.BiConsumer<TwilioRecording, CallvaultException> fail = (r, e) -> {
+            failures.add(new Failure(r.sid(), e.getMessage()));
+            listener.done(r, Outcome.FAILED, e.getMessage());
+        };
+        java.util.function.BiConsumer<TwilioRecording, java.util.function.Supplier<ArchiveResult>> finish = (r, archiving) -> {
             try {
+                ArchiveResult result = archiving.get();
                 Outcome outcome = switch (result.outcome()) {
                     case ARCHIVED -> Outcome.ARCHIVED;
                     case ALREADY_ARCHIVED, ERASED -> Outcome.SKIPPED;
@@ -143,8 +148,7 @@ public final class Backfill {
                     deleteAtTwilio(r, archiver, deletions, deleted, failures, listener);
                 }
             } catch (CallvaultException e) {
-                failures.add(new Failure(r.sid(), e.getMessage()));
-                listener.done(r, Outcome.FAILED, e.getMessage());
+                fail.accept(r, e);
             }
         };
         // downloads run `concurrency` at a time; a downloaded recording's row is committed by another thread while its
@@ -170,22 +174,14 @@ public final class Backfill {
                             // an archived recording's checkpoint is written with its row: one commit, not two
                             HandleConsumer<RuntimeException> checkpoint = h -> checkpoint(h, run, r.sid(), Outcome.ARCHIVED);
                             if (haveRows.contains(r.sid())) {
-                                finish.accept(r, archiver.archive(Archiver.Request.of(r).alsoInTransaction(checkpoint)));
+                                finish.accept(r, () -> archiver.archive(Archiver.Request.of(r).alsoInTransaction(checkpoint)));
                             } else {
                                 Archiver.Staged staged = archiver.stage(Archiver.Request.of(r).knownUnarchived().alsoInTransaction(checkpoint));
-                                commits.add(committers.submit(() -> {
-                                    try {
-                                        finish.accept(r, staged.commit());
-                                    } catch (CallvaultException e) {
-                                        failures.add(new Failure(r.sid(), e.getMessage()));
-                                        listener.done(r, Outcome.FAILED, e.getMessage());
-                                    }
-                                }));
+                                commits.add(committers.submit(() -> finish.accept(r, staged::commit)));
                             }
                         }
                     } catch (CallvaultException e) {
-                        failures.add(new Failure(r.sid(), e.getMessage()));
-                        listener.done(r, Outcome.FAILED, e.getMessage());
+                        fail.accept(r, e);
                     }
                     return null;
                 }));
