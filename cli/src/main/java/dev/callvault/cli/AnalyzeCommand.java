@@ -57,7 +57,10 @@ public final class AnalyzeCommand implements Callable<Integer> {
         }
         Instant[] w = window.window();
         Output out = output.output();
-        try (Services s = new Services(config.load())) {
+        dev.callvault.config.Config cfg = config.load();
+        // loaded before any work: a missing or corrupt speech model stops the command at once, with what is wrong
+        dev.callvault.analysis.SpeechModel.install(cfg.speechModel());
+        try (Services s = new Services(cfg)) {
             List<UUID> calls = call != null
                     ? List.of(new CallRepository(s.db.jdbi()).find(call).orElseThrow(() -> new DownloadCommand.NotFound("no call " + call)).id())
                     : s.db.jdbi().withHandle(h -> h.createQuery("""

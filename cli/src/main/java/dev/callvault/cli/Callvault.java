@@ -90,7 +90,7 @@ public final class Callvault {
             if (e instanceof BadInput) {
                 return ExitCode.DATA.code;
             }
-            if (e instanceof ConfigException) {
+            if (e instanceof ConfigException || e instanceof dev.callvault.analysis.SpeechModel.ModelException) {
                 return ExitCode.CONFIG.code;
             }
             if (e instanceof CallvaultException ce) {

@@ -35,8 +35,9 @@ public final class LiveConfig implements Supplier<Config> {
         needsRestart(kept, "storage", now.storage(), next.storage());
         needsRestart(kept, "worker", now.worker(), next.worker());
         needsRestart(kept, "state-dir", now.stateDir(), next.stateDir());
+        needsRestart(kept, "analysis.speech-model", now.speechModel(), next.speechModel());
         current.set(new Config(now.http(), now.database(), now.storage(), next.twilio(), now.worker(), next.assistants(), now.stateDir(),
-                next.phoneRegion(), next.privacy()));
+                next.phoneRegion(), next.privacy(), now.speechModel()));
         return kept;
     }
 

@@ -9,6 +9,7 @@ import dev.callvault.Version;
 import dev.callvault.config.Config;
 import dev.callvault.config.ConfigException;
 import dev.callvault.config.ConfigLoader;
+import dev.callvault.analysis.SpeechModel;
 import dev.callvault.config.Setting;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -69,7 +70,7 @@ public final class Main implements Callable<Integer> {
         CommandLine cmd = new CommandLine(main);
         cmd.setExecutionExceptionHandler((e, c, parsed) -> {
             c.getErr().println("callvaultd: " + e.getMessage());
-            return e instanceof ConfigException ? 78 : e instanceof CallvaultException ce && ce.retryable() ? 69 : 70;
+            return e instanceof ConfigException || e instanceof SpeechModel.ModelException ? 78 : e instanceof CallvaultException ce && ce.retryable() ? 69 : 70;
         });
         cmd.setParameterExceptionHandler((e, a) -> {
             e.getCommandLine().getErr().println("callvaultd: " + e.getMessage() + " (see callvaultd --help)");
@@ -100,6 +101,7 @@ public final class Main implements Callable<Integer> {
             }
         }
         Config config = ConfigLoader.load(configFile, System.getenv(), overrides);
+        SpeechModel.install(config.speechModel());
         if (checkConfig) {
             config.describe().forEach((k, v) -> System.out.printf("%-16s %s%n", k, v));
             System.out.println("configuration ok");

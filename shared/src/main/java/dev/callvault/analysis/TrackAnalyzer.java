@@ -27,7 +27,7 @@ public final class TrackAnalyzer {
             public void format(int sampleRate, int channels) {
                 vad[0] = new VoiceActivity[channels];
                 for (int c = 0; c < channels; c++) {
-                    vad[0][c] = new VoiceActivity(sampleRate);
+                    vad[0][c] = new VoiceActivity(sampleRate, SpeechModel.shared());
                 }
                 if (also != null) {
                     also.format(sampleRate, channels);

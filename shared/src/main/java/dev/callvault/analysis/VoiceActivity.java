@@ -72,18 +72,65 @@ public final class VoiceActivity {
     /** The last frames' margins over the floor (dB), to find where a segment's soft start began. */
     private final double[] recent = new double[LOOK_BACK_FRAMES];
 
-    public VoiceActivity(int sampleRate) {
+    /**
+     * The speech model confirms each segment the energy finds: it must be sure ({@link #CONFIRM_P}) it heard speech in
+     * some 32 ms of the segment's first second, or the segment is sound that merely comes and goes (a caller keying
+     * digits: DTMF tones 100 ms on, 100 ms off, which the energy takes for syllables). Run on at most a second of each
+     * segment, a batch of segments at a time, it costs a fraction of running it on every 32 ms of the track; the
+     * energy detector keeps placing the edges, which the model (32 ms steps, a recurrent state that lags) places worse.
+     */
+    static final double CONFIRM_P = 0.75;
+    static final int CONFIRM_CHUNKS = 32;
+    /** Chunks the model reads before a segment's start, to settle its state. */
+    static final int WARM_CHUNKS = 3;
+    static final int CONFIRM_BATCH = 8;
+    private static final int RING = 4 * SpeechModel.RATE;
+    private static final int FRAME_8K = (int) Math.round(SpeechModel.RATE * FRAME_S);
+    private final SpeechModel model;
+    private final double step8k;
+    private double position8k;
+    private float previous;
+    /** The track at 8 kHz, the last {@link #RING} samples, for the model: sample n at {@code ring[n % RING]}. */
+    private final float[] ring = new float[RING];
+    private long written;
+    private float[] window;
+    private final List<float[]> pendingWindows = new ArrayList<>();
+    private final List<int[]> pendingSegments = new ArrayList<>();
+    private final List<Boolean> confirmed = new ArrayList<>();
+
+    public VoiceActivity(int sampleRate, SpeechModel model) {
         this.frameSamples = Math.max(1, (int) Math.round(sampleRate * FRAME_S));
+        this.model = java.util.Objects.requireNonNull(model, "model");
+        this.step8k = (double) SpeechModel.RATE / sampleRate;
     }
 
     /** One sample of this track. */
     public void sample(short s) {
+        resampled(s / 32768f);
         sum += (double) s * s;
         if (++inFrame == frameSamples) {
             measured(10 * Math.log10(sum / frameSamples + 1));
             sum = 0;
             inFrame = 0;
         }
+    }
+
+    /** The track at the model's 8 kHz: as it is at 8 kHz, linearly interpolated from any other rate. */
+    private void resampled(float x) {
+        if (step8k == 1.0) {
+            ring[(int) (written++ % RING)] = x;
+            return;
+        }
+        double next = position8k + step8k;
+        // output samples fall at whole positions between the previous input sample (position8k) and this one (next)
+        for (long n = (long) Math.ceil(position8k); n < next; n++) {
+            if (n >= written) {
+                double t = (n - position8k) / step8k;
+                ring[(int) (written++ % RING)] = (float) (previous + t * (x - previous));
+            }
+        }
+        position8k = next;
+        previous = x;
     }
 
     /**
@@ -156,10 +203,51 @@ public final class VoiceActivity {
         if (!loud && speaking && frame - lastLoud > 0) {
             speaking = false;
         }
+        if (firstLoud >= 0 && window == null && frame >= firstLoud + (long) (CONFIRM_CHUNKS + 1) * SpeechModel.CHUNK / FRAME_8K) {
+            window = capture(firstLoud);
+        }
         if (firstLoud >= 0 && !speaking && frame - lastLoud > hangoverFrames()) {
             close();
         }
         frame++;
+    }
+
+    /**
+     * The model's window for a segment that starts at frame {@code first}: {@link #WARM_CHUNKS} before it and
+     * {@link #CONFIRM_CHUNKS} from it; null when part of it has left the ring (a track that held its first frames
+     * back for long), and then the segment is kept unconfirmed.
+     */
+    private float[] capture(long first) {
+        long from = first * FRAME_8K - (long) WARM_CHUNKS * SpeechModel.CHUNK;
+        float[] w = new float[(WARM_CHUNKS + CONFIRM_CHUNKS) * SpeechModel.CHUNK];
+        for (int i = 0; i < w.length; i++) {
+            long n = from + i;
+            if (n >= 0 && n < written - RING) {
+                return null;
+            }
+            if (n >= 0 && n < written) {
+                w[i] = ring[(int) (n % RING)];
+            }
+        }
+        return w;
+    }
+
+    /** Runs the model on the segments waiting for it; those it does not hear speech in are dropped at {@link #finish()}. */
+    private void confirm() {
+        if (pendingWindows.isEmpty()) {
+            return;
+        }
+        float[][] p = model.probabilities(pendingWindows.toArray(new float[0][]));
+        for (int b = 0; b < p.length; b++) {
+            int[] segment = pendingSegments.get(b);
+            float top = 0;
+            for (int c = WARM_CHUNKS; c < WARM_CHUNKS + segment[1]; c++) {
+                top = Math.max(top, p[b][c]);
+            }
+            confirmed.set(segment[0], top >= CONFIRM_P);
+        }
+        pendingWindows.clear();
+        pendingSegments.clear();
     }
 
     /** The first of the frames just before {@code frame} that were above the floor by {@link #OFF_DB}, in one run. */
@@ -218,9 +306,20 @@ public final class VoiceActivity {
             boolean modulated = spreadFrames > 1 && Math.sqrt(spreadSquares / (spreadFrames - 1)) >= MIN_SPREAD_DB;
             if (end - start >= MIN_SPEECH_S && modulated) {
                 segments.add(new Segment(round(start), round(end)));
+                confirmed.add(true);
+                float[] w = window != null ? window : capture(firstLoud);
+                if (w != null) {
+                    int chunks = (int) Math.min(CONFIRM_CHUNKS, Math.ceil((end - start) * SpeechModel.RATE / SpeechModel.CHUNK));
+                    pendingWindows.add(w);
+                    pendingSegments.add(new int[]{segments.size() - 1, Math.max(1, chunks)});
+                    if (pendingWindows.size() == CONFIRM_BATCH) {
+                        confirm();
+                    }
+                }
             }
         }
         firstLoud = -1;
+        window = null;
         spreadFrames = 0;
         spreadMean = 0;
         spreadSquares = 0;
@@ -240,7 +339,14 @@ public final class VoiceActivity {
         }
         speaking = false;
         close();
-        return List.copyOf(segments);
+        confirm();
+        List<Segment> speech = new ArrayList<>();
+        for (int i = 0; i < segments.size(); i++) {
+            if (confirmed.get(i)) {
+                speech.add(segments.get(i));
+            }
+        }
+        return List.copyOf(speech);
     }
 
     public double seconds() {

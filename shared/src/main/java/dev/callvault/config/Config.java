@@ -23,7 +23,8 @@ public record Config(
         Assistants assistants,
         Path stateDir,
         String phoneRegion,
-        Privacy privacy) {
+        Privacy privacy,
+        Path speechModel) {
 
     /**
      * How long recordings are kept and who may delete them. {@code days} (null: forever) applies to every call,
@@ -135,6 +136,7 @@ public record Config(
                 "storage", storage.toString(),
                 "twilio.api-url", twilio.apiUrl().toString(),
                 "twilio.accounts", twilio.accounts().stream().map(TwilioCredentials::accountSid).toList().toString(),
-                "state-dir", stateDir.toString());
+                "state-dir", stateDir.toString(),
+                "analysis.speech-model", speechModel == null ? "bundled (Silero VAD v5)" : speechModel.toString());
     }
 }

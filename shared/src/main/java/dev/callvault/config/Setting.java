@@ -71,6 +71,8 @@ public record Setting(String key, String env, boolean secret, String help) {
                     "Console users (names in the users file, or from the SSO header) who may place and remove legal holds and erase; others may only listen."),
             new Setting("phone.default-region", "CALLVAULT_PHONE_REGION", false,
                     "Region (US, GB, DE, ...) of a phone number typed without its country code, in filters and erasure; default US."),
+            new Setting("analysis.speech-model", "CALLVAULT_SPEECH_MODEL", false,
+                    "The speech model that confirms what the analytics take for speech: Silero VAD v5 (its SHA-256 is checked at start-up; a missing or different file stops the start); default the copy bundled with callvault."),
             new Setting("state-dir", "CALLVAULT_STATE_DIR", false,
                     "Directory for local state (embedded database, local recordings); default $STATE_DIRECTORY or ~/.local/state/callvault."),
             new Setting("database.url", "CALLVAULT_DATABASE_URL", false,
