@@ -66,9 +66,8 @@ def track(seconds, placed, rng, speech_rms):
         for i, s in enumerate(samples):
             if at + i < n:
                 signal[at + i] += s
-        frame = RATE // 100
-        audible = [f for f in range(len(samples) // frame) if rms(samples[f * frame:(f + 1) * frame]) >= noise_rms]
-        truth.append([round((at + audible[0] * frame) / RATE, 4), round((at + (audible[-1] + 1) * frame) / RATE, 4)])
+        # speak() (and the cut above) trimmed the utterance to its first and last sample over -40 dBFS: its edges
+        truth.append([round(at / RATE, 4), round((at + len(samples)) / RATE, 4)])
     # background noise 20 dB below the speech's RMS: white noise through a gentle low-pass, like a line's hiss and hum
     prev = 0.0
     for i in range(n):

@@ -4,14 +4,19 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Finds one party's speech in telephone audio (8 kHz, or any rate): the energy of each 10 ms frame against a noise
+ * Finds one party's speech in telephone audio (8 kHz, or any rate). The energy of each 10 ms frame against a noise
  * floor that follows the line's hiss (a low percentile of the smoothed frame energies of the last three seconds,
- * minimum statistics: a pause between words always reaches it and a sentence does not raise it), with hysteresis (speech starts {@link #ON_DB} dB above the floor and lasts
- * while it stays {@link #OFF_DB} dB above) and a {@link #HANGOVER_S} hangover that bridges the pauses between words.
- * A segment's edges are its first and last frame above the floor by {@link #EDGE_DB}, in one run with its loud ones:
- * the hangover joins words, it never lengthens a turn. Chosen
- * over a spectral or learned detector because a phone line's noise is steady, the two parties are already on their
- * own tracks, and this runs at thousands of times real time; the fixtures of real speech at 20 dB SNR bound its error.
+ * minimum statistics: a pause between words always reaches it and a sentence does not raise it) finds the segments,
+ * with hysteresis (speech starts {@link #ON_DB} dB above the floor and lasts while it stays {@link #OFF_DB} dB above)
+ * and a {@link #HANGOVER_S} hangover that bridges the pauses between words and never lengthens a turn.
+ * <p>
+ * Each segment's edges are then placed where its sound meets the noise (a change point in the whole band and under
+ * 1 kHz, {@link #edge}), plus what the noise is expected to hide ({@link #HIDDEN_REF_DB}); digital silence is exact
+ * (a TTS engine's pause is a pause of its own length, {@link #SNAP_FRAMES}); and Silero VAD, a neural network, must
+ * hear speech in the segment's first second ({@link #CONFIRM_P}), or it is dropped (a caller keying digits). The
+ * energy finds and places, the network only confirms: it costs a second of the model a segment, not every 32 ms of
+ * the track, and its own edges are worse (32 ms steps, a recurrent state that lags). Accuracy by SNR, measured on
+ * bench/vad's calls: docs/analytics.md.
  */
 public final class VoiceActivity {
     static final double FRAME_S = 0.010;
@@ -20,11 +25,8 @@ public final class VoiceActivity {
     /** How far back a segment's start may reach over quieter frames before the one that crossed {@link #ON_DB}. */
     static final int LOOK_BACK_FRAMES = 25;
     /**
-     * A segment's edges reach out from its loud frames over the run of frames just above the floor by this much: the
-     * soft start of a word and the quiet tail of a sentence, which noise half covers. Measured on bench/vad's 37 calls
-     * (WAV, latencies within 60 ms at 30/20/10/5 dB SNR): at 4 dB (OFF_DB, as before) 100/79/40/21 %, at 3 dB
-     * 100/90/43/21 %, at 1.5 dB 100/100/60/36 %; but below 3 dB the first fixtures' calls (another level and voice
-     * mix) read a sentence's end 70 ms past its audible edge, so 3 dB it is until a second opinion (issue 24) decides.
+     * Where no noise next to an edge can be measured (the track ends within the hangover), the edge reaches over the
+     * run of frames above the floor by this much: the soft start of a word, the quiet tail of a sentence.
      */
     static final double EDGE_DB = 3.0;
     static final double HANGOVER_S = 0.45;
@@ -53,6 +55,32 @@ public final class VoiceActivity {
     static final int RAMP_FRAMES = 10;
     private int sinceSilence;
     private final List<Double> held = new ArrayList<>();
+    private final List<Double> heldLow = new ArrayList<>();
+    /**
+     * The band under {@link #LOW_BAND_HZ}, where the end of a sentence keeps most of its sound (on the fixtures' calls
+     * 78 % of its last 100 ms, against a quarter of white noise's): a tail the whole band's noise hides by 10 dB is
+     * 5 dB nearer the noise there.
+     */
+    static final double LOW_BAND_HZ = 1000;
+    private final double lb0;
+    private final double lb1;
+    private final double la1;
+    private final double la2;
+    private double lx1;
+    private double lx2;
+    private double ly1;
+    private double ly2;
+    private double lowSum;
+    private final double[] lowHistory = new double[HISTORY];
+    /** Which of the last {@link #HISTORY} frames were digital silence (or an MP3 decoder's decay into it). */
+    private final boolean[] muted = new boolean[HISTORY];
+    /**
+     * A frame this far under the line's noise floor is no line noise: the line went mute, and the frames an MP3 decoder
+     * takes to decay into digital silence (40-80 ms at 15-25 dB, where the WAV of the same call has exact zeros) are
+     * part of that silence.
+     */
+    static final double MUTED_BELOW_FLOOR_DB = 20;
+    private double loudLowPower;
     private int heldSound;
     private boolean primed;
     private double floor = Double.NaN;
@@ -71,13 +99,61 @@ public final class VoiceActivity {
     private double spreadSquares;
     /** The last frames' margins over the floor (dB), to find where a segment's soft start began. */
     private final double[] recent = new double[LOOK_BACK_FRAMES];
+    /** The last {@link #HISTORY} frames' energies (dB), from which a segment's edges are placed. */
+    static final int HISTORY = 128;
+    private final double[] history = new double[HISTORY];
+    /**
+     * A segment's edges are change points found outward from its loud frames, in the whole band and under
+     * {@link #LOW_BAND_HZ} (the outer of the two): the line's noise is measured next to the edge (its mean and its
+     * frame-to-frame spread sigma, over the frames {@link #NOISE_NEAR} to 450 ms out, which the hangover guarantees
+     * hold no speech), and the edge is the frame that maximises the sum of the frames' excess over that noise less a
+     * drift of {@link #END_DRIFT_SIGMAS} sigma ({@link #START_DRIFT_SIGMAS} for a start, where a wrong reach costs
+     * more: a word's onset is steep, a sentence's end fades). A quiet tail a few dB over the noise adds up; the noise
+     * alone sums below zero. The drift in units of the noise's own spread holds for white hiss and for a hum alike.
+     */
+    static final double END_DRIFT_SIGMAS = 0.75;
+    static final double START_DRIFT_SIGMAS = 1.5;
+    static final int NOISE_NEAR = 10;
+    static final int EDGE_REACH = 40;
+    /**
+     * Sound this far under the segment's own level is no speech, however clearly above the noise: a decay under
+     * -40 dBFS peak after speech at -26 dBFS RMS, or an MP3 encoder's smear. The excess counts over the noise plus
+     * that much.
+     */
+    static final double AUDIBLE_BELOW_DB = 28;
+    /** A start's edge is placed once its segment's first frames have told its level. */
+    static final int SETTLE_FRAMES = 40;
+    private long onset;
+    private boolean startPending;
+    /** The open segment's first frame as the edge search placed it. */
+    private long edgeStart = -1;
+    private long lastEnd = -1;
+    /** How far from digital silence a segment's loud frames may be and still reach it (the longest tail noise hides). */
+    static final int SNAP_FRAMES = 15;
+    /** An MP3 decoder leaves a few frames of its smear inside a run of zeros: one pause all the same. */
+    static final int SILENCE_BLIP_FRAMES = 3;
+    private long silenceFrom = -1;
+    private long silenceTo = -2;
+    /**
+     * What the noise still hides: where the line's noise is within {@link #HIDDEN_REF_DB} of the segment's level, the
+     * last (and first) tens of milliseconds of speech lie under it, by {@link #HIDDEN_END_MS} ms (and
+     * {@link #HIDDEN_START_MS} ms at a start) a decibel nearer. Their expected length, measured on bench/vad's calls:
+     * without it every latency reads long on a noisy line (+25 ms at 10 dB, +59 ms at 5 dB), with it the error has no
+     * sign. An estimate, not a measurement: a sentence ending in a long, quiet fricative is still cut short.
+     */
+    static final double HIDDEN_REF_DB = 16;
+    static final double HIDDEN_END_MS = 4;
+    static final double HIDDEN_START_MS = 2.2;
+    private double edgeNoise;
+    private double startNoise = Double.NaN;
+    private double loudPower;
+    private long loudFrames;
 
     /**
      * The speech model confirms each segment the energy finds: it must be sure ({@link #CONFIRM_P}) it heard speech in
-     * some 32 ms of the segment's first second, or the segment is sound that merely comes and goes (a caller keying
-     * digits: DTMF tones 100 ms on, 100 ms off, which the energy takes for syllables). Run on at most a second of each
-     * segment, a batch of segments at a time, it costs a fraction of running it on every 32 ms of the track; the
-     * energy detector keeps placing the edges, which the model (32 ms steps, a recurrent state that lags) places worse.
+     * some 32 ms of the segment's first second, or the segment is noise that happens to come and go (a caller keying
+     * digits, a click track). Run on at most a second a segment, a batch of segments at a time, it costs a fraction of
+     * running it on every 32 ms of the track.
      */
     static final double CONFIRM_P = 0.75;
     static final int CONFIRM_CHUNKS = 32;
@@ -102,15 +178,30 @@ public final class VoiceActivity {
         this.frameSamples = Math.max(1, (int) Math.round(sampleRate * FRAME_S));
         this.model = java.util.Objects.requireNonNull(model, "model");
         this.step8k = (double) SpeechModel.RATE / sampleRate;
+        // RBJ's biquad low-pass at LOW_BAND_HZ, Q 1/sqrt(2) (Butterworth)
+        double w = 2 * Math.PI * Math.min(LOW_BAND_HZ, 0.45 * sampleRate) / sampleRate;
+        double alpha = Math.sin(w) / Math.sqrt(2);
+        double a0 = 1 + alpha;
+        this.lb0 = (1 - Math.cos(w)) / 2 / a0;
+        this.lb1 = (1 - Math.cos(w)) / a0;
+        this.la1 = -2 * Math.cos(w) / a0;
+        this.la2 = (1 - alpha) / a0;
     }
 
     /** One sample of this track. */
     public void sample(short s) {
         resampled(s / 32768f);
         sum += (double) s * s;
+        double low = lb0 * s + lb1 * lx1 + lb0 * lx2 - la1 * ly1 - la2 * ly2;
+        lx2 = lx1;
+        lx1 = s;
+        ly2 = ly1;
+        ly1 = low;
+        lowSum += low * low;
         if (++inFrame == frameSamples) {
-            measured(10 * Math.log10(sum / frameSamples + 1));
+            measured(10 * Math.log10(sum / frameSamples + 1), 10 * Math.log10(lowSum / frameSamples + 1));
             sum = 0;
+            lowSum = 0;
             inFrame = 0;
         }
     }
@@ -137,12 +228,13 @@ public final class VoiceActivity {
      * The first {@link #PRIME_FRAMES} frames of sound are held back until the floor has seen them all: a track that
      * starts with a codec's ramp, or with speech at once, has no history to judge its first frames by.
      */
-    private void measured(double db) {
+    private void measured(double db, double low) {
         if (primed) {
-            frame(db);
+            frame(db, low);
             return;
         }
         held.add(db);
+        heldLow.add(low);
         if (db >= DIGITAL_SILENCE_DB && ++heldSound == PRIME_FRAMES + RAMP_FRAMES) {
             prime();
         }
@@ -159,22 +251,24 @@ public final class VoiceActivity {
             }
         }
         primed = true;
-        held.forEach(this::frame);
+        for (int i = 0; i < held.size(); i++) {
+            frame(held.get(i), heldLow.get(i));
+        }
         held.clear();
+        heldLow.clear();
     }
 
-    private void frame(double db) {
-        if (db < DIGITAL_SILENCE_DB) {
-            sinceSilence = 0;
-            recent[(int) (frame % LOOK_BACK_FRAMES)] = 0;
-            speaking = false;
-            if (firstLoud >= 0 && frame - lastLoud > hangoverFrames()) {
-                close();
-            }
+    private void frame(double db, double low) {
+        history[(int) (frame % HISTORY)] = db;
+        lowHistory[(int) (frame % HISTORY)] = low;
+        boolean silent = db < DIGITAL_SILENCE_DB || db < floor - MUTED_BELOW_FLOOR_DB;
+        muted[(int) (frame % HISTORY)] = silent;
+        if (silent) {
+            silence();
             frame++;
             return;
         }
-        boolean inSegment = firstLoud >= 0 && frame - lastLoud <= hangoverFrames();
+        boolean inSegment = continues(frame);
         smoothed = Double.isNaN(smoothed) ? db : smoothed + SMOOTHING * (db - smoothed);
         // a codec ramps up out of its padding over a few frames: sound, but no measure of the line's noise
         if (++sinceSilence > RAMP_FRAMES || Double.isNaN(floor)) {
@@ -189,24 +283,29 @@ public final class VoiceActivity {
         if (loud) {
             if (!speaking) {
                 speaking = true;
-                if (firstLoud < 0 || frame - lastLoud > hangoverFrames()) {
+                if (!inSegment) {
                     close();
-                    firstLoud = softStart(frame);
-                    spread(db);
+                    open(db);
                 }
             }
             lastLoud = frame;
             tail = frame;
+            loudPower += Math.pow(10, db / 10);
+            loudLowPower += Math.pow(10, low / 10);
+            loudFrames++;
         } else if (firstLoud >= 0 && tail == frame - 1 && db - floor > EDGE_DB) {
             tail = frame; // the sentence's quieter tail, in one run from its last loud frame
         }
         if (!loud && speaking && frame - lastLoud > 0) {
             speaking = false;
         }
-        if (firstLoud >= 0 && window == null && frame >= firstLoud + (long) (CONFIRM_CHUNKS + 1) * SpeechModel.CHUNK / FRAME_8K) {
-            window = capture(firstLoud);
+        if (startPending && frame >= onset + SETTLE_FRAMES) {
+            settleStart();
         }
-        if (firstLoud >= 0 && !speaking && frame - lastLoud > hangoverFrames()) {
+        if (firstLoud >= 0 && window == null && frame >= firstLoud + (long) (CONFIRM_CHUNKS + 1) * SpeechModel.CHUNK / FRAME_8K) {
+            window = capture(Math.min(firstLoud, edgeStart >= 0 ? edgeStart : firstLoud));
+        }
+        if (firstLoud >= 0 && !speaking && !continues(frame + 1)) {
             close();
         }
         frame++;
@@ -232,7 +331,6 @@ public final class VoiceActivity {
         return w;
     }
 
-    /** Runs the model on the segments waiting for it; those it does not hear speech in are dropped at {@link #finish()}. */
     private void confirm() {
         if (pendingWindows.isEmpty()) {
             return;
@@ -248,6 +346,131 @@ public final class VoiceActivity {
         }
         pendingWindows.clear();
         pendingSegments.clear();
+    }
+
+    /**
+     * Digital silence: a TTS engine's pause between sentences, a muted line. It is exact where noise is not: speech
+     * that ends within {@link #SNAP_FRAMES} before it ran up to it (its tail was only hidden by the noise), speech that
+     * starts within as many frames after it began where it ended, and the pause between them is the silence's length.
+     */
+    private void silence() {
+        sinceSilence = 0;
+        recent[(int) (frame % LOOK_BACK_FRAMES)] = 0;
+        speaking = false;
+        // an MP3 decoder leaves a few frames of its smear inside a run of zeros: one pause all the same
+        if (silenceTo < frame - 1 - SILENCE_BLIP_FRAMES) {
+            silenceFrom = frame;
+            if (firstLoud >= 0 && frame - lastLoud <= SNAP_FRAMES) {
+                lastLoud = frame - 1;
+                tail = frame - 1;
+            }
+        }
+        silenceTo = frame;
+        if (firstLoud >= 0 && !continues(frame + 1)) {
+            close();
+        }
+    }
+
+    /** Whether sound at {@code at} is still the open segment's: within the hangover of its last loud frame. */
+    private boolean continues(long at) {
+        if (firstLoud < 0) {
+            return false;
+        }
+        if (at - lastLoud <= hangoverFrames()) {
+            return true;
+        }
+        // the segment ran up to digital silence that was shorter than the hangover: its next words may still be hidden
+        return lastLoud == silenceFrom - 1 && silenceTo - lastLoud <= hangoverFrames() && at - silenceTo <= SNAP_FRAMES + 1;
+    }
+
+    private void open(double db) {
+        if (frame - silenceTo <= SNAP_FRAMES && silenceTo >= 0) {
+            firstLoud = silenceTo + 1;
+            edgeStart = silenceTo + 1;
+            startNoise = Double.NaN;
+        } else {
+            firstLoud = softStart(frame);
+            onset = frame;
+            startPending = true;
+        }
+        spread(db);
+    }
+
+    /** The start's edge, once the segment's first {@link #SETTLE_FRAMES} have told its level (or at its end). */
+    private void settleStart() {
+        startPending = false;
+        edgeStart = edge(onset, -1, START_DRIFT_SIGMAS, level());
+        startNoise = edgeStart >= 0 ? edgeNoise : Double.NaN;
+    }
+
+    /** The open segment's level: the power mean of its loud frames (dB). */
+    private double level() {
+        return 10 * Math.log10(loudPower / Math.max(1, loudFrames));
+    }
+
+    /**
+     * Where a segment's edge lies, from its loud frame {@code anchor} outward ({@code direction} -1 for the start, +1
+     * for the end): the outer of the change points in the whole band and under {@link #LOW_BAND_HZ} (see
+     * {@link #END_DRIFT_SIGMAS}). -1 when there is no noise to measure next to it (the track's start or end, digital
+     * silence next to the edge); {@link #edgeNoise} is then the whole band's noise there.
+     */
+    private long edge(long anchor, int direction, double drift, double level) {
+        long whole = edge(history, anchor, direction, drift, level);
+        double noise = edgeNoise;
+        if (whole < 0) {
+            return whole;
+        }
+        long low = edge(lowHistory, anchor, direction, drift, 10 * Math.log10(loudLowPower / Math.max(1, loudFrames)));
+        edgeNoise = noise;
+        return low < 0 ? whole : direction > 0 ? Math.max(whole, low) : Math.min(whole, low);
+    }
+
+    private long edge(double[] series, long anchor, int direction, double drift, double level) {
+        long from = anchor + direction * NOISE_NEAR;
+        long to = anchor + direction * (Math.round(HANGOVER_S / FRAME_S) - 1);
+        long oldest = frame - HISTORY + 1;
+        long lo = Math.min(from, to);
+        long hi = Math.max(from, to);
+        if (lo < Math.max(0, oldest) || hi >= frame || (direction < 0 && lo < lastEnd)) {
+            return -1;
+        }
+        double noise = 0;
+        double squares = 0;
+        for (long f = lo; f <= hi; f++) {
+            if (muted[(int) (f % HISTORY)]) {
+                return -1;
+            }
+            double db = series[(int) (f % HISTORY)];
+            noise += db;
+            squares += db * db;
+        }
+        int n = (int) (hi - lo + 1);
+        noise /= n;
+        double sigma = Math.sqrt(Math.max(0, squares / n - noise * noise));
+        edgeNoise = noise;
+        drift *= sigma;
+        // a frame's excess counts over the noise plus the quietest audible speech: what the line's noise would read
+        // with speech at AUDIBLE_DB in it; quieter sound (a decay under -40 dBFS peak, a codec's smear) is no speech
+        double baseline = 10 * Math.log10(Math.pow(10, noise / 10) + Math.pow(10, (level - AUDIBLE_BELOW_DB) / 10));
+        long best = anchor;
+        double sum = 0;
+        double top = 0;
+        for (int i = 1; i <= EDGE_REACH; i++) {
+            long f = anchor + (long) direction * i;
+            if (muted[(int) (f % HISTORY)]) {
+                break;
+            }
+            sum += series[(int) (f % HISTORY)] - baseline - drift;
+            if (sum > top) {
+                top = sum;
+                best = f;
+            }
+        }
+        return best;
+    }
+
+    private static double hidden(double noise, double level, double msPerDb) {
+        return Math.max(0, noise - level + HIDDEN_REF_DB) * msPerDb / 1000;
     }
 
     /** The first of the frames just before {@code frame} that were above the floor by {@link #OFF_DB}, in one run. */
@@ -301,13 +524,21 @@ public final class VoiceActivity {
 
     private void close() {
         if (firstLoud >= 0) {
-            double start = firstLoud * FRAME_S;
-            double end = (Math.max(lastLoud, tail) + 1) * FRAME_S;
+            if (startPending) {
+                settleStart();
+            }
+            long endEdge = edge(lastLoud, +1, END_DRIFT_SIGMAS, level());
+            long first = edgeStart >= 0 ? Math.max(edgeStart, lastEnd) : firstLoud;
+            long last = endEdge >= 0 ? endEdge : Math.max(lastLoud, tail);
+            double level = level();
+            double start = first * FRAME_S - (Double.isNaN(startNoise) ? 0 : hidden(startNoise, level, HIDDEN_START_MS));
+            double end = (last + 1) * FRAME_S + (endEdge >= 0 ? hidden(edgeNoise, level, HIDDEN_END_MS) : 0);
             boolean modulated = spreadFrames > 1 && Math.sqrt(spreadSquares / (spreadFrames - 1)) >= MIN_SPREAD_DB;
             if (end - start >= MIN_SPEECH_S && modulated) {
                 segments.add(new Segment(round(start), round(end)));
+                lastEnd = last + 1;
+                float[] w = window != null ? window : capture(Math.min(firstLoud, first));
                 confirmed.add(true);
-                float[] w = window != null ? window : capture(firstLoud);
                 if (w != null) {
                     int chunks = (int) Math.min(CONFIRM_CHUNKS, Math.ceil((end - start) * SpeechModel.RATE / SpeechModel.CHUNK));
                     pendingWindows.add(w);
@@ -319,7 +550,13 @@ public final class VoiceActivity {
             }
         }
         firstLoud = -1;
+        startPending = false;
         window = null;
+        edgeStart = -1;
+        startNoise = Double.NaN;
+        loudPower = 0;
+        loudLowPower = 0;
+        loudFrames = 0;
         spreadFrames = 0;
         spreadMean = 0;
         spreadSquares = 0;

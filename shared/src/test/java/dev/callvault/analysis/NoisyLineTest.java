@@ -19,6 +19,8 @@ import static org.assertj.core.api.Assertions.within;
  * the whole set's tables are bench/vad/accuracy.sh's.
  */
 class NoisyLineTest {
+    private static final List<String> SUBSET = List.of("talk-2-30db", "talk-1-20db", "talk-1-10db", "step-3-10db", "talk-3-5db", "quiet");
+
     @ParameterizedTest
     @EnumSource(Form.class)
     void digitalSilenceBetweenAReplysSentencesIsAPauseNotAnEnd(Form form) throws IOException {
@@ -84,7 +86,8 @@ class NoisyLineTest {
 
     @Test
     void wavAndMp3GiveTheSameEdges() throws IOException {
-        for (String name : List.of("talk-2-30db", "talk-1-20db")) {
+        // issue 24's goal: the same call from WAV and from MP3, segment edges within 15 ms, durations within 30 ms
+        for (String name : SUBSET) {
             NoisyCall call = NoisyCall.load(name);
             Conversation wav = call.analyze(Form.WAV);
             for (Form form : List.of(Form.MP3, Form.TWILIO_MP3)) {
@@ -99,25 +102,28 @@ class NoisyLineTest {
     @Test
     void theSubsetsAccuracyByBand() throws IOException {
         VadScore score = new VadScore();
-        for (String name : List.of("talk-2-30db", "talk-1-20db", "talk-1-10db", "step-3-10db", "talk-3-5db", "quiet")) {
+        for (String name : SUBSET) {
             NoisyCall call = NoisyCall.load(name);
             for (Form form : Form.values()) {
                 score.add(call, call.analyze(form));
             }
         }
-        VadScore.Band clean = score.band(30);
-        assertThat(clean.fractionWithin(0.060)).as(score.table()).isEqualTo(1.0);
-        assertThat(Math.abs(clean.meanSigned())).as(score.table()).isLessThan(0.010);
-        for (int snr : List.of(30, 20, 10)) {
+        for (int snr : List.of(30, 20)) {
+            VadScore.Band b = score.band(snr);
+            assertThat(b.fractionWithin(0.060)).as(snr + " dB latencies within 60 ms\n" + score.table()).isEqualTo(1.0);
+            assertThat(Math.abs(b.meanSigned())).as(snr + " dB mean signed error\n" + score.table()).isLessThan(0.010);
+        }
+        // the subset's noisy bands are a few latencies each (8 at 10 dB, 5 at 5 dB, in each of three forms): the
+        // percentages of the goals are the whole set's (bench/vad/accuracy.sh); here, that no latency is far off
+        assertThat(score.band(10).fractionWithin(0.100)).as("10 dB latencies within 100 ms\n" + score.table()).isGreaterThanOrEqualTo(0.85);
+        assertThat(score.band(10).worst()).as("10 dB worst latency error\n" + score.table()).isLessThan(0.200);
+        assertThat(score.band(5).worst()).as("5 dB worst latency error\n" + score.table()).isLessThan(0.200);
+        for (int snr : List.of(30, 20, 10, 5)) {
             VadScore.Band b = score.band(snr);
             assertThat(b.turnsExact).as(snr + " dB turns exact\n" + score.table()).isEqualTo(b.calls);
             assertThat(b.bargeInsExact).as(snr + " dB barge-ins exact\n" + score.table()).isEqualTo(b.calls);
+            assertThat(b.invented).as(snr + " dB segments on noise\n" + score.table()).isZero();
         }
-        for (int snr : List.of(30, 20, 10, 5)) {
-            assertThat(score.band(snr).invented).as(snr + " dB segments on noise\n" + score.table()).isZero();
-        }
-        // issue 24's latency goals at 20 dB and below (within 60 ms for 98/90/75 %, no bias) are not met yet: the
-        // benchmark's tables say by how much
     }
 
     private static List<Segment> onNoise(List<Segment> found, List<Segment> truth) {
@@ -127,8 +133,9 @@ class NoisyLineTest {
     private static void sameEdges(String what, List<Segment> wav, List<Segment> mp3) {
         assertThat(mp3).as(what + " segments").hasSameSizeAs(wav);
         for (int i = 0; i < wav.size(); i++) {
-            assertThat(mp3.get(i).start()).as(what + " segment " + i + " start").isCloseTo(wav.get(i).start(), within(0.030));
-            assertThat(mp3.get(i).end()).as(what + " segment " + i + " end").isCloseTo(wav.get(i).end(), within(0.030));
+            assertThat(mp3.get(i).start()).as(what + " segment " + i + " start").isCloseTo(wav.get(i).start(), within(0.0155));
+            assertThat(mp3.get(i).end()).as(what + " segment " + i + " end").isCloseTo(wav.get(i).end(), within(0.0155));
+            assertThat(mp3.get(i).seconds()).as(what + " segment " + i + " duration").isCloseTo(wav.get(i).seconds(), within(0.0305));
         }
     }
 }

@@ -25,6 +25,8 @@ public final class VadAccuracyBench {
         double worstEdge = 0;
         double worstDuration = 0;
         int pairs = 0;
+        int edgesOver = 0;
+        int durationsOver = 0;
         int unpaired = 0;
         long started = System.nanoTime();
         for (NoisyCall call : calls) {
@@ -45,6 +47,13 @@ public final class VadAccuracyBench {
                     }
                     for (int i = 0; i < w.size(); i++) {
                         pairs++;
+                        double edge = Math.max(Math.abs(w.get(i).start() - m.get(i).start()), Math.abs(w.get(i).end() - m.get(i).end()));
+                        double duration = Math.abs(w.get(i).seconds() - m.get(i).seconds());
+                        edgesOver += edge > 0.0155 ? 1 : 0;
+                        durationsOver += duration > 0.0305 ? 1 : 0;
+                        if (verbose && (edge > 0.0155 || duration > 0.0305)) {
+                            System.out.printf(Locale.ROOT, "%s %s %s: WAV %s, %s %s%n", call.name(), caller ? "caller" : "assistant", mp3, w.get(i), mp3, m.get(i));
+                        }
                         worstEdge = Math.max(worstEdge, Math.max(Math.abs(w.get(i).start() - m.get(i).start()), Math.abs(w.get(i).end() - m.get(i).end())));
                         worstDuration = Math.max(worstDuration, Math.abs(w.get(i).seconds() - m.get(i).seconds()));
                     }
@@ -61,7 +70,7 @@ public final class VadAccuracyBench {
                 score.bands().forEach((snr, b) -> b.failures.forEach(f -> System.out.println("  " + snr + " dB " + f)));
             }
         });
-        System.out.printf(Locale.ROOT, "%nWAV against MP3 (real-time and Twilio's): %d segment pairs, worst edge %.0f ms, worst duration %.0f ms, %d tracks with a different count%n",
-                pairs, 1000 * worstEdge, 1000 * worstDuration, unpaired);
+        System.out.printf(Locale.ROOT, "%nWAV against MP3 (real-time and Twilio's): %d segment pairs, %d with an edge more than 15 ms apart, %d with durations more than 30 ms apart; worst edge %.0f ms, worst duration %.0f ms; %d tracks with a different count%n",
+                pairs, edgesOver, durationsOver, 1000 * worstEdge, 1000 * worstDuration, unpaired);
     }
 }
