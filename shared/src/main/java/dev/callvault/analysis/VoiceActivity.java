@@ -13,7 +13,7 @@ import java.util.List;
  * Each segment's edges are then placed where its sound meets the noise (a change point in the whole band and under
  * 1 kHz, {@link #edge}), plus what the noise is expected to hide ({@link #HIDDEN_REF_DB}); digital silence is exact
  * (a TTS engine's pause is a pause of its own length, {@link #SNAP_FRAMES}); and Silero VAD, a neural network, must
- * hear speech in the segment's first second ({@link #CONFIRM_P}), or it is dropped (a caller keying digits). The
+ * hear speech in the segment's first second ({@link SpeechConfirmation}), or it is dropped (a caller keying digits). The
  * energy finds and places, the network only confirms: it costs a second of the model a segment, not every 32 ms of
  * the track, and its own edges are worse (32 ms steps, a recurrent state that lags). Accuracy by SNR, measured on
  * bench/vad's calls: docs/analytics.md.
@@ -62,14 +62,7 @@ public final class VoiceActivity {
      * 5 dB nearer the noise there.
      */
     static final double LOW_BAND_HZ = 1000;
-    private final double lb0;
-    private final double lb1;
-    private final double la1;
-    private final double la2;
-    private double lx1;
-    private double lx2;
-    private double ly1;
-    private double ly2;
+    private final LowPass lowPass;
     private double lowSum;
     private final double[] lowHistory = new double[HISTORY];
     /** Which of the last {@link #HISTORY} frames were digital silence (or an MP3 decoder's decay into it). */
@@ -149,54 +142,21 @@ public final class VoiceActivity {
     private double loudPower;
     private long loudFrames;
 
-    /**
-     * The speech model confirms each segment the energy finds: it must be sure ({@link #CONFIRM_P}) it heard speech in
-     * some 32 ms of the segment's first second, or the segment is noise that happens to come and go (a caller keying
-     * digits, a click track). Run on at most a second a segment, a batch of segments at a time, it costs a fraction of
-     * running it on every 32 ms of the track.
-     */
-    static final double CONFIRM_P = 0.75;
-    static final int CONFIRM_CHUNKS = 32;
-    /** Chunks the model reads before a segment's start, to settle its state. */
-    static final int WARM_CHUNKS = 3;
-    static final int CONFIRM_BATCH = 8;
-    private static final int RING = 4 * SpeechModel.RATE;
-    private static final int FRAME_8K = (int) Math.round(SpeechModel.RATE * FRAME_S);
-    private final SpeechModel model;
-    private final double step8k;
-    private double position8k;
-    private float previous;
-    /** The track at 8 kHz, the last {@link #RING} samples, for the model: sample n at {@code ring[n % RING]}. */
-    private final float[] ring = new float[RING];
-    private long written;
+    private final SpeechConfirmation confirmation;
+    /** The open segment's window for the model, once its first second has been heard. */
     private float[] window;
-    private final List<float[]> pendingWindows = new ArrayList<>();
-    private final List<int[]> pendingSegments = new ArrayList<>();
-    private final List<Boolean> confirmed = new ArrayList<>();
 
     public VoiceActivity(int sampleRate, SpeechModel model) {
         this.frameSamples = Math.max(1, (int) Math.round(sampleRate * FRAME_S));
-        this.model = java.util.Objects.requireNonNull(model, "model");
-        this.step8k = (double) SpeechModel.RATE / sampleRate;
-        // RBJ's biquad low-pass at LOW_BAND_HZ, Q 1/sqrt(2) (Butterworth)
-        double w = 2 * Math.PI * Math.min(LOW_BAND_HZ, 0.45 * sampleRate) / sampleRate;
-        double alpha = Math.sin(w) / Math.sqrt(2);
-        double a0 = 1 + alpha;
-        this.lb0 = (1 - Math.cos(w)) / 2 / a0;
-        this.lb1 = (1 - Math.cos(w)) / a0;
-        this.la1 = -2 * Math.cos(w) / a0;
-        this.la2 = (1 - alpha) / a0;
+        this.confirmation = new SpeechConfirmation(model, sampleRate, FRAME_S);
+        this.lowPass = new LowPass(LOW_BAND_HZ, sampleRate);
     }
 
     /** One sample of this track. */
     public void sample(short s) {
-        resampled(s / 32768f);
+        confirmation.sample(s);
         sum += (double) s * s;
-        double low = lb0 * s + lb1 * lx1 + lb0 * lx2 - la1 * ly1 - la2 * ly2;
-        lx2 = lx1;
-        lx1 = s;
-        ly2 = ly1;
-        ly1 = low;
+        double low = lowPass.next(s);
         lowSum += low * low;
         if (++inFrame == frameSamples) {
             measured(10 * Math.log10(sum / frameSamples + 1), 10 * Math.log10(lowSum / frameSamples + 1));
@@ -204,24 +164,6 @@ public final class VoiceActivity {
             lowSum = 0;
             inFrame = 0;
         }
-    }
-
-    /** The track at the model's 8 kHz: as it is at 8 kHz, linearly interpolated from any other rate. */
-    private void resampled(float x) {
-        if (step8k == 1.0) {
-            ring[(int) (written++ % RING)] = x;
-            return;
-        }
-        double next = position8k + step8k;
-        // output samples fall at whole positions between the previous input sample (position8k) and this one (next)
-        for (long n = (long) Math.ceil(position8k); n < next; n++) {
-            if (n >= written) {
-                double t = (n - position8k) / step8k;
-                ring[(int) (written++ % RING)] = (float) (previous + t * (x - previous));
-            }
-        }
-        position8k = next;
-        previous = x;
     }
 
     /**
@@ -302,50 +244,13 @@ public final class VoiceActivity {
         if (startPending && frame >= onset + SETTLE_FRAMES) {
             settleStart();
         }
-        if (firstLoud >= 0 && window == null && frame >= firstLoud + (long) (CONFIRM_CHUNKS + 1) * SpeechModel.CHUNK / FRAME_8K) {
-            window = capture(Math.min(firstLoud, edgeStart >= 0 ? edgeStart : firstLoud));
+        if (firstLoud >= 0 && window == null && frame >= firstLoud + confirmation.framesToWindow()) {
+            window = confirmation.capture(Math.min(firstLoud, edgeStart >= 0 ? edgeStart : firstLoud));
         }
         if (firstLoud >= 0 && !speaking && !continues(frame + 1)) {
             close();
         }
         frame++;
-    }
-
-    /**
-     * The model's window for a segment that starts at frame {@code first}: {@link #WARM_CHUNKS} before it and
-     * {@link #CONFIRM_CHUNKS} from it; null when part of it has left the ring (a track that held its first frames
-     * back for long), and then the segment is kept unconfirmed.
-     */
-    private float[] capture(long first) {
-        long from = first * FRAME_8K - (long) WARM_CHUNKS * SpeechModel.CHUNK;
-        float[] w = new float[(WARM_CHUNKS + CONFIRM_CHUNKS) * SpeechModel.CHUNK];
-        for (int i = 0; i < w.length; i++) {
-            long n = from + i;
-            if (n >= 0 && n < written - RING) {
-                return null;
-            }
-            if (n >= 0 && n < written) {
-                w[i] = ring[(int) (n % RING)];
-            }
-        }
-        return w;
-    }
-
-    private void confirm() {
-        if (pendingWindows.isEmpty()) {
-            return;
-        }
-        float[][] p = model.probabilities(pendingWindows.toArray(new float[0][]));
-        for (int b = 0; b < p.length; b++) {
-            int[] segment = pendingSegments.get(b);
-            float top = 0;
-            for (int c = WARM_CHUNKS; c < WARM_CHUNKS + segment[1]; c++) {
-                top = Math.max(top, p[b][c]);
-            }
-            confirmed.set(segment[0], top >= CONFIRM_P);
-        }
-        pendingWindows.clear();
-        pendingSegments.clear();
     }
 
     /**
@@ -537,16 +442,7 @@ public final class VoiceActivity {
             if (end - start >= MIN_SPEECH_S && modulated) {
                 segments.add(new Segment(round(start), round(end)));
                 lastEnd = last + 1;
-                float[] w = window != null ? window : capture(Math.min(firstLoud, first));
-                confirmed.add(true);
-                if (w != null) {
-                    int chunks = (int) Math.min(CONFIRM_CHUNKS, Math.ceil((end - start) * SpeechModel.RATE / SpeechModel.CHUNK));
-                    pendingWindows.add(w);
-                    pendingSegments.add(new int[]{segments.size() - 1, Math.max(1, chunks)});
-                    if (pendingWindows.size() == CONFIRM_BATCH) {
-                        confirm();
-                    }
-                }
+                confirmation.submit(segments.size() - 1, window != null ? window : confirmation.capture(Math.min(firstLoud, first)), end - start);
             }
         }
         firstLoud = -1;
@@ -576,10 +472,10 @@ public final class VoiceActivity {
         }
         speaking = false;
         close();
-        confirm();
+        confirmation.finish();
         List<Segment> speech = new ArrayList<>();
         for (int i = 0; i < segments.size(); i++) {
-            if (confirmed.get(i)) {
+            if (confirmation.heard(i)) {
                 speech.add(segments.get(i));
             }
         }
