@@ -31,7 +31,7 @@ class DoctorCommandTest {
             Cli.Result r = cli.run(List.of("doctor"), Map.of("public-url", "http://127.0.0.1:" + port), "--daemon");
 
             assertThat(r.exit()).as(r.out()).isZero();
-            assertThat(r.out()).contains("PASS database").contains("PASS storage").contains("PASS twilio").contains("PASS daemon");
+            assertThat(r.out()).contains("PASS database").contains("PASS storage").contains("PASS speech model").contains("PASS twilio").contains("PASS daemon");
         }
     }
 
@@ -41,6 +41,18 @@ class DoctorCommandTest {
 
         assertThat(r.exit()).isEqualTo(1);
         assertThat(r.out()).contains("FAIL twilio").contains("fix: check the account's auth token").doesNotContain("0000000000000000000000000000dead");
+    }
+
+    @Test
+    void namesAMissingSpeechModelAndWhatToDo(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path truncated = java.nio.file.Files.write(dir.resolve("silero_vad_v5.onnx"), new byte[]{8, 1, 18, 0});
+
+        Cli.Result missing = cli.run(List.of("doctor"), Map.of("analysis.speech-model", dir.resolve("nothing.onnx").toString()));
+        Cli.Result wrong = cli.run(List.of("doctor"), Map.of("analysis.speech-model", truncated.toString()));
+
+        assertThat(missing.exit()).as(missing.out()).isEqualTo(1);
+        assertThat(missing.out()).contains("FAIL speech model").contains("nothing.onnx does not exist").contains("fix: point analysis.speech-model at Silero VAD v5");
+        assertThat(wrong.out()).contains("FAIL speech model").contains("is not Silero VAD v5: its SHA-256 is").contains("(4 bytes");
     }
 
     @Test

@@ -42,6 +42,7 @@ public final class Doctor {
         checks.add(database(config));
         checks.add(storage(config));
         checks.add(encryptionKeys(config));
+        checks.add(speechModel(config));
         TwilioRecordings twilio = new TwilioRecordings(config.twilio());
         if (config.twilio().accounts().isEmpty()) {
             checks.add(new Check("twilio", false, "no account configured", "set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN"));
@@ -79,6 +80,19 @@ public final class Doctor {
             return new Check("encryption keys", false, e.getMessage(), "point the setting at the private key's PEM PKCS#8 file");
         } catch (CallvaultException | org.jdbi.v3.core.JdbiException e) {
             return new Check("encryption keys", false, "cannot read the recordings to check: " + e.getMessage(), "check the database first");
+        }
+    }
+
+    /** The analytics' speech model loads and is the file it must be, byte for byte. */
+    private static Check speechModel(Config config) {
+        String which = config.speechModel() == null ? "bundled" : config.speechModel().toString();
+        try (dev.callvault.analysis.SpeechModel model = config.speechModel() == null
+                ? dev.callvault.analysis.SpeechModel.bundled() : dev.callvault.analysis.SpeechModel.load(config.speechModel())) {
+            return new Check("speech model", true, "Silero VAD v5 (" + which + "), SHA-256 as expected, loads", null);
+        } catch (dev.callvault.analysis.SpeechModel.ModelException e) {
+            return new Check("speech model", false, e.getMessage(), config.speechModel() == null
+                    ? "reinstall callvault: its bundled model is damaged"
+                    : "point analysis.speech-model at Silero VAD v5 (SHA-256 " + dev.callvault.analysis.SpeechModel.SHA256 + "), or unset it to use the bundled copy");
         }
     }
 
