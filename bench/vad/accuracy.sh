@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The voice-activity detector's accuracy on noisy lines: makes the whole fixture set (espeak-ng and sox; ~2 minutes,
 # cached in target/vad-fixtures) and prints the accuracy tables by SNR for WAV, MP3 and Twilio's dual-channel MP3.
-# Usage: bench/vad/accuracy.sh [-v]   (-v lists every latency off by more than 60 ms and every miscount)
+# Usage: bench/vad/accuracy.sh [-v]   (-v lists every latency off by more than 60 ms, every miscount, and every WAV/MP3
+#        pair of segments more than 15 ms apart)
+#        bench/vad/accuracy.sh --silero-alone   (the speech model alone on every 32 ms, scored the same way: why it
+#        confirms segments and does not place their edges)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 for tool in espeak-ng sox python3; do
@@ -14,5 +17,10 @@ if [ ! -f "$set_dir/quiet/truth.json" ] || [ bench/vad/make-fixtures.py -nt "$se
 fi
 mvn -B -q -DskipTests install
 mvn -B -q -pl shared dependency:build-classpath -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=test
+bench=VadAccuracyBench
+if [ "${1:-}" = --silero-alone ]; then
+  bench=SileroAloneBench
+  shift
+fi
 java -cp "shared/target/test-classes:shared/target/classes:$(cat shared/target/bench.classpath)" \
-  dev.callvault.bench.VadAccuracyBench "$set_dir" "$@"
+  "dev.callvault.bench.$bench" "$set_dir" "$@"

@@ -116,6 +116,10 @@ public final class SpeechModel implements AutoCloseable {
             return new SpeechModel(bytes, source);
         } catch (OrtException e) {
             throw new ModelException("ONNX Runtime cannot load the speech model " + source + ": " + e.getMessage(), e);
+        } catch (RuntimeException | LinkageError e) {
+            // its native library: shipped for Linux on x86-64 and arm64 only, and unpacked into java.io.tmpdir
+            throw new ModelException("ONNX Runtime cannot start on this machine (" + System.getProperty("os.name") + " "
+                    + System.getProperty("os.arch") + ", temporary directory " + System.getProperty("java.io.tmpdir") + "): " + e, e);
         }
     }
 
