@@ -85,6 +85,21 @@ class NoisyLineTest {
     }
 
     @Test
+    void shortRepliesOnANoisyLineAreStillSpeech() throws IOException {
+        // "Yes.", "No.", "Okay.", "Mm-hm.", "Right." at 2, 4, 6, 8, 10 s, 5 dB SNR (bench/vad/make-short-replies.py):
+        // 0.3-0.8 s each, the speech model must not take them for the noise that merely comes and goes
+        TrackAnalyzer.Tracks found;
+        try (java.io.InputStream wav = getClass().getResourceAsStream("/analysis/short-replies/five-words-5db.wav")) {
+            found = TrackAnalyzer.read(wav, "wav");
+        }
+        List<Segment> words = found.channels().get(0);
+        assertThat(words).as("five words").hasSize(5);
+        for (int i = 0; i < 5; i++) {
+            assertThat(words.get(i).start()).as("word " + (i + 1)).isCloseTo(2.0 * (i + 1), within(0.1));
+        }
+    }
+
+    @Test
     void wavAndMp3GiveTheSameEdges() throws IOException {
         // issue 24's goal: the same call from WAV and from MP3, segment edges within 15 ms, durations within 30 ms
         for (String name : SUBSET) {
