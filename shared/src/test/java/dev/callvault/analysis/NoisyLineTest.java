@@ -100,6 +100,35 @@ class NoisyLineTest {
     }
 
     @Test
+    void aSixteenKilohertzRecordingIsHeardLikeItsEightKilohertzSelf() throws IOException {
+        // the model reads 8 kHz: a WAV at another rate reaches it resampled, and must give the same words
+        byte[] eight;
+        try (java.io.InputStream wav = getClass().getResourceAsStream("/analysis/short-replies/five-words-5db.wav")) {
+            eight = wav.readAllBytes();
+        }
+        java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(eight, 44, eight.length - 44).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        short[] samples = new short[(eight.length - 44) / 2];
+        for (int i = 0; i < samples.length; i++) {
+            samples[i] = in.getShort();
+        }
+        short[] twice = new short[samples.length * 2];
+        for (int i = 0; i < samples.length; i++) {
+            twice[2 * i] = samples[i];
+            twice[2 * i + 1] = (short) ((samples[i] + samples[Math.min(i + 1, samples.length - 1)]) / 2);
+        }
+        byte[] sixteen = dev.callvault.testing.SpeechFixture.wav(twice);
+        java.nio.ByteBuffer.wrap(sixteen).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(24, 16000).putInt(28, 32000);
+
+        List<Segment> at8 = TrackAnalyzer.read(new java.io.ByteArrayInputStream(eight), "wav").channels().get(0);
+        List<Segment> at16 = TrackAnalyzer.read(new java.io.ByteArrayInputStream(sixteen), "wav").channels().get(0);
+        assertThat(at16).as("words at 16 kHz").hasSameSizeAs(at8).hasSize(5);
+        for (int i = 0; i < at8.size(); i++) {
+            assertThat(at16.get(i).start()).as("word " + (i + 1) + " start").isCloseTo(at8.get(i).start(), within(0.020));
+            assertThat(at16.get(i).end()).as("word " + (i + 1) + " end").isCloseTo(at8.get(i).end(), within(0.020));
+        }
+    }
+
+    @Test
     void wavAndMp3GiveTheSameEdges() throws IOException {
         // issue 24's goal: the same call from WAV and from MP3, segment edges within 15 ms, durations within 30 ms
         for (String name : SUBSET) {
