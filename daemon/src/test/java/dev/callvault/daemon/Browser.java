@@ -66,6 +66,17 @@ public final class Browser implements AutoCloseable {
                 .ignoring(org.openqa.selenium.StaleElementReferenceException.class).until(state);
     }
 
+    /**
+     * Clicks the element {@code css} finds, finding it again when the page re-rendered it between the two (a stale
+     * element): the console redraws its lists after each answer, so a button found a moment ago may be gone.
+     */
+    public void click(String css) {
+        until("to click " + css, w -> {
+            w.findElement(org.openqa.selenium.By.cssSelector(css)).click();
+            return true;
+        });
+    }
+
     public Object js(String script, Object... args) {
         return ((JavascriptExecutor) driver).executeScript(script, args);
     }
@@ -76,8 +87,9 @@ public final class Browser implements AutoCloseable {
                 .map(e -> e.getLevel() + " " + e.getMessage()).toList();
     }
 
+    /** The text of the element {@code css} finds, read again if the page redrew it meanwhile. */
     public String text(String css) {
-        return driver.findElement(By.cssSelector(css)).getText();
+        return until("the text of " + css, w -> w.findElement(By.cssSelector(css)).getText());
     }
 
     @Override

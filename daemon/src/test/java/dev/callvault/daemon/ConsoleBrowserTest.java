@@ -83,7 +83,7 @@ class ConsoleBrowserTest {
         browser.until("the sign-in page", w -> w.getCurrentUrl().contains("/ui/sign-in") && !w.findElements(By.id("password")).isEmpty());
         browser.driver.findElement(By.id("user")).sendKeys(USER);
         browser.driver.findElement(By.id("password")).sendKeys(password);
-        browser.driver.findElement(By.cssSelector("main form button[type=submit]")).click();
+        browser.click("main form button[type=submit]");
     }
 
     private void awaitCallsPage(Daemon d) {
@@ -104,7 +104,7 @@ class ConsoleBrowserTest {
             assertThat(browser.text("#signed-in-as")).isEqualTo(USER);
             axe("calls list");
 
-            browser.driver.findElement(By.cssSelector(".sign-out button")).click();
+            browser.click(".sign-out button");
             browser.until("the sign-in page after signing out", w -> w.getCurrentUrl().endsWith("/ui/sign-in?m=signed-out"));
             assertThat(browser.text("#sign-in-note")).isEqualTo("You are signed out.");
             axe("sign-in page");
@@ -158,7 +158,7 @@ class ConsoleBrowserTest {
             awaitCallsPage(d);
             WebElement number = browser.driver.findElement(By.id("f-number"));
             number.sendKeys("5550000004");
-            browser.driver.findElement(By.cssSelector("#filters button[type=submit]")).click();
+            browser.click("#filters button[type=submit]");
             browser.until("the filtered list", w -> w.getCurrentUrl().contains("number=5550000004")
                     && w.findElements(By.cssSelector("#calls tbody tr")).size() == 1);
             assertThat(browser.driver.findElement(By.cssSelector("#calls tbody tr")).getAttribute("data-call-sid")).isEqualTo("CA" + "0".repeat(31) + "4");

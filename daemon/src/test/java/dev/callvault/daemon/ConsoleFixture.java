@@ -49,7 +49,7 @@ final class ConsoleFixture {
         browser.until("the sign-in page", w -> w.getCurrentUrl().contains("/ui/sign-in") && !w.findElements(By.id("password")).isEmpty());
         browser.driver.findElement(By.id("user")).sendKeys(USER);
         browser.driver.findElement(By.id("password")).sendKeys(PASSWORD);
-        browser.driver.findElement(By.cssSelector("main form button[type=submit]")).click();
+        browser.click("main form button[type=submit]");
         browser.until("the calls list", w -> !w.getCurrentUrl().contains("sign-in") && !w.findElements(By.cssSelector("h1")).isEmpty()
                 && w.findElement(By.cssSelector("h1")).getText().equals("Calls"));
     }

@@ -187,7 +187,7 @@ class ConsoleListeningTest {
                 browser.driver.get(base(d) + "/ui");
                 browser.until("the calls list", w -> w.findElements(By.cssSelector("#calls tbody tr")).size() == 2);
                 browser.driver.findElement(By.id(typed.startsWith("CA") ? "f-call" : "f-number")).sendKeys(typed);
-                browser.driver.findElement(By.cssSelector("#filters button[type=submit]")).click();
+                browser.click("#filters button[type=submit]");
                 browser.until("only the call from +14155550102 for '" + typed + "'", w -> w.getCurrentUrl().contains("?")
                         && w.findElements(By.cssSelector("#calls tbody tr")).size() == 1
                         && callSid.equals(w.findElement(By.cssSelector("#calls tbody tr")).getAttribute("data-call-sid")));

@@ -91,7 +91,7 @@ class ConsolePagesTest {
         try (Daemon d = console.start(Map.of()); Browser browser = Browser.start("--host-resolver-rules=MAP console.test 127.0.0.1")) {
             ConsoleFixture.signIn(browser, base(d));
             env.db().jdbi().useHandle(h -> h.execute("DELETE FROM console_sessions")); // signed out in another tab
-            browser.driver.findElement(By.cssSelector(".sign-out button")).click();
+            browser.click(".sign-out button");
             browser.until("the sign-in page", w -> w.getCurrentUrl().contains("/ui/sign-in"));
             assertThat(browser.text("#sign-in-note")).isEqualTo("You were already signed out (in another tab, or your session had ended).");
             assertThat(browser.driver.getPageSource()).doesNotContain("{\"status\"");
@@ -103,7 +103,7 @@ class ConsolePagesTest {
             assertThat(browser.text("#sign-in-notice")).contains("https://calls.example.com/ui");
             browser.driver.findElement(By.id("user")).sendKeys(ConsoleFixture.USER);
             browser.driver.findElement(By.id("password")).sendKeys(ConsoleFixture.PASSWORD);
-            browser.driver.findElement(By.cssSelector("main form button[type=submit]")).click();
+            browser.click("main form button[type=submit]");
             browser.until("the answer to the sign-in", w -> w.getCurrentUrl().equals(byName + "/ui/sign-in"));
             assertThat(browser.text("#sign-in-error")).contains("Open https://calls.example.com/ui to sign in");
             assertThat(browser.driver.getPageSource()).doesNotContain("{\"status\"");

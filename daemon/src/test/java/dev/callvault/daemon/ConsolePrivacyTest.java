@@ -42,15 +42,22 @@ class ConsolePrivacyTest {
         browser.until("the sign-in page", w -> !w.findElements(By.id("password")).isEmpty());
         browser.driver.findElement(By.id("user")).sendKeys(user);
         browser.driver.findElement(By.id("password")).sendKeys(PASSWORD);
-        browser.driver.findElement(By.cssSelector("main form button[type=submit]")).click();
+        browser.click("main form button[type=submit]");
         browser.until("the calls list", w -> !w.getCurrentUrl().contains("sign-in") && w.findElement(By.cssSelector("h1")).getText().equals("Calls"));
     }
 
-    /** Types into a field as a person does: scrolled into view and focused first. */
+    /**
+     * Types into a field as a person does: scrolled into view and focused first; again into the new field when the page
+     * redrew its form meanwhile (the console redraws the privacy section after each answer).
+     */
     private static void type(String id, String text, Browser browser) {
-        var field = browser.driver.findElement(By.id(id));
-        browser.js("arguments[0].scrollIntoView({block: 'center'}); arguments[0].focus();", field);
-        field.sendKeys(text);
+        browser.until("'" + text + "' typed into #" + id, w -> {
+            var field = w.findElement(By.id(id));
+            browser.js("arguments[0].scrollIntoView({block: 'center'}); arguments[0].focus();", field);
+            field.clear();
+            field.sendKeys(text);
+            return text.equals(w.findElement(By.id(id)).getDomProperty("value"));
+        });
     }
 
     /** A POST the page's own script could make, with the session's CSRF token: what a listener trying by hand would send. */
@@ -91,17 +98,17 @@ class ConsolePrivacyTest {
             browser.driver.get(page);
             browser.until("the administrator's forms", w -> !w.findElements(By.id("hold-form")).isEmpty());
             type("hold-reason", "dispute 4411", browser);
-            browser.driver.findElement(By.cssSelector("#hold-form button")).click();
+            browser.click("#hold-form button");
             browser.until("the hold on the page", w -> w.findElement(By.id("holds")).getText().contains("placed by bob")
                     && w.findElement(By.id("holds")).getText().contains("dispute 4411"));
 
             type("erase-reason", "GDPR request 2026-400", browser);
             type("erase-confirm", call.callSid(), browser);
-            browser.driver.findElement(By.cssSelector("#erase-form button")).click();
+            browser.click("#erase-form button");
             browser.until("the refusal naming the hold", w -> w.findElement(By.id("privacy-message")).getText().contains("dispute 4411"));
             assertThat(env.twilio().has(call.recordingSid())).as("held: nothing deleted").isTrue();
 
-            browser.driver.findElement(By.cssSelector("#holds button")).click();
+            browser.click("#holds button");
             browser.until("the prompt for a reason", w -> {
                 try {
                     w.switchTo().alert();
@@ -116,7 +123,7 @@ class ConsolePrivacyTest {
 
             type("erase-reason", "GDPR request 2026-400", browser);
             type("erase-confirm", call.callSid(), browser);
-            browser.driver.findElement(By.cssSelector("#erase-form button")).click();
+            browser.click("#erase-form button");
             browser.until("the call erased on its page", w -> !w.findElements(By.id("erased")).isEmpty());
             assertThat(browser.text("#erased")).contains("by bob").contains("GDPR request 2026-400");
             assertThat(env.twilio().has(call.recordingSid())).isFalse();
