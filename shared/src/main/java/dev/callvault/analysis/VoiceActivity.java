@@ -138,6 +138,12 @@ public final class VoiceActivity {
     static final double HIDDEN_END_MS = 4;
     static final double HIDDEN_START_MS = 2.2;
     private double edgeNoise;
+    /** See {@link #smear(double)}. */
+    static final double SMEAR_DROP_DB = 20;
+    static final int SMEAR_FRAMES = 15;
+    private final boolean[] smeared = new boolean[HISTORY];
+    private long smearFrom = -1;
+    private double smearOver;
     private double startNoise = Double.NaN;
     private double loudPower;
     private long loudFrames;
@@ -201,8 +207,10 @@ public final class VoiceActivity {
     }
 
     private void frame(double db, double low) {
+        boolean smear = smear(db);
         history[(int) (frame % HISTORY)] = db;
         lowHistory[(int) (frame % HISTORY)] = low;
+        smeared[(int) (frame % HISTORY)] = smear;
         boolean silent = db < DIGITAL_SILENCE_DB || db < floor - MUTED_BELOW_FLOOR_DB;
         muted[(int) (frame % HISTORY)] = silent;
         if (silent) {
@@ -221,7 +229,7 @@ public final class VoiceActivity {
             spread(db);
         }
         // within a segment (its words and the pauses between them) speech needs only OFF_DB; a new one needs ON_DB
-        boolean loud = db > floor + (inSegment ? OFF_DB : ON_DB);
+        boolean loud = !smear && db > floor + (inSegment ? OFF_DB : ON_DB);
         if (loud) {
             if (!speaking) {
                 speaking = true;
@@ -235,7 +243,7 @@ public final class VoiceActivity {
             loudPower += Math.pow(10, db / 10);
             loudLowPower += Math.pow(10, low / 10);
             loudFrames++;
-        } else if (firstLoud >= 0 && tail == frame - 1 && db - floor > EDGE_DB) {
+        } else if (firstLoud >= 0 && tail == frame - 1 && db - floor > EDGE_DB && !smear) {
             tail = frame; // the sentence's quieter tail, in one run from its last loud frame
         }
         if (!loud && speaking && frame - lastLoud > 0) {
@@ -274,6 +282,28 @@ public final class VoiceActivity {
         if (firstLoud >= 0 && !continues(frame + 1)) {
             close();
         }
+    }
+
+    /**
+     * Whether this frame is a codec's smear: an MP3 encoder spreads a granule's quantisation noise over its whole
+     * window, so speech that stops abruptly leaves up to {@link #SMEAR_FRAMES} of hiss 20-30 dB under it (9 dB over
+     * a clean line's noise) that the same call as WAV does not have. Sound that stays {@link #SMEAR_DROP_DB} under
+     * the frame before a drop that steep, that soon after it, is no speech: a word after a stop's closure comes back
+     * within a few dB of the sound before it.
+     */
+    private boolean smear(double db) {
+        if (frame >= 2) {
+            double before = Math.max(history[(int) ((frame - 1) % HISTORY)], history[(int) ((frame - 2) % HISTORY)]);
+            if (smearFrom < 0 && before - db >= SMEAR_DROP_DB) {
+                smearFrom = frame;
+                smearOver = before;
+            }
+        }
+        if (smearFrom >= 0 && frame - smearFrom < SMEAR_FRAMES && db <= smearOver - SMEAR_DROP_DB) {
+            return true;
+        }
+        smearFrom = -1;
+        return false;
     }
 
     /** Whether sound at {@code at} is still the open segment's: within the hangover of its last loud frame. */
@@ -365,7 +395,7 @@ public final class VoiceActivity {
             if (muted[(int) (f % HISTORY)]) {
                 break;
             }
-            sum += series[(int) (f % HISTORY)] - baseline - drift;
+            sum += (smeared[(int) (f % HISTORY)] ? 0 : series[(int) (f % HISTORY)] - baseline) - drift;
             if (sum > top) {
                 top = sum;
                 best = f;

@@ -144,6 +144,21 @@ class NoisyLineTest {
     }
 
     @Test
+    void anMp3EndsWhereItsSpeechStopsNotWhereItsCodecSmearDoes() throws IOException {
+        // two replies that stop abruptly on a clean line (30 dB): the MP3 encoder spreads the last granule's noise
+        // 40-90 ms past the end, 20-30 dB under the speech and well over the line's noise
+        NoisyCall call = NoisyCall.load("abrupt-ends-30db");
+        Conversation wav = call.analyze(Form.WAV);
+        assertThat(wav.caller().get(0).end()).as("WAV caller end").isCloseTo(call.callerTruth().get(0).end(), within(0.0155));
+        assertThat(wav.assistant().get(0).end()).as("WAV assistant end").isCloseTo(call.assistantTruth().get(0).end(), within(0.0155));
+        for (Form form : List.of(Form.MP3, Form.TWILIO_MP3)) {
+            Conversation mp3 = call.analyze(form);
+            sameEdges(form + " caller", wav.caller(), mp3.caller());
+            sameEdges(form + " assistant", wav.assistant(), mp3.assistant());
+        }
+    }
+
+    @Test
     void theSubsetsAccuracyByBand() throws IOException {
         VadScore score = new VadScore();
         for (String name : SUBSET) {

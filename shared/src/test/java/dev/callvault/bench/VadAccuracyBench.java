@@ -68,6 +68,8 @@ public final class VadAccuracyBench {
             System.out.print(score.table());
             if (verbose) {
                 score.bands().forEach((snr, b) -> b.failures.forEach(f -> System.out.println("  " + snr + " dB " + f)));
+                score.bands().forEach((snr, b) -> System.out.println("  " + snr + " dB latency errors (ms, sorted): "
+                        + b.errors.stream().sorted().map(e -> String.format(Locale.ROOT, "%+.0f", 1000 * e)).toList()));
             }
         });
         System.out.printf(Locale.ROOT, "%nWAV against MP3 (real-time and Twilio's): %d segment pairs, %d with an edge more than 15 ms apart, %d with durations more than 30 ms apart; worst edge %.0f ms, worst duration %.0f ms; %d tracks with a different count%n",
