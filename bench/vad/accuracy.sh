@@ -5,6 +5,8 @@
 #        pair of segments more than 15 ms apart)
 #        bench/vad/accuracy.sh --silero-alone   (the speech model alone on every 32 ms, scored the same way: why it
 #        confirms segments and does not place their edges)
+#        bench/vad/accuracy.sh --hidden-tails   (whether anything in the audio after a segment's end tells a sentence
+#        whose last sounds the noise hides from one that has ended: the 10 dB misses)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 for tool in espeak-ng sox python3; do
@@ -18,9 +20,9 @@ fi
 mvn -B -q -DskipTests install
 mvn -B -q -pl shared dependency:build-classpath -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=test
 bench=VadAccuracyBench
-if [ "${1:-}" = --silero-alone ]; then
-  bench=SileroAloneBench
-  shift
-fi
+case "${1:-}" in
+  --silero-alone) bench=SileroAloneBench; shift ;;
+  --hidden-tails) bench=HiddenTailsBench; shift ;;
+esac
 java -cp "shared/target/test-classes:shared/target/classes:$(cat shared/target/bench.classpath)" \
   "dev.callvault.bench.$bench" "$set_dir" "$@"
