@@ -60,7 +60,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
         Output out = output.output();
         dev.callvault.config.Config cfg = config.load();
         // loaded before any work: a missing or corrupt speech model stops the command at once, with what is wrong
-        dev.callvault.analysis.SpeechModel.install(cfg.speechModel());
+        dev.callvault.analysis.SpeechModel.install(cfg.speechModel(), cfg.stateDir());
         try (Services s = new Services(cfg)) {
             List<UUID> calls = call != null
                     ? List.of(new CallRepository(s.db.jdbi()).find(call).orElseThrow(() -> new DownloadCommand.NotFound("no call " + call)).id())

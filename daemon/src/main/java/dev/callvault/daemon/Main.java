@@ -101,7 +101,7 @@ public final class Main implements Callable<Integer> {
             }
         }
         Config config = ConfigLoader.load(configFile, System.getenv(), overrides);
-        SpeechModel.install(config.speechModel());
+        SpeechModel.install(config.speechModel(), config.stateDir());
         if (checkConfig) {
             config.describe().forEach((k, v) -> System.out.printf("%-16s %s%n", k, v));
             System.out.println("configuration ok");

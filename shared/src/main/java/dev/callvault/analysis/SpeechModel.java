@@ -69,8 +69,10 @@ public final class SpeechModel implements AutoCloseable {
     /**
      * Loads the model a configuration names ({@code file}, the setting analysis.speech-model; null: the bundled one)
      * and makes it the one {@link #shared()} returns: at start-up, so that a missing or corrupt model stops the start.
+     * ONNX Runtime's native libraries are loaded from {@code stateDir} (see {@link OnnxRuntimeLibraries}).
      */
-    public static SpeechModel install(Path file) {
+    public static SpeechModel install(Path file, Path stateDir) {
+        OnnxRuntimeLibraries.prepare(stateDir);
         SpeechModel model = file == null ? bundled() : load(file);
         use(model);
         return model;
@@ -117,9 +119,12 @@ public final class SpeechModel implements AutoCloseable {
         } catch (OrtException e) {
             throw new ModelException("ONNX Runtime cannot load the speech model " + source + ": " + e.getMessage(), e);
         } catch (RuntimeException | LinkageError e) {
-            // its native library: shipped for Linux on x86-64 and arm64 only, and unpacked into java.io.tmpdir
+            // its native library: shipped for Linux on x86-64 and arm64 only, unpacked into the state directory (else
+            // java.io.tmpdir)
+            String from = System.getProperty(OnnxRuntimeLibraries.PROPERTY);
             throw new ModelException("ONNX Runtime cannot start on this machine (" + System.getProperty("os.name") + " "
-                    + System.getProperty("os.arch") + ", temporary directory " + System.getProperty("java.io.tmpdir") + "): " + e, e);
+                    + System.getProperty("os.arch") + ", its libraries " + (from != null ? "in " + from : "unpacked into the temporary directory "
+                    + System.getProperty("java.io.tmpdir")) + "): " + e, e);
         }
     }
 

@@ -74,7 +74,7 @@ public record Setting(String key, String env, boolean secret, String help) {
             new Setting("analysis.speech-model", "CALLVAULT_SPEECH_MODEL", false,
                     "The speech model that confirms what the analytics take for speech: Silero VAD v5 (its SHA-256 is checked at start-up; a missing or different file stops the start); default the copy bundled with callvault."),
             new Setting("state-dir", "CALLVAULT_STATE_DIR", false,
-                    "Directory for local state (embedded database, local recordings); default $STATE_DIRECTORY or ~/.local/state/callvault."),
+                    "Directory for local state (embedded database, local recordings, the speech model's ONNX Runtime libraries); default $STATE_DIRECTORY or ~/.local/state/callvault."),
             new Setting("database.url", "CALLVAULT_DATABASE_URL", false,
                     "PostgreSQL as jdbc:postgresql://host:port/db or postgresql://user@host/db; unset = embedded PostgreSQL."),
             new Setting("database.user", "CALLVAULT_DATABASE_USER", false, "Database user (when not in the URL)."),

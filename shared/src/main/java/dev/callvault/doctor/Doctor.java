@@ -86,6 +86,7 @@ public final class Doctor {
     /** The analytics' speech model loads and is the file it must be, byte for byte. */
     private static Check speechModel(Config config) {
         String which = config.speechModel() == null ? "bundled" : config.speechModel().toString();
+        dev.callvault.analysis.OnnxRuntimeLibraries.prepare(config.stateDir());
         try (dev.callvault.analysis.SpeechModel model = config.speechModel() == null
                 ? dev.callvault.analysis.SpeechModel.bundled() : dev.callvault.analysis.SpeechModel.load(config.speechModel())) {
             return new Check("speech model", true, "Silero VAD v5 (" + which + "), SHA-256 as expected, loads", null);
