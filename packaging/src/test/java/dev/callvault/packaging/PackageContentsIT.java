@@ -38,6 +38,35 @@ class PackageContentsIT {
     }
 
     @Test
+    void theCopyrightFileNamesTheLicenceOfEveryLibraryShipped() throws Exception {
+        Deb.Run contents = Deb.run(60, "dpkg-deb", "--contents", Deb.file().toString());
+        List<String> libraries = Deb.lines(contents.out()).stream().map(l -> l.trim().split("\\s+"))
+                .map(f -> f[f.length - 1]).filter(path -> path.startsWith("./usr/share/callvault/lib/") && path.endsWith(".jar"))
+                .map(path -> path.substring(path.lastIndexOf('/') + 1)).filter(file -> !file.startsWith("callvault-")).toList();
+        Deb.Run extract = Deb.run(60, "sh", "-c", "dpkg-deb --fsys-tarfile " + Deb.file() + " | tar -xO ./usr/share/doc/callvault/copyright");
+        assertThat(extract.exit()).as(extract.out()).isZero();
+        // the machine-readable format's Files: stanzas (a field may go on over indented lines), but "*" (callvault's own)
+        Map<String, String> licenceOf = new TreeMap<>();
+        for (String stanza : extract.out().split("\n\\s*\n")) {
+            java.util.regex.Matcher files = java.util.regex.Pattern.compile("(?m)^Files:((?:.*)(?:\n .*)*)").matcher(stanza);
+            java.util.regex.Matcher licence = java.util.regex.Pattern.compile("(?m)^License: (\\S+)").matcher(stanza);
+            if (files.find() && licence.find()) {
+                for (String glob : files.group(1).trim().split("\\s+")) {
+                    if (!glob.equals("*")) {
+                        licenceOf.put(glob, licence.group(1));
+                    }
+                }
+            }
+        }
+        assertThat(libraries).as("the libraries in /usr/share/callvault/lib").hasSizeGreaterThan(50);
+        for (String jar : libraries) {
+            List<String> matching = licenceOf.keySet().stream()
+                    .filter(glob -> java.nio.file.FileSystems.getDefault().getPathMatcher("glob:" + glob).matches(Path.of(jar))).toList();
+            assertThat(matching).as(jar + ": a Files: stanza of /usr/share/doc/callvault/copyright names its licence").isNotEmpty();
+        }
+    }
+
+    @Test
     void theLaunchersJarsNameTheirMainClassAndLibAsTheClassPath() throws Exception {
         for (var e : Map.of("callvault.jar", "dev.callvault.cli.Callvault", "callvaultd.jar", "dev.callvault.daemon.Main").entrySet()) {
             Deb.Run extract = Deb.run(60, "sh", "-c", "dpkg-deb --fsys-tarfile " + Deb.file() + " | tar -xO ./usr/share/callvault/" + e.getKey()
