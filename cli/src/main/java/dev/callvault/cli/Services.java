@@ -60,25 +60,11 @@ final class Services implements AutoCloseable {
             throw e;
         }
         this.twilio = client;
-        this.db = opened(opening);
+        this.db = dev.callvault.Futures.join(opening);
         try {
             this.store = RecordingStores.open(config.storage());
         } catch (RuntimeException e) {
             db.close();
-            throw e;
-        }
-    }
-
-    private static Database opened(java.util.concurrent.CompletableFuture<Database> opening) {
-        try {
-            return opening.join();
-        } catch (java.util.concurrent.CompletionException e) {
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            if (e.getCause() instanceof Error err) {
-                throw err;
-            }
             throw e;
         }
     }

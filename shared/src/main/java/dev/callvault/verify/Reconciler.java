@@ -210,11 +210,7 @@ public final class Reconciler {
                 items.add(classify(r, bySid.get(r.sid()), mixedByCall.getOrDefault(r.callSid(), List.of())));
             }
         }
-        try {
-            items.addAll(local.join());
-        } catch (java.util.concurrent.CompletionException e) {
-            throw e.getCause() instanceof RuntimeException r ? r : e;
-        }
+        items.addAll(dev.callvault.Futures.join(local));
         return new Report(List.copyOf(items));
     }
 
