@@ -109,7 +109,17 @@ final class SpeechConfirmation {
         if (windows.isEmpty()) {
             return;
         }
-        float[][] p = model.probabilities(windows.toArray(new float[0][]));
+        // the model stops once every segment is sure or has no chunk left to read: speech is sure within a few chunks
+        boolean[] sure = new boolean[waiting.size()];
+        float[][] p = model.probabilities(windows.toArray(new float[0][]), (step, q) -> {
+            boolean settled = true;
+            for (int b = 0; b < sure.length; b++) {
+                int end = WARM_CHUNKS + waiting.get(b)[1];
+                sure[b] |= step >= WARM_CHUNKS && step < end && q[b][step] >= CONFIRM_P;
+                settled &= sure[b] || step >= end - 1;
+            }
+            return settled;
+        });
         for (int b = 0; b < p.length; b++) {
             int[] segment = waiting.get(b);
             float top = 0;

@@ -141,6 +141,20 @@ public final class SpeechModel implements AutoCloseable {
      * number of {@link #CHUNK}s, all of one length), every window read from a fresh state, all of them in one batch.
      */
     public float[][] probabilities(float[][] windows) {
+        return probabilities(windows, (step, p) -> false);
+    }
+
+    /** Told each step's probabilities as they come; true stops the model there (the later chunks are left 0). */
+    @FunctionalInterface
+    public interface Enough {
+        boolean after(int step, float[][] p);
+    }
+
+    /**
+     * As {@link #probabilities(float[][])}, but stops once {@code enough} says so: a caller that needs only whether
+     * each window reaches a probability somewhere saves the steps after every window has.
+     */
+    public float[][] probabilities(float[][] windows, Enough enough) {
         int batch = windows.length;
         if (batch == 0) {
             return new float[0][];
@@ -171,6 +185,9 @@ public final class SpeechModel implements AutoCloseable {
                         out[b][step] = p.get(b);
                     }
                     ((OnnxTensor) result.get(1)).getFloatBuffer().get(state);
+                }
+                if (enough.after(step, out)) {
+                    break;
                 }
             }
         } catch (OrtException e) {
