@@ -72,10 +72,18 @@ public final class SpeechModel implements AutoCloseable {
      * ONNX Runtime's native libraries are loaded from {@code stateDir} (see {@link OnnxRuntimeLibraries}).
      */
     public static SpeechModel install(Path file, Path stateDir) {
-        OnnxRuntimeLibraries.prepare(stateDir);
-        SpeechModel model = file == null ? bundled() : load(file);
+        SpeechModel model = open(file, stateDir);
         use(model);
         return model;
+    }
+
+    /**
+     * The model a configuration names ({@code file}; null: the bundled one), ONNX Runtime's native libraries loaded
+     * from {@code stateDir} (see {@link OnnxRuntimeLibraries}); the caller closes it.
+     */
+    public static SpeechModel open(Path file, Path stateDir) {
+        OnnxRuntimeLibraries.prepare(stateDir);
+        return file == null ? bundled() : load(file);
     }
 
     /** Makes {@code model} the one {@link #shared()} returns. */
@@ -122,7 +130,7 @@ public final class SpeechModel implements AutoCloseable {
             // its native library: shipped for Linux on x86-64 and arm64 only, unpacked into the state directory (else
             // java.io.tmpdir)
             String from = System.getProperty(OnnxRuntimeLibraries.PROPERTY);
-            throw new ModelException("ONNX Runtime cannot start on this machine (" + System.getProperty("os.name") + " "
+            throw new RuntimeUnavailable("ONNX Runtime cannot start on this machine (" + System.getProperty("os.name") + " "
                     + System.getProperty("os.arch") + ", its libraries " + (from != null ? "in " + from : "unpacked into the temporary directory "
                     + System.getProperty("java.io.tmpdir")) + "): " + e, e);
         }
@@ -206,12 +214,19 @@ public final class SpeechModel implements AutoCloseable {
     }
 
     /** The speech model cannot be used: missing, corrupt, or not loadable. */
-    public static final class ModelException extends RuntimeException {
+    public static class ModelException extends RuntimeException {
         ModelException(String message) {
             super(message);
         }
 
         ModelException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /** ONNX Runtime itself cannot start here (a platform it has no libraries for, or none it can load): the file is not at fault. */
+    public static final class RuntimeUnavailable extends ModelException {
+        RuntimeUnavailable(String message, Throwable cause) {
             super(message, cause);
         }
     }

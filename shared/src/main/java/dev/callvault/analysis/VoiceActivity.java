@@ -137,7 +137,6 @@ public final class VoiceActivity {
     static final double HIDDEN_REF_DB = 16;
     static final double HIDDEN_END_MS = 4;
     static final double HIDDEN_START_MS = 2.2;
-    private double edgeNoise;
     /** See {@link #smear(double)}. */
     static final double SMEAR_DROP_DB = 20;
     static final int SMEAR_FRAMES = 15;
@@ -334,8 +333,9 @@ public final class VoiceActivity {
     /** The start's edge, once the segment's first {@link #SETTLE_FRAMES} have told its level (or at its end). */
     private void settleStart() {
         startPending = false;
-        edgeStart = edge(onset, -1, START_DRIFT_SIGMAS, level());
-        startNoise = edgeStart >= 0 ? edgeNoise : Double.NaN;
+        Edge edge = edge(onset, -1, START_DRIFT_SIGMAS, level());
+        edgeStart = edge.frame();
+        startNoise = edge.noise();
     }
 
     /** The open segment's level: the power mean of its loud frames (dB). */
@@ -346,34 +346,42 @@ public final class VoiceActivity {
     /**
      * Where a segment's edge lies, from its loud frame {@code anchor} outward ({@code direction} -1 for the start, +1
      * for the end): the outer of the change points in the whole band and under {@link #LOW_BAND_HZ} (see
-     * {@link #END_DRIFT_SIGMAS}). -1 when there is no noise to measure next to it (the track's start or end, digital
-     * silence next to the edge); {@link #edgeNoise} is then the whole band's noise there.
+     * {@link #END_DRIFT_SIGMAS}), with the whole band's noise there; {@link Edge#NONE} when there is no noise to measure
+     * next to it (the track's start or end, digital silence next to the edge).
      */
-    private long edge(long anchor, int direction, double drift, double level) {
-        long whole = edge(history, anchor, direction, drift, level);
-        double noise = edgeNoise;
-        if (whole < 0) {
+    private Edge edge(long anchor, int direction, double drift, double level) {
+        Edge whole = edge(history, anchor, direction, drift, level);
+        if (!whole.found()) {
             return whole;
         }
-        long low = edge(lowHistory, anchor, direction, drift, 10 * Math.log10(loudLowPower / Math.max(1, loudFrames)));
-        edgeNoise = noise;
-        return low < 0 ? whole : direction > 0 ? Math.max(whole, low) : Math.min(whole, low);
+        Edge low = edge(lowHistory, anchor, direction, drift, 10 * Math.log10(loudLowPower / Math.max(1, loudFrames)));
+        return !low.found() ? whole
+                : new Edge(direction > 0 ? Math.max(whole.frame(), low.frame()) : Math.min(whole.frame(), low.frame()), whole.noise());
     }
 
-    private long edge(double[] series, long anchor, int direction, double drift, double level) {
+    /** A segment's edge (its first or last frame, -1 when none could be placed) and the noise measured next to it (dB). */
+    private record Edge(long frame, double noise) {
+        static final Edge NONE = new Edge(-1, Double.NaN);
+
+        boolean found() {
+            return frame >= 0;
+        }
+    }
+
+    private Edge edge(double[] series, long anchor, int direction, double drift, double level) {
         long from = anchor + direction * NOISE_NEAR;
         long to = anchor + direction * (Math.round(HANGOVER_S / FRAME_S) - 1);
         long oldest = frame - HISTORY + 1;
         long lo = Math.min(from, to);
         long hi = Math.max(from, to);
         if (lo < Math.max(0, oldest) || hi >= frame || (direction < 0 && lo < lastEnd)) {
-            return -1;
+            return Edge.NONE;
         }
         double noise = 0;
         double squares = 0;
         for (long f = lo; f <= hi; f++) {
             if (muted[(int) (f % HISTORY)]) {
-                return -1;
+                return Edge.NONE;
             }
             double db = series[(int) (f % HISTORY)];
             noise += db;
@@ -382,7 +390,6 @@ public final class VoiceActivity {
         int n = (int) (hi - lo + 1);
         noise /= n;
         double sigma = Math.sqrt(Math.max(0, squares / n - noise * noise));
-        edgeNoise = noise;
         drift *= sigma;
         // a frame's excess counts over the noise plus the quietest audible speech: what the line's noise would read
         // with speech at AUDIBLE_DB in it; quieter sound (a decay under -40 dBFS peak, a codec's smear) is no speech
@@ -401,7 +408,7 @@ public final class VoiceActivity {
                 best = f;
             }
         }
-        return best;
+        return new Edge(best, noise);
     }
 
     private static double hidden(double noise, double level, double msPerDb) {
@@ -462,12 +469,12 @@ public final class VoiceActivity {
             if (startPending) {
                 settleStart();
             }
-            long endEdge = edge(lastLoud, +1, END_DRIFT_SIGMAS, level());
-            long first = edgeStart >= 0 ? Math.max(edgeStart, lastEnd) : firstLoud;
-            long last = endEdge >= 0 ? endEdge : Math.max(lastLoud, tail);
             double level = level();
+            Edge endEdge = edge(lastLoud, +1, END_DRIFT_SIGMAS, level);
+            long first = edgeStart >= 0 ? Math.max(edgeStart, lastEnd) : firstLoud;
+            long last = endEdge.found() ? endEdge.frame() : Math.max(lastLoud, tail);
             double start = first * FRAME_S - (Double.isNaN(startNoise) ? 0 : hidden(startNoise, level, HIDDEN_START_MS));
-            double end = (last + 1) * FRAME_S + (endEdge >= 0 ? hidden(edgeNoise, level, HIDDEN_END_MS) : 0);
+            double end = (last + 1) * FRAME_S + (endEdge.found() ? hidden(endEdge.noise(), level, HIDDEN_END_MS) : 0);
             boolean modulated = spreadFrames > 1 && Math.sqrt(spreadSquares / (spreadFrames - 1)) >= MIN_SPREAD_DB;
             if (end - start >= MIN_SPEECH_S && modulated) {
                 segments.add(new Segment(round(start), round(end)));

@@ -135,8 +135,9 @@ public final class ConfigLoader {
         if (!region.matches("[A-Z]{2}")) { // libphonenumber is not loaded for this: every command reads the configuration
             throw new ConfigException("phone.default-region: '" + region + "' is not a two-letter region code such as US, GB or DE");
         }
+        String speechModel = get("analysis.speech-model", null);
         return new Config(http, database(), storage(stateDir), twilio(), worker, assistants(), stateDir, region, privacy(),
-                get("analysis.speech-model", null) == null ? null : Path.of(get("analysis.speech-model", null)));
+                speechModel == null ? null : Path.of(speechModel));
     }
 
     private Config.SignIn signIn() {

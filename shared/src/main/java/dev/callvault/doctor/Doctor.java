@@ -1,6 +1,7 @@
 package dev.callvault.doctor;
 
 import dev.callvault.CallvaultException;
+import dev.callvault.analysis.SpeechModel;
 import dev.callvault.config.Config;
 import dev.callvault.db.Database;
 import dev.callvault.signature.WebhookSignatures;
@@ -86,14 +87,15 @@ public final class Doctor {
     /** The analytics' speech model loads and is the file it must be, byte for byte. */
     private static Check speechModel(Config config) {
         String which = config.speechModel() == null ? "bundled" : config.speechModel().toString();
-        dev.callvault.analysis.OnnxRuntimeLibraries.prepare(config.stateDir());
-        try (dev.callvault.analysis.SpeechModel model = config.speechModel() == null
-                ? dev.callvault.analysis.SpeechModel.bundled() : dev.callvault.analysis.SpeechModel.load(config.speechModel())) {
+        try (SpeechModel model = SpeechModel.open(config.speechModel(), config.stateDir())) {
             return new Check("speech model", true, "Silero VAD v5 (" + which + "), SHA-256 as expected, loads", null);
-        } catch (dev.callvault.analysis.SpeechModel.ModelException e) {
+        } catch (SpeechModel.RuntimeUnavailable e) {
+            return new Check("speech model", false, e.getMessage(), "ONNX Runtime runs on Linux on x86-64 and arm64; there its libraries go to "
+                    + config.stateDir().resolve("onnxruntime") + ": writable by this user, on a file system not mounted noexec");
+        } catch (SpeechModel.ModelException e) {
             return new Check("speech model", false, e.getMessage(), config.speechModel() == null
                     ? "reinstall callvault: its bundled model is damaged"
-                    : "point analysis.speech-model at Silero VAD v5 (SHA-256 " + dev.callvault.analysis.SpeechModel.SHA256 + "), or unset it to use the bundled copy");
+                    : "point analysis.speech-model at Silero VAD v5 (SHA-256 " + SpeechModel.SHA256 + "), or unset it to use the bundled copy");
         }
     }
 
