@@ -790,7 +790,7 @@ function _picocli_callvault_erase() {
 
   local commands=""
   local flag_opts="'--json' '-v' '--verbose' '--dry-run' '--yes' '-h' '--help' '-V' '--version'"
-  local arg_opts="'--config' '--set' '--number' '--call' '--since' '--until' '--reason' '--by'"
+  local arg_opts="'--config' '--set' '--number' '--call' '--proof' '--since' '--until' '--reason' '--by'"
 
   type compopt &>/dev/null && compopt +o default
 
@@ -808,6 +808,9 @@ function _picocli_callvault_erase() {
       return
       ;;
     '--call')
+      return
+      ;;
+    '--proof')
       return
       ;;
     '--since')

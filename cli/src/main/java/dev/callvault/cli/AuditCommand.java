@@ -63,7 +63,7 @@ public final class AuditCommand implements Callable<Integer> {
     private int deletions() {
         Output out = output.output();
         try (Services s = new Services(config.load())) {
-            var entries = new dev.callvault.privacy.DeletionLog(s.db.jdbi()).since(since, 100_000);
+            var entries = new dev.callvault.db.DeletionLog(s.db.jdbi()).since(since, 100_000);
             if (entries.isEmpty()) {
                 out.text("nothing was deleted" + (since == null ? "" : " since " + since));
             }

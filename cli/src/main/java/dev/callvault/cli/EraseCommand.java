@@ -3,6 +3,7 @@ package dev.callvault.cli;
 import dev.callvault.db.CallRow;
 import dev.callvault.privacy.Eraser;
 import dev.callvault.privacy.Holds;
+import dev.callvault.privacy.Privacy;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -19,16 +20,20 @@ import java.util.concurrent.Callable;
         description = {"Erase every recording of a person's calls (or of one call) everywhere, on their request: every object and every object "
                 + "version in the store (with waveforms and the real-time objects), Twilio's recordings of those calls (listed by CallSid at "
                 + "Twilio, archived or not), and in the database the rows' audio, the numbers (replaced by a keyed hash, privacy.hash-secret) and "
-                + "the analytics; tombstones stay, so nothing brings them back (backfill, a late callback, replay). A held call is refused, "
-                + "naming its hold; a live call is erased once it has ended (run again, or the daily timer does). An interrupted or partly failed "
-                + "erasure is carried on by the same command or the timer, under the same id. Prints a proof of erasure (text or --json) and keeps "
-                + "it with the erasure.",
+                + "the analytics; tombstones stay, so nothing brings them back (backfill, a late callback, replay, verify --fix). Before anything "
+                + "is deleted the calls are marked, so a recording Twilio finishes later is deleted at Twilio too. A held call is refused, naming its "
+                + "hold; a live call (until Twilio says it has ended) is erased once it has ended (run again, or the daily timer does). An "
+                + "interrupted or partly failed erasure is carried on by the same command (same --by and --reason) under the same id, or by the "
+                + "timer; another person or reason makes a request of its own that carries the unfinished one on. Prints a proof of erasure "
+                + "(text or --json); --proof prints it again, as it stands, at any time.",
                 "",
-                "Exit codes: 0 erased everywhere, 1 not complete (held, live or failed calls: the report says which and why), 64 bad usage "
-                        + "(not a whole number, no --yes), 69 a dependency is unavailable, 78 bad configuration."},
+                "Exit codes: 0 erased everywhere, 1 not complete (held, live or failed calls: the report says which and why) or no such "
+                        + "erasure (--proof), 64 bad usage (not a valid number, no --reason, no --yes), 69 a dependency is unavailable, 78 bad "
+                        + "configuration."},
         footer = {"", "Examples:", "  callvault erase --number '+1 (415) 555-0102' --reason 'GDPR request 2026-311' --dry-run",
                 "  callvault erase --number 4155550102 --reason 'GDPR request 2026-311' --yes --json > proof.json",
-                "  callvault erase --call CA1f2e3d4c5b6a79880123456789abcdef --reason 'ticket 881' --yes"})
+                "  callvault erase --call CA1f2e3d4c5b6a79880123456789abcdef --reason 'ticket 881' --yes",
+                "  callvault erase --proof 6f1c0c64-8a55-4d9e-9d1b-2b9f0f6f3a11 --json"})
 public final class EraseCommand implements Callable<Integer> {
     @Mixin
     ConfigMixin config;
@@ -42,6 +47,9 @@ public final class EraseCommand implements Callable<Integer> {
 
         @Option(names = "--call", paramLabel = "ID|CallSid", description = "One call: our id or its CallSid.")
         String call;
+
+        @Option(names = "--proof", paramLabel = "ERASURE", description = "Print the proof of an earlier erasure (its id) as it stands now; erases nothing.")
+        java.util.UUID proof;
     }
 
     @ArgGroup(exclusive = true, multiplicity = "1")
@@ -53,7 +61,7 @@ public final class EraseCommand implements Callable<Integer> {
     @Option(names = "--until", paramLabel = "TIME", converter = Args.Time.class, description = "Only calls started before this.")
     Instant until;
 
-    @Option(names = "--reason", required = true, paramLabel = "TEXT", description = "Why: the request, its ticket (kept in the proof and the record).")
+    @Option(names = "--reason", paramLabel = "TEXT", description = "Why: the request, its ticket (kept in the proof and the record). Required to erase.")
     String reason;
 
     @Option(names = "--dry-run", description = "Say which calls would be erased and which are held; delete nothing.")
@@ -68,7 +76,10 @@ public final class EraseCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Output out = output.output();
-        if (reason.isBlank()) {
+        if (target.proof != null) {
+            return proof(out);
+        }
+        if (reason == null || reason.isBlank()) {
             throw new UsageError("--reason: say why (the request, its ticket): it goes into the proof of erasure");
         }
         if (since != null && until != null && !since.isBefore(until)) {
@@ -79,25 +90,43 @@ public final class EraseCommand implements Callable<Integer> {
         try (Services s = new Services(cfg)) {
             String callSid = target.call == null ? null : PrivacyCommands.call(s, target.call).callSid();
             Eraser.Request request = new Eraser.Request(number, callSid, since, until, reason, PrivacyCommands.actor(by));
-            Eraser eraser = PrivacyCommands.eraser(s);
+            Privacy privacy = PrivacyCommands.privacy(s);
+            List<CallRow> found = privacy.eraser().find(request);
+            if (found.isEmpty() && number != null) {
+                out.warn("no call from or to " + number + " was found" + (since == null && until == null ? "" : " in that window")
+                        + " (a number without + is read in " + cfg.phoneRegion() + ", phone.default-region): check the number");
+            }
             if (dryRun) {
-                return dryRun(s, eraser.find(request), out);
+                return dryRun(s, privacy, found, out);
             }
             if (!Confirm.destructive(yes, "erase the recordings of " + (number != null ? "every call of that number" : "call " + callSid)
                     + " everywhere, for good")) {
                 throw new UsageError("erasing cannot be undone: add --yes to confirm (or answer 'yes' on a terminal)");
             }
-            Eraser.Report report = eraser.erase(request, PrivacyCommands.purge(s));
-            if (out.json()) {
-                System.out.println(Eraser.json(report));
-            }
-            Eraser.text(report).forEach(out::text);
-            return report.complete() ? ExitCode.OK.code : ExitCode.FAILED.code;
+            return printed(privacy.eraser().erase(request), out);
         }
     }
 
-    private int dryRun(Services s, List<CallRow> calls, Output out) {
-        Holds holds = PrivacyCommands.holds(s);
+    /** {@code --proof}: an erasure's proof as the database tells it now (a recording Twilio finished later joins it). */
+    private int proof(Output out) {
+        try (Services s = new Services(config.load())) {
+            Eraser.Report report = PrivacyCommands.privacy(s).eraser().proof(target.proof)
+                    .orElseThrow(() -> new DownloadCommand.NotFound("no erasure " + target.proof));
+            printed(report, out);
+            return ExitCode.OK.code;
+        }
+    }
+
+    private static int printed(Eraser.Report report, Output out) {
+        if (out.json()) {
+            System.out.println(Eraser.json(report));
+        }
+        Eraser.text(report).forEach(out::text);
+        return report.complete() ? ExitCode.OK.code : ExitCode.FAILED.code;
+    }
+
+    private int dryRun(Services s, Privacy privacy, List<CallRow> calls, Output out) {
+        Holds holds = privacy.holds();
         for (CallRow c : calls) {
             List<Holds.Hold> on = holds.on(c);
             var rows = PrivacyCommands.recordings(s).findByCall(c.id());

@@ -25,7 +25,7 @@ public final class HoldCommand {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", h.id());
         m.put("call_sid", h.callSid());
-        m.put("number", h.number());
+        m.put("number_hint", h.numberHint());
         m.put("reason", h.reason());
         m.put("placed_by", h.placedBy());
         m.put("placed_at", h.placedAt().toString());
@@ -40,7 +40,7 @@ public final class HoldCommand {
         @Option(names = "--call", paramLabel = "ID|CallSid", description = "Hold one call: our id or its CallSid.")
         String call;
 
-        @Option(names = "--number", paramLabel = "NUMBER", description = "Hold every call from or to this number, in any common format.")
+        @Option(names = "--number", paramLabel = "NUMBER", description = "Hold every call from or to this number, in any common format (kept as its keyed hash, privacy.hash-secret).")
         String number;
     }
 
@@ -76,9 +76,9 @@ public final class HoldCommand {
             try (Services s = new Services(config.load())) {
                 CallRow call = target.call == null ? null : PrivacyCommands.call(s, target.call);
                 String number = target.number == null ? null : PrivacyCommands.number(target.number, s.config);
-                Holds.Hold h = PrivacyCommands.holds(s).place(call, number, reason, PrivacyCommands.actor(by), until);
+                Holds.Hold h = PrivacyCommands.privacy(s).holds().place(call, number, reason, PrivacyCommands.actor(by), until);
                 out.json(json(h));
-                out.text("placed " + h.describe() + " on " + (call != null ? "call " + call.callSid() : "every call from or to the number"));
+                out.text("placed " + h.describe() + " on " + h.on());
                 return ExitCode.OK.code;
             }
         }
@@ -100,13 +100,13 @@ public final class HoldCommand {
         public Integer call() {
             Output out = output.output();
             try (Services s = new Services(config.load())) {
-                var holds = PrivacyCommands.holds(s).list(all);
+                var holds = PrivacyCommands.privacy(s).holds().list(all);
                 if (holds.isEmpty()) {
                     out.text(all ? "no legal hold was ever placed" : "no legal hold is in force");
                 }
                 for (Holds.Hold h : holds) {
                     out.json(json(h));
-                    out.text(h.describe() + " on " + (h.callSid() != null ? "call " + h.callSid() : "number " + h.number())
+                    out.text(h.describe() + " on " + h.on()
                             + (h.removedAt() == null ? "" : "; removed " + h.removedAt() + " by " + h.removedBy() + ": " + h.removedWhy()));
                 }
                 return ExitCode.OK.code;
@@ -140,7 +140,7 @@ public final class HoldCommand {
                 throw new UsageError("--reason: say why the hold ends: it is kept in the record");
             }
             try (Services s = new Services(config.load())) {
-                Holds.Hold h = PrivacyCommands.holds(s).remove(id, reason, PrivacyCommands.actor(by))
+                Holds.Hold h = PrivacyCommands.privacy(s).holds().remove(id, reason, PrivacyCommands.actor(by))
                         .orElseThrow(() -> new DownloadCommand.NotFound("no hold " + id + " in force (callvault hold list)"));
                 out.json(json(h));
                 out.text("removed " + h.describe());

@@ -5,15 +5,11 @@ import dev.callvault.config.Config;
 import dev.callvault.db.CallRepository;
 import dev.callvault.db.CallRow;
 import dev.callvault.db.RecordingRepository;
-import dev.callvault.privacy.Eraser;
-import dev.callvault.privacy.Holds;
-import dev.callvault.privacy.NumberHash;
-import dev.callvault.privacy.Purge;
-import dev.callvault.privacy.Retention;
+import dev.callvault.privacy.Privacy;
 
 import java.time.Clock;
 
-/** What the privacy commands (retention, hold, erase) share: who acts, how numbers and calls are named, the purge. */
+/** What the privacy commands (retention, hold, erase) share: who acts, how numbers and calls are named, the lifecycle. */
 final class PrivacyCommands {
     private PrivacyCommands() {
     }
@@ -23,10 +19,15 @@ final class PrivacyCommands {
         return by != null && !by.isBlank() ? by.strip() : System.getProperty("user.name", "unknown");
     }
 
-    /** A number in any common format, as the E.164 number calls are stored under; a usage error when it is not a whole number. */
+    /**
+     * A number in any common format, as the E.164 number calls are stored under; a usage error when it is not a number
+     * that can exist (a part of one, a wrong length, a number no plan allows), naming the region it was read in.
+     */
     static String number(String typed, Config config) {
-        return PhoneNumbers.e164(typed, config.phoneRegion()).orElseThrow(() -> new UsageError("--number: '" + typed
-                + "' is not a whole phone number (in " + config.phoneRegion() + " unless it starts with +country code); erasure matches whole numbers only"));
+        return PhoneNumbers.valid(typed, config.phoneRegion()).orElseThrow(() -> new UsageError("--number: '" + typed
+                + "' is not a valid phone number" + (typed.strip().startsWith("+") ? "" : " in " + config.phoneRegion()
+                + " (phone.default-region: a number without + and its country code is read there)")
+                + "; give the whole number, with + and its country code for another country (+44 20 7183 8750)"));
     }
 
     static CallRow call(Services s, String ref) {
@@ -36,20 +37,11 @@ final class PrivacyCommands {
         return new CallRepository(s.db.jdbi()).find(ref).orElseThrow(() -> new DownloadCommand.NotFound("no call " + ref));
     }
 
-    static Holds holds(Services s) {
-        return new Holds(s.db.jdbi(), Clock.systemUTC());
-    }
-
-    static Purge purge(Services s) {
-        return new Purge(s.db, s.store, s.twilio, new NumberHash(s.config.privacy().hashSecret()), Clock.systemUTC());
-    }
-
-    static Retention retention(Services s) {
-        return new Retention(s.config.privacy(), s.db, holds(s), Clock.systemUTC());
-    }
-
-    static Eraser eraser(Services s) {
-        return new Eraser(s.db, new NumberHash(s.config.privacy().hashSecret()), holds(s), Clock.systemUTC());
+    /** The lifecycle over this command's services; holds still keeping a plain number get its hash first. */
+    static Privacy privacy(Services s) {
+        Privacy p = new Privacy(s.config, s.db, s.store, s.twilio, Clock.systemUTC());
+        p.holds().hashStoredNumbers();
+        return p;
     }
 
     static RecordingRepository recordings(Services s) {

@@ -1,10 +1,10 @@
 package dev.callvault.cli;
 
 import dev.callvault.db.CallRow;
-import dev.callvault.db.RecordingRow;
-import dev.callvault.privacy.DeletionLog;
+import dev.callvault.db.DeletionLog;
 import dev.callvault.privacy.Eraser;
 import dev.callvault.privacy.Holds;
+import dev.callvault.privacy.Privacy;
 import dev.callvault.privacy.Retention;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -30,7 +30,8 @@ public final class RetentionCommand {
                     + "erasures (a live call that has ended since, a hold removed, a failure). A deletion that fails is retried by the next run. "
                     + "The package's daily timer runs it.",
                     "",
-                    "Exit codes: 0 done, 1 something could not be deleted yet (it is retried; see the output), 69 a dependency is unavailable, "
+                    "Exit codes: 0 done (held calls and live calls of unfinished erasures wait, as they should), 1 something could not be "
+                            + "deleted yet, by retention or by an erasure carried on (it is retried; see the output), 69 a dependency is unavailable, "
                             + "78 bad configuration (privacy.hash-secret is needed)."},
             footer = {"", "Examples:", "  callvault retention apply --dry-run      what would go today, and what is held",
                     "  callvault retention apply --json"})
@@ -51,21 +52,29 @@ public final class RetentionCommand {
                 if (!s.config.privacy().anyPolicy()) {
                     out.text("no retention policy is configured (retention.days, assistant.ID.retention.days, retention.realtime-days): nothing is deleted");
                 }
-                Retention.Report r = PrivacyCommands.retention(s).apply(PrivacyCommands.purge(s), dryRun);
+                Privacy privacy = PrivacyCommands.privacy(s);
+                Retention.Report r = privacy.retention().apply(dryRun);
                 for (Retention.Due d : r.due()) {
                     boolean held = r.held().stream().anyMatch(h -> h.startsWith(d.call().callSid()));
                     out.text((dryRun ? "due: " : held ? "held: " : "deleted: ") + d.call().callSid() + " " + (d.wholeCall() ? "all recordings"
-                            : "real-time tracks") + " (" + d.rows().size() + "), by " + d.deadline().policy() + ", due " + d.deadline().at());
+                            : "real-time tracks") + " (" + d.recordings() + "), by " + d.deadline().policy() + ", due " + d.deadline().at());
                 }
                 r.held().forEach(h -> out.text("  kept, held: " + h));
                 r.entries().stream().filter(DeletionLog.Entry::failed).forEach(e -> out.warn("not deleted yet: " + e.callSid() + " "
                         + (e.objectKey() != null ? e.objectKey() : e.recordingSid() != null ? e.recordingSid() : "") + " at " + e.place().name().toLowerCase()
                         + ": " + e.detail() + " (retried by the next run)"));
                 int unfinished = 0;
+                int erasuresFailing = 0;
                 if (!dryRun) {
-                    for (Eraser.Report e : PrivacyCommands.eraser(s).resumeOpen(PrivacyCommands.purge(s))) {
+                    for (Eraser.Report e : privacy.eraser().resumeOpen()) {
                         out.text("erasure " + e.id() + " carried on: " + e.state());
                         unfinished += e.complete() ? 0 : 1;
+                        for (Eraser.CallOutcome c : e.calls()) {
+                            if (c.outcome().equals("failed")) {
+                                erasuresFailing++;
+                                out.warn("erasure " + e.id() + ": " + c.callSid() + " not erased yet: " + c.detail() + " (retried by the next run)");
+                            }
+                        }
                     }
                 }
                 Map<String, Object> summary = new LinkedHashMap<>();
@@ -75,10 +84,11 @@ public final class RetentionCommand {
                 summary.put("recordings_deleted", r.recordingsDeleted());
                 summary.put("failed", r.failed());
                 summary.put("erasures_unfinished", unfinished);
+                summary.put("erasure_calls_failed", erasuresFailing);
                 out.json(summary);
                 out.text(String.format("%s %d due, %d held, %d recordings deleted, %d not deleted yet", dryRun ? "dry run:" : "retention:",
                         r.due().size(), r.held().size(), r.recordingsDeleted(), r.failed()));
-                return r.failed() > 0 ? ExitCode.FAILED.code : ExitCode.OK.code;
+                return r.failed() > 0 || erasuresFailing > 0 ? ExitCode.FAILED.code : ExitCode.OK.code;
             }
         }
     }
@@ -101,9 +111,9 @@ public final class RetentionCommand {
             Output out = output.output();
             try (Services s = new Services(config.load())) {
                 CallRow c = PrivacyCommands.call(s, call);
-                List<RecordingRow> rows = PrivacyCommands.recordings(s).findByCall(c.id());
-                Retention.Schedule sched = PrivacyCommands.retention(s).schedule(c, rows);
-                List<Holds.Hold> holds = PrivacyCommands.holds(s).on(c);
+                Privacy privacy = PrivacyCommands.privacy(s);
+                Retention.Schedule sched = privacy.retention().schedule(c);
+                List<Holds.Hold> holds = privacy.holds().on(c);
                 Map<String, Object> doc = new LinkedHashMap<>();
                 doc.put("call_sid", c.callSid());
                 doc.put("ended", sched.ended().toString());

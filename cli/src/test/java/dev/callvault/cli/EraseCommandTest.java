@@ -10,6 +10,7 @@ import dev.callvault.db.CallRepository;
 import dev.callvault.db.RecordingRepository;
 import dev.callvault.db.RecordingRow;
 import dev.callvault.privacy.Holds;
+import dev.callvault.privacy.NumberHash;
 import dev.callvault.storage.RecordingStore;
 import dev.callvault.storage.RecordingStores;
 import dev.callvault.testing.ArchivedCalls;
@@ -75,7 +76,7 @@ class EraseCommandTest {
                     row(support.recordingSid()).s3Key(), row(support.recordingSid()).s3Key() + ".peaks.json");
             assertThat(store.list("")).containsAll(keys);
         }
-        new Holds(env.db().jdbi(), Clock.systemUTC()).place(new CallRepository(env.db().jdbi()).findBySid(held.callSid()).orElseThrow(), null,
+        new Holds(env.db().jdbi(), new NumberHash(null), Clock.systemUTC()).place(new CallRepository(env.db().jdbi()).findBySid(held.callSid()).orElseThrow(), null,
                 "dispute 4411", "carol", null);
 
         Cli.Result r = cli.run(List.of("erase"), settings(), "--number", "+1 (415) 555-0102", "--reason", "GDPR request 2026-311", "--yes", "--json", "--by", "dpo");

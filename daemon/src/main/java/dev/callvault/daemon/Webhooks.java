@@ -119,16 +119,16 @@ final class Webhooks {
                         settings.id().isEmpty() ? null : settings.id())
                 : null;
         String twiml = CallStartTwiml.render(new CallStartTwiml.Options(config.http().publicUrl(), config.http().streamUrl(), false, recorder));
-        CallRepository.Start start = new CallRepository.Start(callSid, p.get("AccountSid"), p.get("From"), p.get("To"), assistant, clock.instant());
+        CallRepository.Start start = CallRepository.Start.of(p, assistant, config.assistants(), clock.instant());
         Duration wait = config.http().acks().twimlWait();
         whenDone(ex, acks.submit(start).orTimeout(wait.toMillis(), TimeUnit.MILLISECONDS), (fresh, failure) -> {
             if (failure == null) {
-                answer(ex, callSid, assistant, twiml);
+                answer(ex, callSid, start.assistant(), twiml);
             } else {
                 // the journal forces its file to disk: a worker thread's job, never an IO thread's
                 ex.getConnection().getWorker().execute(() -> {
                     journalInstead(start, failure);
-                    answer(ex, callSid, assistant, twiml);
+                    answer(ex, callSid, start.assistant(), twiml);
                 });
             }
         });

@@ -7,10 +7,7 @@ import ch.qos.logback.core.read.ListAppender;
 import dev.callvault.db.CallRepository;
 import dev.callvault.db.RecordingRow;
 import dev.callvault.privacy.Eraser;
-import dev.callvault.privacy.Holds;
-import dev.callvault.privacy.NumberHash;
-import dev.callvault.privacy.Purge;
-import dev.callvault.privacy.Retention;
+import dev.callvault.privacy.Privacy;
 import dev.callvault.storage.RecordingStore;
 import dev.callvault.storage.RecordingStores;
 import dev.callvault.testing.Environment;
@@ -72,15 +69,14 @@ class LogPrivacyTest {
             assertThat(harness.get(d, "/api/v1/calls?number=no-digits", "Authorization", "Bearer " + DaemonHarness.API_TOKEN).statusCode()).isEqualTo(400);
 
             Clock clock = Clock.systemUTC();
-            var privacy = env.config(Map.of("privacy.hash-secret", "log-privacy-secret-01", "retention.days", "1")).privacy();
-            Holds holds = new Holds(env.db().jdbi(), clock);
-            holds.place(null, CALLER, "dispute 4411", "carol", null).id();
+            var config = env.config(Map.of("privacy.hash-secret", "log-privacy-secret-01", "retention.days", "1"));
             try (RecordingStore store = RecordingStores.open(env.config().storage())) {
-                Purge purge = new Purge(env.db(), store, new TwilioRecordings(env.config().twilio()), new NumberHash(privacy.hashSecret()), clock);
-                new Retention(privacy, env.db(), holds, Clock.offset(clock, Duration.ofDays(3))).apply(purge, false);
-                holds.list(false).forEach(h -> holds.remove(h.id(), "settled", "carol"));
-                new Eraser(env.db(), new NumberHash(privacy.hashSecret()), holds, clock)
-                        .erase(new Eraser.Request(CALLER, null, null, null, "GDPR request", "dpo"), purge);
+                Privacy now = new Privacy(config, env.db(), store, new TwilioRecordings(config.twilio()), clock);
+                Privacy later = new Privacy(config, env.db(), store, new TwilioRecordings(config.twilio()), Clock.offset(clock, Duration.ofDays(3)));
+                now.holds().place(null, CALLER, "dispute 4411", "carol", null);
+                later.retention().apply(false);
+                now.holds().list(false).forEach(h -> now.holds().remove(h.id(), "settled", "carol"));
+                now.eraser().erase(new Eraser.Request(CALLER, null, null, null, "GDPR request", "dpo"));
             }
             assertThat(new CallRepository(env.db().jdbi()).findBySid(call.callSid).orElseThrow().fromNumber()).as("erased").isNull();
         } finally {

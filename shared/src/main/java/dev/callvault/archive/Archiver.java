@@ -6,6 +6,7 @@ import dev.callvault.PermanentException;
 import dev.callvault.RetryableException;
 import dev.callvault.db.CallRepository;
 import dev.callvault.db.Database;
+import dev.callvault.db.Marks;
 import dev.callvault.db.RecordingRepository;
 import dev.callvault.db.RecordingRow;
 import dev.callvault.db.TwilioUpgrade;
@@ -48,6 +49,7 @@ public final class Archiver {
     private final dev.callvault.peaks.Waveforms waveforms;
     private final dev.callvault.analysis.CallAnalyzer analyzer;
     private final dev.callvault.derived.DerivedWork derived;
+    private final Leftovers leftovers;
 
     public Archiver(TwilioRecordings twilio, RecordingStore store, Database db, MediaFormat preferredFormat, Clock clock) {
         this(twilio, store, db, preferredFormat, clock, dev.callvault.derived.DerivedWork.inline());
@@ -66,6 +68,12 @@ public final class Archiver {
         this.clock = clock;
         this.waveforms = new dev.callvault.peaks.Waveforms(store);
         this.analyzer = new dev.callvault.analysis.CallAnalyzer(db.jdbi(), store);
+        this.leftovers = new Leftovers(db, twilio, clock);
+    }
+
+    /** Deletes at Twilio what it still has of calls marked for deletion here. */
+    public Leftovers leftovers() {
+        return leftovers;
     }
 
     /** Analyses calls as their recordings are archived. */
@@ -128,8 +136,8 @@ public final class Archiver {
         RecordingRef ref = request.ref();
         twilio.credentials(ref.accountSid());
         if (request.recording() == null && !request.tombstonesChecked()
-                && db.jdbi().withHandle(h -> recordings.tombstoned(h, ref.recordingSid(), ref.callSid()))) {
-            return new Staged(erased(ref, start)); // before asking Twilio: an erased recording is no longer there, nor ever fetched again
+                && db.jdbi().withHandle(h -> Marks.refuses(h, ref.recordingSid(), ref.callSid()))) {
+            return new Staged(refused(ref, start)); // before downloading: a recording of a call marked for deletion is never fetched again
         }
         if (request.ifNotArchived()) {
             Optional<ArchiveResult> done = alreadyArchived(ref, start);
@@ -163,8 +171,14 @@ public final class Archiver {
         }
     }
 
-    private ArchiveResult erased(RecordingRef ref, Instant start) {
-        log.info("recording {} of call {} was erased or expired here: not archived again", ref.recordingSid(), ref.callSid());
+    /**
+     * Said of a recording whose row is a tombstone or whose call is marked for deletion (erased, expired, or being so):
+     * never archived, and deleted at Twilio when its call's erasure or retention has not deleted it there yet.
+     */
+    private ArchiveResult refused(RecordingRef ref, Instant start) {
+        boolean deleted = leftovers.delete(ref);
+        log.info("recording {} of call {}: its call is erased, expired or being deleted here: not archived{}", ref.recordingSid(), ref.callSid(),
+                deleted ? "; deleted at Twilio" : "");
         return new ArchiveResult(ArchiveResult.Outcome.ERASED, ref, null, null, 0, null, "erased", Duration.between(start, clock.instant()));
     }
 
@@ -207,8 +221,8 @@ public final class Archiver {
     }
 
     private Staged stage(TwilioRecording rec, RecordingRef ref, Instant start, boolean checkTombstone, HandleConsumer<RuntimeException> alsoInTransaction) {
-        if (checkTombstone && db.jdbi().withHandle(h -> recordings.tombstoned(h, ref.recordingSid(), ref.callSid() != null ? ref.callSid() : rec.callSid()))) {
-            return new Staged(erased(ref, start));
+        if (checkTombstone && db.jdbi().withHandle(h -> Marks.refuses(h, ref.recordingSid(), ref.callSid() != null ? ref.callSid() : rec.callSid()))) {
+            return new Staged(refused(new RecordingRef(ref.accountSid(), ref.recordingSid(), ref.callSid() != null ? ref.callSid() : rec.callSid()), start));
         }
         if (ref.callSid() != null && rec.callSid() != null && !ref.callSid().equals(rec.callSid())) {
             throw new PermanentException("recording " + rec.sid() + " belongs to call " + rec.callSid() + " at Twilio, not to " + ref.callSid()
@@ -234,10 +248,13 @@ public final class Archiver {
         try {
             row = db.jdbi().inTransaction(h -> {
             var callId = calls.upsert(h, rec.callSid(), rec.accountSid(), s.started);
-            // the call's row is locked now: an erasure that began while this downloaded has either finished (and this
-            // stops here) or waits for this transaction and then deletes what it wrote
-            if (recordings.tombstoned(h, rec.sid(), rec.callSid())) {
+            // the call's row is locked now: an erasure that marked it while this downloaded stops this here; one that marks
+            // it later waits for this transaction and then deletes what it wrote
+            if (Marks.refuses(h, rec.sid(), rec.callSid())) {
                 throw new Tombstoned();
+            }
+            if (rec.durationSeconds() != null) {
+                CallRepository.ended(h, rec.callSid(), s.started.plusMillis(rec.durationSeconds().movePointRight(3).longValue()), true);
             }
             RecordingRow upgraded = recordings.applyTwilioRecording(h, callId, new TwilioUpgrade(rec.sid(), s.key, store.url(s.key),
                     s.format.extension(), rec.channels(), rec.durationSeconds(), s.stored.size(), s.stored.sha256(), metadataJson(rec, s.started)));
@@ -251,7 +268,8 @@ public final class Archiver {
             });
         } catch (Tombstoned erasedMeanwhile) {
             store.eraseAllVersions(s.key); // written while its call was being erased: it must not stay
-            return erased(s.ref, s.start);
+            store.eraseAllVersions(s.key + dev.callvault.peaks.Waveforms.SUFFIX);
+            return refused(new RecordingRef(rec.accountSid(), rec.sid(), rec.callSid()), s.start);
         }
         ArchiveResult result = new ArchiveResult(ArchiveResult.Outcome.ARCHIVED, rec.ref(), row.id(), s.key, s.stored.size(), s.stored.sha256(),
                 rec.status(), Duration.between(s.start, clock.instant()));
@@ -296,9 +314,10 @@ public final class Archiver {
         String meta = json(m);
         RecordingRow row = db.jdbi().inTransaction(h -> {
             var callId = calls.upsert(h, ref.callSid(), ref.accountSid(), null);
-            if (recordings.tombstoned(h, ref.recordingSid(), ref.callSid())) {
+            if (Marks.refuses(h, ref.recordingSid(), ref.callSid())) {
                 return null; // erased or expired here: nothing of it is written again
             }
+            CallRepository.ended(h, ref.callSid(), clock.instant(), true); // Twilio's recording is over, and with it the call
             return recordings.applyTwilioStatus(h, callId, ref.recordingSid(), status, meta);
         });
         if (row == null) {

@@ -19,6 +19,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -37,6 +38,7 @@ public final class Backfill {
     private final TwilioRecordings twilio;
     private final java.util.function.Supplier<Archiver> archivers;
     private final Database db;
+    private final dev.callvault.archive.Leftovers leftovers;
 
     public Backfill(TwilioRecordings twilio, Archiver archiver, Database db) {
         this(twilio, () -> archiver, db);
@@ -47,6 +49,7 @@ public final class Backfill {
         this.twilio = twilio;
         this.archivers = archiver;
         this.db = db;
+        this.leftovers = new dev.callvault.archive.Leftovers(db, twilio, java.time.Clock.systemUTC());
     }
 
     /**
@@ -106,7 +109,7 @@ public final class Backfill {
             return new Summary(found.size(), 0, 0, 0, 0, 0, 0, seconds, Duration.between(start, Instant.now()), List.of());
         }
         Archiver archiver = archivers.get();
-        dev.callvault.privacy.DeletionLog deletions = new dev.callvault.privacy.DeletionLog(db.jdbi());
+        dev.callvault.db.DeletionLog deletions = new dev.callvault.db.DeletionLog(db.jdbi());
         String run = o.runKey();
         if (o.restart()) {
             db.jdbi().useHandle(h -> h.createUpdate("DELETE FROM backfill_done WHERE run_key = :run").bind("run", run).execute());
@@ -168,8 +171,10 @@ public final class Backfill {
                                 deleteAtTwilio(r, archiver, deletions, deleted, failures, listener);
                             }
                         } else if (tombstones.contains(r.sid())) {
-                            // Twilio may still have it: erased or expired here, it is never fetched again
-                            finished(r, Outcome.SKIPPED, "erased or expired here", archived, skipped, noMedia, listener);
+                            // erased, expired or being deleted here: never fetched again, and deleted at Twilio if its deletion missed it
+                            boolean deletedThere = r.hasMedia() && leftovers.delete(r.ref());
+                            finished(r, Outcome.SKIPPED, "erased or expired here" + (deletedThere ? "; deleted at Twilio" : ""), archived, skipped,
+                                    noMedia, listener);
                         } else {
                             // an archived recording's checkpoint is written with its row: one commit, not two
                             HandleConsumer<RuntimeException> checkpoint = h -> checkpoint(h, run, r.sid(), Outcome.ARCHIVED);
@@ -213,14 +218,14 @@ public final class Backfill {
     }
 
     /** Twilio's copy of {@code r} deleted, once the object here matches its row; kept (and a failure) otherwise. */
-    private void deleteAtTwilio(TwilioRecording r, Archiver archiver, dev.callvault.privacy.DeletionLog deletions, AtomicInteger deleted,
+    private void deleteAtTwilio(TwilioRecording r, Archiver archiver, dev.callvault.db.DeletionLog deletions, AtomicInteger deleted,
                                 List<Failure> failures, Listener listener) {
         if (archiver.verifiedRow(r.sid()).isPresent()) {
             twilio.delete(r.accountSid(), r.sid());
-            deletions.record(new dev.callvault.privacy.DeletionLog.Entry(Instant.now(), "callvault backfill",
-                    dev.callvault.privacy.DeletionLog.Kind.BACKFILL, "backfill --delete-from-twilio: archived and verified here",
-                    null, r.callSid(), r.sid(), null, null, null, dev.callvault.privacy.DeletionLog.Place.TWILIO,
-                    dev.callvault.privacy.DeletionLog.Outcome.DELETED, "Twilio's copy, once the object here matched its row"));
+            deletions.record(new dev.callvault.db.DeletionLog.Entry(Instant.now(), "callvault backfill",
+                    dev.callvault.db.DeletionLog.Kind.BACKFILL, "backfill --delete-from-twilio: archived and verified here",
+                    null, r.callSid(), r.sid(), null, null, null, dev.callvault.db.DeletionLog.Place.TWILIO,
+                    dev.callvault.db.DeletionLog.Outcome.DELETED, "Twilio's copy, once the object here matched its row"));
             deleted.incrementAndGet();
             listener.done(r, Outcome.DELETED, null);
         } else {
@@ -237,18 +242,11 @@ public final class Backfill {
                 .bind("run", run).bind("sid", recordingSid).bind("outcome", outcome.name()).execute();
     }
 
-    /** Which of the listed recordings were erased or expired here (they, or their calls): never downloaded again. */
+    /** Which of the listed recordings were erased or expired here, or belong to a call being deleted: never downloaded again. */
     private Set<String> tombstones(List<TwilioRecording> found) {
-        List<String> sids = found.stream().map(TwilioRecording::sid).toList();
-        List<String> callSids = found.stream().map(TwilioRecording::callSid).filter(java.util.Objects::nonNull).distinct().toList();
-        Set<String> out = new HashSet<>(db.jdbi().withHandle(h -> h.createQuery("""
-                        SELECT recording_sid FROM recordings WHERE recording_sid = ANY(:sids) AND status IN ('erased', 'expired')""")
-                .bindArray("sids", String.class, sids).mapTo(String.class).list()));
-        Set<String> erasedCalls = new HashSet<>(db.jdbi().withHandle(h -> h.createQuery("""
-                        SELECT call_sid FROM calls WHERE call_sid = ANY(:calls) AND erased_at IS NOT NULL""")
-                .bindArray("calls", String.class, callSids).mapTo(String.class).list()));
-        found.stream().filter(r -> erasedCalls.contains(r.callSid())).forEach(r -> out.add(r.sid()));
-        return out;
+        Map<String, String> callOf = new java.util.HashMap<>();
+        found.forEach(r -> callOf.put(r.sid(), r.callSid()));
+        return db.jdbi().withHandle(h -> dev.callvault.db.Marks.refusedOf(h, callOf));
     }
 
     /**

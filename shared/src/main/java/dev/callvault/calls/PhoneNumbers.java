@@ -30,6 +30,23 @@ public final class PhoneNumbers {
         }
     }
 
+    /**
+     * The E.164 form of {@code typed} when it is a number that exists (valid for its country, as libphonenumber knows the
+     * numbering plans), read in {@code defaultRegion} without a country code; empty for a part of one, a number of the
+     * wrong length or one no plan allows ("5550100" in the US).
+     */
+    public static Optional<String> valid(String typed, String defaultRegion) {
+        if (typed == null || typed.isBlank() || typed.chars().noneMatch(Character::isDigit)) {
+            return Optional.empty();
+        }
+        try {
+            Phonenumber.PhoneNumber n = UTIL.parse(typed.strip(), defaultRegion);
+            return UTIL.isValidNumber(n) ? Optional.of(UTIL.format(n, PhoneNumberUtil.PhoneNumberFormat.E164)) : Optional.empty();
+        } catch (NumberParseException e) {
+            return Optional.empty();
+        }
+    }
+
     /** Only the digits of {@code typed}: what a part of a number is matched by. */
     public static String digits(String typed) {
         return typed == null ? "" : typed.replaceAll("[^0-9]", "");

@@ -115,7 +115,7 @@ public record Config(
 
     /** Twilio's REST API base URL, the accounts we hold credentials for, and how hard to retry. */
     public record Twilio(URI apiUrl, List<TwilioCredentials> accounts, int maxAttempts, Duration backoff, int pageSize,
-                         Map<String, Path> encryptionKeys) {
+                         Map<String, Path> encryptionKeys, Duration timeout) {
         public Twilio {
             accounts = List.copyOf(accounts);
             encryptionKeys = Map.copyOf(encryptionKeys);

@@ -324,7 +324,7 @@ public final class ConfigLoader {
         });
         return new Config.Twilio(api != null ? api : URI.create("https://api.twilio.com"), accounts,
                 integer("twilio.max-attempts", 5, 1, 20), Duration.ofMillis(integer("twilio.backoff-ms", 500, 1, 60_000)),
-                integer("twilio.page-size", 1000, 1, 1000), keys);
+                integer("twilio.page-size", 1000, 1, 1000), keys, Duration.ofMillis(integer("twilio.timeout-ms", 60_000, 100, 600_000)));
     }
 
     private String get(String key, String fallback) {

@@ -101,7 +101,8 @@ public record Setting(String key, String env, boolean secret, String help) {
             new Setting("twilio.api-secret", "TWILIO_API_SECRET", true, "The API key's secret."),
             new Setting("twilio.page-size", "CALLVAULT_TWILIO_PAGE_SIZE", false, "Recordings per list request (1-1000); default 1000."),
             new Setting("twilio.max-attempts", "CALLVAULT_TWILIO_MAX_ATTEMPTS", false, "Tries per Twilio request on 429/5xx/network errors; default 5."),
-            new Setting("twilio.backoff-ms", "CALLVAULT_TWILIO_BACKOFF_MS", false, "First retry delay in ms, doubled per try with jitter; default 500."));
+            new Setting("twilio.backoff-ms", "CALLVAULT_TWILIO_BACKOFF_MS", false, "First retry delay in ms, doubled per try with jitter; default 500."),
+            new Setting("twilio.timeout-ms", "CALLVAULT_TWILIO_TIMEOUT_MS", false, "How long one Twilio request may take before it counts as failed (and is retried), in ms; default 60000."));
 
     public static Optional<Setting> byKey(String key) {
         return ALL.stream().filter(s -> s.key().equals(key)).findFirst();

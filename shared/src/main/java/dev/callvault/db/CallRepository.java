@@ -39,6 +39,14 @@ public final class CallRepository {
 
     /** A call's start as Twilio's voice webhook announces it. */
     public record Start(String callSid, String accountSid, String from, String to, String assistant, Instant at) {
+        /**
+         * The start the voice webhook's form announces: the call's assistant is the one {@code ?assistant=} names, else the
+         * one whose number it called (its policies, retention first, follow it), else none.
+         */
+        public static Start of(java.util.Map<String, String> form, String assistantParam, dev.callvault.config.Config.Assistants assistants, Instant at) {
+            String id = assistants.match(assistantParam, form.get("To")).id();
+            return new Start(form.get("CallSid"), form.get("AccountSid"), form.get("From"), form.get("To"), id.isEmpty() ? null : id, at);
+        }
     }
 
     /** Records a call's start; a repeated webhook fills in what was missing. */
@@ -68,6 +76,23 @@ public final class CallRepository {
                     .add();
         }
         batch.execute();
+    }
+
+    /**
+     * Records that call {@code callSid} ended at {@code at}: {@code ended_at}, where retention's clock starts, becomes the
+     * latest end known; with {@code byTwilio} (a recording's final callback, the Calls resource) Twilio has said the call is
+     * over, so it is no longer live.
+     */
+    public static void ended(Handle h, String callSid, Instant at, boolean byTwilio) {
+        h.createUpdate("""
+                        UPDATE calls SET ended_at = greatest(ended_at, :at),
+                                         twilio_ended_at = CASE WHEN :twilio THEN coalesce(twilio_ended_at, :at) ELSE twilio_ended_at END
+                        WHERE call_sid = :sid""")
+                .bind("at", OffsetDateTime.ofInstant(at, ZoneOffset.UTC)).bind("twilio", byTwilio).bind("sid", callSid).execute();
+    }
+
+    public void ended(String callSid, Instant at, boolean byTwilio) {
+        jdbi.useHandle(h -> ended(h, callSid, at, byTwilio));
     }
 
     public Optional<CallRow> findBySid(String callSid) {

@@ -24,17 +24,6 @@ public final class RecordingRepository {
         this.jdbi = jdbi;
     }
 
-    /**
-     * True when the recording {@code recordingSid}, or the call {@code callSid} (either may be null), was erased or
-     * expired here: a tombstone, never to be archived again.
-     */
-    public boolean tombstoned(Handle h, String recordingSid, String callSid) {
-        return h.createQuery("""
-                        SELECT EXISTS (SELECT 1 FROM recordings WHERE recording_sid = :rec AND status IN ('erased', 'expired'))
-                            OR EXISTS (SELECT 1 FROM calls WHERE call_sid = :call AND erased_at IS NOT NULL)""")
-                .bind("rec", recordingSid).bind("call", callSid).mapTo(Boolean.class).one();
-    }
-
     public Jdbi jdbi() {
         return jdbi;
     }
@@ -54,8 +43,13 @@ public final class RecordingRepository {
     }
 
     public List<RecordingRow> findByCall(UUID callId) {
-        return jdbi.withHandle(h -> h.createQuery("SELECT " + COLUMNS + " FROM recordings WHERE call_id = :call ORDER BY created_at, id")
-                .bind("call", callId).map(MAPPER).list());
+        return jdbi.withHandle(h -> findByCall(h, callId));
+    }
+
+    /** The call's rows as {@code h}'s transaction sees them. */
+    public static List<RecordingRow> findByCall(Handle h, UUID callId) {
+        return h.createQuery("SELECT " + COLUMNS + " FROM recordings WHERE call_id = :call ORDER BY created_at, id")
+                .bind("call", callId).map(MAPPER).list();
     }
 
     /**
@@ -127,28 +121,31 @@ public final class RecordingRepository {
      * Returns the call's id (null when none of the rows is there any more).
      */
     public UUID completeRealtime(List<RealtimeCompletion> completions) {
-        return jdbi.inTransaction(h -> {
-            UUID callId = null;
-            for (RealtimeCompletion c : completions) {
-                UUID of = h.createQuery("""
-                                UPDATE recordings SET
-                                    status = CASE WHEN recording_sid IS NULL THEN 'completed' ELSE status END,
-                                    s3_key = CASE WHEN recording_sid IS NULL THEN :key ELSE s3_key END,
-                                    s3_url = CASE WHEN recording_sid IS NULL THEN :url ELSE s3_url END,
-                                    file_size = CASE WHEN recording_sid IS NULL THEN :size ELSE file_size END,
-                                    sha256 = CASE WHEN recording_sid IS NULL THEN :sha ELSE sha256 END,
-                                    duration_seconds = CASE WHEN recording_sid IS NULL THEN :seconds ELSE duration_seconds END,
-                                    recording_metadata = recording_metadata || :meta::jsonb
-                                        || CASE WHEN recording_sid IS NOT NULL THEN jsonb_build_object('original_s3_key', :key) ELSE '{}'::jsonb END,
-                                    updated_at = now()
-                                WHERE id = :id
-                                RETURNING call_id""")
-                        .bind("id", c.id()).bind("key", c.key()).bind("url", c.url()).bind("size", c.size()).bind("sha", c.sha256())
-                        .bind("seconds", c.seconds()).bind("meta", c.metadataJson()).mapTo(UUID.class).findOne().orElse(null);
-                callId = of != null ? of : callId;
-            }
-            return callId;
-        });
+        return jdbi.inTransaction(h -> completeRealtime(h, completions));
+    }
+
+    /** As {@link #completeRealtime(List)}, in {@code h}'s transaction. */
+    public static UUID completeRealtime(Handle h, List<RealtimeCompletion> completions) {
+        UUID callId = null;
+        for (RealtimeCompletion c : completions) {
+            UUID of = h.createQuery("""
+                            UPDATE recordings SET
+                                status = CASE WHEN recording_sid IS NULL THEN 'completed' ELSE status END,
+                                s3_key = CASE WHEN recording_sid IS NULL THEN :key ELSE s3_key END,
+                                s3_url = CASE WHEN recording_sid IS NULL THEN :url ELSE s3_url END,
+                                file_size = CASE WHEN recording_sid IS NULL THEN :size ELSE file_size END,
+                                sha256 = CASE WHEN recording_sid IS NULL THEN :sha ELSE sha256 END,
+                                duration_seconds = CASE WHEN recording_sid IS NULL THEN :seconds ELSE duration_seconds END,
+                                recording_metadata = recording_metadata || :meta::jsonb
+                                    || CASE WHEN recording_sid IS NOT NULL THEN jsonb_build_object('original_s3_key', :key) ELSE '{}'::jsonb END,
+                                updated_at = now()
+                            WHERE id = :id
+                            RETURNING call_id""")
+                    .bind("id", c.id()).bind("key", c.key()).bind("url", c.url()).bind("size", c.size()).bind("sha", c.sha256())
+                    .bind("seconds", c.seconds()).bind("meta", c.metadataJson()).mapTo(UUID.class).findOne().orElse(null);
+            callId = of != null ? of : callId;
+        }
+        return callId;
     }
 
     /** Marks live real-time rows failed with the reason; a row Twilio's recording already completed keeps its data. */

@@ -2,11 +2,14 @@ package dev.callvault.privacy;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.callvault.CallvaultException;
 import dev.callvault.db.CallRepository;
 import dev.callvault.db.CallRow;
 import dev.callvault.db.Database;
-import dev.callvault.db.RecordingRepository;
-import dev.callvault.db.RecordingRow;
+import dev.callvault.db.DeletionLog;
+import dev.callvault.twilio.RecordingNotFoundException;
+import dev.callvault.twilio.TwilioRecordings;
+import org.jdbi.v3.core.Handle;
 
 import java.time.Clock;
 import java.time.Instant;
@@ -21,10 +24,12 @@ import java.util.UUID;
 
 /**
  * Erasure of a person's recordings on request (DESIGN 9): every call from or to a number (or one call), within an
- * optional window, deleted everywhere by {@link Purge}; a held call refused, naming its hold; a live call erased once it
- * has ended (by the next run or the daily timer). An erasure is resumable: it keeps the calls it found, and the same
- * request (or the timer) carries on where a run stopped, under the same id, until it is complete. Its proof report
- * says what was found, what was deleted where and when, and what was not, and why.
+ * optional window, deleted everywhere by {@link Purge}. Each request is a record of its own (who, why, when, what became
+ * of each call); a request that carries on an unfinished one of the same selector supersedes it, and what it deletes is
+ * credited to it alone. The same person re-running the same request (after a kill, a failure) carries on under the same
+ * id. Before anything is deleted, the request marks its calls in one transaction; a held call is refused, naming its
+ * hold; a live call (one Twilio has not said has ended) stays pending until it has. Its proof is told from the database
+ * at any time: what was found, what was deleted where and when, what is left and why.
  */
 public final class Eraser {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -42,13 +47,13 @@ public final class Eraser {
         }
     }
 
-    /** One call of an erasure: {@code erased}, {@code held}, {@code pending} (live), {@code failed} (to be retried), and why. */
+    /** One call of an erasure: {@code erased}, {@code held}, {@code pending} (live), {@code failed} (to be retried), {@code carried_on}, and why. */
     public record CallOutcome(String callSid, Instant startedAt, String outcome, String detail) {
     }
 
-    /** The proof of an erasure (stored as JSON with it, printed as text). */
-    public record Report(UUID id, String state, String who, String reason, String askedFor, Instant started, Instant finished,
-                         List<CallOutcome> calls, List<DeletionLog.Entry> deleted) {
+    /** The proof of an erasure request, told from the database; {@code continues} the request it carried on, if any. */
+    public record Report(UUID id, String state, String who, String reason, String askedFor, Instant started, Instant finished, UUID continues,
+                         List<CallOutcome> calls, List<DeletionLog.Entry> deleted, List<String> notes) {
         public boolean complete() {
             return state.equals("complete");
         }
@@ -57,109 +62,257 @@ public final class Eraser {
     private final Database db;
     private final NumberHash hash;
     private final Holds holds;
+    private final Purge purge;
+    private final TwilioRecordings twilio;
     private final Clock clock;
     private final CallRepository calls;
-    private final RecordingRepository recordings;
     private final DeletionLog deletions;
 
-    public Eraser(Database db, NumberHash hash, Holds holds, Clock clock) {
+    public Eraser(Database db, NumberHash hash, Holds holds, Purge purge, TwilioRecordings twilio, Clock clock) {
         this.db = db;
         this.hash = hash;
         this.holds = holds;
+        this.purge = purge;
+        this.twilio = twilio;
         this.clock = clock;
         this.calls = new CallRepository(db.jdbi());
-        this.recordings = new RecordingRepository(db.jdbi());
         this.deletions = new DeletionLog(db.jdbi());
     }
 
     /** The calls a request names, as the database has them now (already erased ones found by their numbers' hash). */
     public List<CallRow> find(Request r) {
-        String h = r.number() == null ? null : hash.of(r.number());
-        List<UUID> ids = db.jdbi().withHandle(x -> x.createQuery("""
+        return db.jdbi().withHandle(h -> find(h, r)).stream().map(id -> calls.findById(id).orElseThrow()).toList();
+    }
+
+    private List<UUID> find(Handle h, Request r) {
+        String numberHash = r.number() == null ? null : hash.of(r.number());
+        return h.createQuery("""
                         SELECT id FROM calls
                         WHERE (:sid::text IS NOT NULL AND call_sid = :sid
                                OR :number::text IS NOT NULL AND (from_number = :number OR to_number = :number OR from_hash = :hash OR to_hash = :hash))
                           AND (:since::timestamptz IS NULL OR coalesce(started_at, created_at) >= :since)
                           AND (:until::timestamptz IS NULL OR coalesce(started_at, created_at) < :until)
-                        ORDER BY coalesce(started_at, created_at)""")
-                .bind("sid", r.callSid()).bind("number", r.number()).bind("hash", h)
+                        ORDER BY coalesce(started_at, created_at), id""")
+                .bind("sid", r.callSid()).bind("number", r.number()).bind("hash", numberHash)
                 .bind("since", r.since() == null ? null : OffsetDateTime.ofInstant(r.since(), ZoneOffset.UTC))
                 .bind("until", r.until() == null ? null : OffsetDateTime.ofInstant(r.until(), ZoneOffset.UTC))
-                .mapTo(UUID.class).list());
-        return ids.stream().map(id -> calls.findById(id).orElseThrow()).toList();
+                .mapTo(UUID.class).list();
     }
 
-    /** Carries out {@code r}: resumes the same request's unfinished erasure if there is one, else starts one. */
-    public Report erase(Request r, Purge purge) {
+    /**
+     * Carries out {@code r} as a request of its own: one that carries on an unfinished erasure of the same selector by
+     * another person or for another reason supersedes it; the same person with the same reason carries on under its id.
+     */
+    public Report erase(Request r) {
         String selector = selector(r);
-        UUID id = db.jdbi().inTransaction(h -> h.createQuery("SELECT id FROM erasures WHERE selector = :s AND state <> 'complete' FOR UPDATE")
-                .bind("s", selector).mapTo(UUID.class).findOne()
-                .orElseGet(() -> h.createQuery("""
-                                INSERT INTO erasures (selector, requested_by, reason, call_ids, report)
-                                VALUES (:s, :by, :why, :calls, jsonb_build_object('asked_for', :asked::text)) RETURNING id""")
-                        .bind("s", selector).bind("by", r.who()).bind("why", r.reason()).bind("asked", describe(r))
-                        .bind("calls", find(r).stream().map(CallRow::id).toArray(UUID[]::new))
-                        .mapTo(UUID.class).one()));
-        return resume(id, describe(r), purge);
+        UUID id = db.jdbi().inTransaction(h -> {
+            Optional<Map<String, Object>> open = h.createQuery("""
+                            SELECT id, requested_by, reason FROM erasures WHERE selector = :s AND state IN ('running', 'partial') FOR UPDATE""")
+                    .bind("s", selector).mapToMap().findOne();
+            if (open.isPresent() && r.who().equals(open.get().get("requested_by")) && r.reason().equals(open.get().get("reason"))) {
+                UUID same = (UUID) open.get().get("id");
+                addCalls(h, same, find(h, r)); // calls of the number made since it began join it
+                return same;
+            }
+            UUID continues = open.map(o -> (UUID) o.get("id")).orElse(null);
+            List<UUID> found = new ArrayList<>(find(h, r));
+            UUID created = h.createQuery("""
+                            INSERT INTO erasures (selector, requested_by, reason, asked_for, call_ids, continues, started_at)
+                            VALUES (:s, :by, :why, :asked, :calls, :continues, :at) RETURNING id""")
+                    .bind("s", selector).bind("by", r.who()).bind("why", r.reason()).bind("asked", describe(r))
+                    .bind("calls", found.toArray(UUID[]::new)).bind("continues", continues).bind("at", now()).mapTo(UUID.class).one();
+            if (continues != null) {
+                supersede(h, continues, created, found);
+            }
+            addCalls(h, created, found);
+            return created;
+        });
+        return run(id);
+    }
+
+    /** The earlier request stops here; its calls not erased yet are carried on by {@code by}. */
+    private void supersede(Handle h, UUID old, UUID by, List<UUID> found) {
+        List<UUID> unfinished = h.createQuery("SELECT call_id FROM erasure_calls WHERE erasure_id = :old AND outcome <> 'erased'")
+                .bind("old", old).mapTo(UUID.class).list();
+        for (UUID call : unfinished) {
+            if (!found.contains(call)) {
+                found.add(call);
+            }
+        }
+        h.createUpdate("""
+                        UPDATE erasure_calls SET outcome = 'carried_on', detail = :detail, updated_at = now()
+                        WHERE erasure_id = :old AND outcome <> 'erased'""")
+                .bind("old", old).bind("detail", "carried on by erasure " + by + " (a request of its own)").execute();
+        h.createUpdate("UPDATE erasures SET state = 'superseded', finished_at = :at WHERE id = :old")
+                .bind("at", now()).bind("old", old).execute();
+    }
+
+    private static void addCalls(Handle h, UUID erasure, List<UUID> found) {
+        for (UUID call : found) {
+            h.createUpdate("INSERT INTO erasure_calls (erasure_id, call_id, outcome) VALUES (:e, :c, 'found') ON CONFLICT DO NOTHING")
+                    .bind("e", erasure).bind("c", call).execute();
+        }
+        h.createUpdate("UPDATE erasures SET call_ids = ARRAY(SELECT call_id FROM erasure_calls WHERE erasure_id = :e) WHERE id = :e")
+                .bind("e", erasure).execute();
     }
 
     /** Carries every unfinished erasure on (the daily timer): a live call that has ended since, a hold removed, a failure. */
-    public List<Report> resumeOpen(Purge purge) {
-        List<UUID> open = db.jdbi().withHandle(h -> h.createQuery("SELECT id FROM erasures WHERE state <> 'complete' ORDER BY started_at")
+    public List<Report> resumeOpen() {
+        List<UUID> open = db.jdbi().withHandle(h -> h.createQuery("SELECT id FROM erasures WHERE state IN ('running', 'partial') ORDER BY started_at")
                 .mapTo(UUID.class).list());
         List<Report> done = new ArrayList<>();
         for (UUID id : open) {
-            done.add(resume(id, null, purge));
+            done.add(run(id));
         }
         return done;
     }
 
-    private Report resume(UUID id, String askedFor, Purge purge) {
-        Map<String, Object> row = db.jdbi().withHandle(h -> h.createQuery("SELECT requested_by, reason, call_ids, report->>'asked_for' AS asked FROM erasures WHERE id = :id")
+    /** One call of a request as a run sees it. */
+    private record Step(CallRow call, String outcome, String detail) {
+    }
+
+    private Report run(UUID id) {
+        Map<String, Object> e = db.jdbi().withHandle(h -> h.createQuery("SELECT requested_by, reason FROM erasures WHERE id = :id")
                 .bind("id", id).mapToMap().one());
-        String who = (String) row.get("requested_by");
-        String reason = (String) row.get("reason");
-        String asked = askedFor != null ? askedFor : (String) row.get("asked");
-        UUID[] callIds = toUuids(row.get("call_ids"));
-        List<CallOutcome> outcomes = new ArrayList<>();
-        Purge.Actor actor = new Purge.Actor(who, DeletionLog.Kind.ERASURE, reason, id, "erased");
-        for (UUID callId : callIds) {
-            CallRow call = calls.findById(callId).orElseThrow();
-            List<RecordingRow> rows = recordings.findByCall(callId);
-            List<Holds.Hold> on = holds.on(call);
-            if (!on.isEmpty()) {
-                String why = "refused: held by " + String.join("; ", on.stream().map(Holds.Hold::describe).toList());
-                outcomes.add(new CallOutcome(call.callSid(), call.startedAt(), "held", why));
-                continue;
+        Purge.Actor actor = Purge.Actor.erasure(id, (String) e.get("requested_by"), (String) e.get("reason"));
+        for (Step s : mark(id)) {
+            String outcome = s.outcome();
+            String detail = s.detail();
+            if (outcome == null) {
+                Optional<String> live = live(s.call());
+                if (live.isPresent()) {
+                    outcome = "pending";
+                    detail = live.get() + ": it is erased once it has ended (run the same erase again, or the daily timer does)";
+                } else {
+                    Purge.Result result = purge.call(s.call().id(), actor);
+                    outcome = result.complete() ? "erased" : result.released() ? "held" : "failed";
+                    detail = result.complete() ? erased(s.call(), result) : result.problem();
+                }
             }
-            if (rows.stream().anyMatch(x -> "in-progress".equals(x.status()))) {
-                outcomes.add(new CallOutcome(call.callSid(), call.startedAt(), "pending",
-                        "the call is live: it is erased once it has ended (run the same erase again, or the daily timer does)"));
-                continue;
-            }
-            Purge.Result result = purge.purge(call, rows.stream().filter(x -> !Retention.tombstone(x)).toList(), actor, true);
-            outcomes.add(new CallOutcome(call.callSid(), call.startedAt(), result.complete() ? "erased" : "failed", result.complete()
-                    ? "deleted everywhere" : "not everything could be deleted yet (see the failed steps); the next run tries again"));
+            String o = outcome;
+            String d = detail;
+            db.jdbi().useHandle(h -> h.createUpdate("""
+                            UPDATE erasure_calls SET outcome = :o, detail = :d, updated_at = now() WHERE erasure_id = :e AND call_id = :c""")
+                    .bind("o", o).bind("d", d).bind("e", id).bind("c", s.call().id()).execute());
         }
-        boolean complete = outcomes.stream().allMatch(o -> o.outcome().equals("erased"));
-        Instant finished = clock.instant();
-        Report report = new Report(id, complete ? "complete" : "partial", who, reason, asked, started(id), complete ? finished : null, outcomes,
-                deletions.ofErasure(id));
-        db.jdbi().useHandle(h -> h.createUpdate("""
-                        UPDATE erasures SET state = :state, finished_at = :finished, report = :report::jsonb WHERE id = :id""")
-                .bind("state", report.state()).bind("finished", complete ? OffsetDateTime.ofInstant(finished, ZoneOffset.UTC) : null)
-                .bind("report", json(report)).bind("id", id).execute());
+        db.jdbi().useHandle(h -> {
+            boolean complete = h.createQuery("SELECT bool_and(outcome = 'erased') FROM erasure_calls WHERE erasure_id = :e").bind("e", id)
+                    .mapTo(Boolean.class).findOne().map(b -> b == null || b).orElse(true);
+            h.createUpdate("UPDATE erasures SET state = :state, finished_at = :at WHERE id = :id AND state IN ('running', 'partial')")
+                    .bind("state", complete ? "complete" : "partial").bind("at", complete ? now() : null).bind("id", id).execute();
+        });
+        Report report = proof(id).orElseThrow();
+        db.jdbi().useHandle(h -> h.createUpdate("UPDATE erasures SET report = :r::jsonb WHERE id = :id").bind("r", json(report)).bind("id", id).execute());
         return report;
     }
 
-    /** A stored erasure's proof report, as it was last written. */
-    public Optional<String> storedReport(UUID id) {
-        return db.jdbi().withHandle(h -> h.createQuery("SELECT report::text FROM erasures WHERE id = :id").bind("id", id).mapTo(String.class).findOne());
+    /**
+     * In one transaction, before anything is deleted: every call of the request not yet erased by it is marked for it,
+     * unless held (refused, naming the hold) or marked by a newer request (which carries it). Returns each call with its
+     * outcome already known, or a null outcome for the calls to erase now.
+     */
+    private List<Step> mark(UUID id) {
+        return db.jdbi().inTransaction(h -> {
+            h.execute("SELECT pg_advisory_xact_lock(?)", Holds.MARKING_LOCK);
+            List<UUID> ids = h.createQuery("""
+                            SELECT ec.call_id FROM erasure_calls ec JOIN calls c ON c.id = ec.call_id
+                            WHERE ec.erasure_id = :e AND ec.outcome <> 'erased' ORDER BY coalesce(c.started_at, c.created_at), c.id""")
+                    .bind("e", id).mapTo(UUID.class).list();
+            List<CallRow> rows = ids.stream().map(c -> calls.findById(c).orElseThrow()).toList();
+            Map<UUID, List<Holds.Hold>> held = holds.on(h, rows);
+            List<Step> steps = new ArrayList<>();
+            for (CallRow c : rows) {
+                List<Holds.Hold> on = held.getOrDefault(c.id(), List.of());
+                if (!on.isEmpty()) {
+                    steps.add(new Step(c, "held", "refused: held by " + String.join("; ", on.stream().map(Holds.Hold::describe).toList())));
+                    continue;
+                }
+                int marked = h.createUpdate("""
+                                UPDATE calls c SET marked_at = coalesce(c.marked_at, :at), marked_for = 'erasure', marked_by = :e, marked_why = NULL
+                                WHERE c.id = :c AND (c.marked_by IS NULL OR c.marked_by = :e
+                                    OR (SELECT started_at FROM erasures WHERE id = c.marked_by) <= (SELECT started_at FROM erasures WHERE id = :e))""")
+                        .bind("at", now()).bind("e", id).bind("c", c.id()).execute();
+                if (marked == 1) {
+                    steps.add(new Step(c, null, null));
+                } else {
+                    UUID by = h.createQuery("SELECT marked_by FROM calls WHERE id = :c").bind("c", c.id()).mapTo(UUID.class).one();
+                    boolean erased = h.createQuery("SELECT erased_at IS NOT NULL FROM calls WHERE id = :c").bind("c", c.id()).mapTo(Boolean.class).one();
+                    steps.add(new Step(c, erased ? "erased" : "carried_on", erased ? "erased by erasure " + by : "erasure " + by
+                            + " (asked for later) erases it"));
+                }
+            }
+            return steps;
+        });
     }
 
-    private Instant started(UUID id) {
-        return db.jdbi().withHandle(h -> h.createQuery("SELECT started_at FROM erasures WHERE id = :id").bind("id", id)
-                .mapTo(OffsetDateTime.class).one()).toInstant();
+    /**
+     * Why the call is live, or empty when it has ended: our real-time tracks are still recording, or Twilio has not said it
+     * ended (a recording's final callback, or its Calls resource asked now). A call Twilio does not know cannot be live.
+     */
+    private Optional<String> live(CallRow c) {
+        Map<String, Object> row = db.jdbi().withHandle(h -> h.createQuery("""
+                        SELECT twilio_ended_at IS NOT NULL AS ended,
+                               EXISTS (SELECT 1 FROM recordings r WHERE r.call_id = c.id AND r.status = 'in-progress') AS recording
+                        FROM calls c WHERE c.id = :id""").bind("id", c.id()).mapToMap().one());
+        if ((Boolean) row.get("recording")) {
+            return Optional.of("the call is live: its real-time tracks are still being recorded");
+        }
+        if ((Boolean) row.get("ended")) {
+            return Optional.empty();
+        }
+        Instant ended;
+        try {
+            TwilioRecordings.CallStatus status = twilio.callStatus(c.accountSid(), c.callSid());
+            if (!status.ended()) {
+                return Optional.of("the call is live: Twilio says it is " + status.status());
+            }
+            ended = status.endTime() != null ? status.endTime() : clock.instant();
+        } catch (RecordingNotFoundException unknown) {
+            ended = c.startedAt() != null ? c.startedAt() : clock.instant(); // Twilio has no such call: nothing of it can come any more
+        } catch (CallvaultException e) {
+            return Optional.of("it may be live: Twilio could not be asked whether the call has ended (" + e.getMessage() + ")");
+        }
+        new CallRepository(db.jdbi()).ended(c.callSid(), ended, true);
+        return Optional.empty();
+    }
+
+    /** What erasing a call did, in words: deleted now, or found deleted before (by retention, or an earlier erasure). */
+    private String erased(CallRow c, Purge.Result result) {
+        if (result.deletedSomething()) {
+            return "deleted everywhere";
+        }
+        return db.jdbi().withHandle(h -> h.createQuery("SELECT erased_at, erased_by, erased_why FROM calls WHERE id = :id").bind("id", c.id())
+                .map((rs, ctx) -> rs.getObject("erased_at") == null ? "nothing of it was left to delete"
+                        : "already deleted everywhere on " + rs.getObject("erased_at", OffsetDateTime.class).toInstant() + " by "
+                        + rs.getString("erased_by") + " (" + rs.getString("erased_why") + "); nothing of it was left")
+                .one());
+    }
+
+    /** An erasure request's proof as it stands now in the database. */
+    public Optional<Report> proof(UUID id) {
+        return db.jdbi().withHandle(h -> h.createQuery("""
+                        SELECT state, requested_by, reason, asked_for, started_at, finished_at, continues FROM erasures WHERE id = :id""")
+                .bind("id", id).map((rs, ctx) -> {
+                    OffsetDateTime finished = rs.getObject("finished_at", OffsetDateTime.class);
+                    return new Object[]{rs.getString("state"), rs.getString("requested_by"), rs.getString("reason"), rs.getString("asked_for"),
+                            rs.getObject("started_at", OffsetDateTime.class).toInstant(), finished == null ? null : finished.toInstant(),
+                            rs.getObject("continues", UUID.class)};
+                }).findOne().map(r -> {
+                    List<CallOutcome> outcomes = h.createQuery("""
+                                    SELECT c.call_sid, c.started_at, ec.outcome, ec.detail FROM erasure_calls ec JOIN calls c ON c.id = ec.call_id
+                                    WHERE ec.erasure_id = :id ORDER BY coalesce(c.started_at, c.created_at), c.id""")
+                            .bind("id", id).map((rs, ctx) -> new CallOutcome(rs.getString("call_sid"),
+                                    rs.getObject("started_at") == null ? null : rs.getObject("started_at", OffsetDateTime.class).toInstant(),
+                                    rs.getString("outcome"), rs.getString("detail"))).list();
+                    List<String> notes = new ArrayList<>();
+                    if (outcomes.isEmpty()) {
+                        notes.add("no call matched what was asked for: nothing was deleted");
+                    }
+                    notes.add(TWILIO_NOTE);
+                    notes.add("Only tombstones stay: each erased recording's SIDs, when, by whom and why; the numbers as their keyed hash.");
+                    return new Report(id, (String) r[0], (String) r[1], (String) r[2], (String) r[3], (Instant) r[4], (Instant) r[5], (UUID) r[6],
+                            outcomes, deletions.ofErasure(id), notes);
+                }));
     }
 
     /** The same request, the same selector: the number only as its keyed hash. */
@@ -175,6 +328,10 @@ public final class Eraser {
                 + (r.until() == null ? "" : "until " + r.until()));
     }
 
+    private OffsetDateTime now() {
+        return OffsetDateTime.ofInstant(clock.instant(), ZoneOffset.UTC);
+    }
+
     /** The report as JSON: what a data-protection officer hands over. */
     public static String json(Report r) {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -183,6 +340,7 @@ public final class Eraser {
         m.put("requested_by", r.who());
         m.put("reason", r.reason());
         m.put("asked_for", r.askedFor());
+        m.put("continues", r.continues() == null ? null : r.continues().toString());
         m.put("started_at", r.started().toString());
         m.put("finished_at", r.finished() == null ? null : r.finished().toString());
         m.put("calls", r.calls().stream().map(c -> {
@@ -206,7 +364,7 @@ public final class Eraser {
             x.put("detail", e.detail());
             return x;
         }).toList());
-        m.put("notes", List.of(TWILIO_NOTE, "Only tombstones stay: each erased recording's SIDs, when, by whom and why; the numbers as their keyed hash."));
+        m.put("notes", r.notes());
         try {
             return JSON.writeValueAsString(m);
         } catch (JsonProcessingException e) {
@@ -220,6 +378,9 @@ public final class Eraser {
         out.add("proof of erasure " + r.id() + ": " + r.state().toUpperCase());
         out.add("  asked for   " + r.askedFor());
         out.add("  by          " + r.who() + ", because: " + r.reason());
+        if (r.continues() != null) {
+            out.add("  carries on  erasure " + r.continues() + " (unfinished; superseded by this request)");
+        }
         out.add("  started     " + r.started() + (r.finished() == null ? "" : ", finished " + r.finished()));
         out.add("  calls found " + r.calls().size());
         for (CallOutcome c : r.calls()) {
@@ -232,18 +393,7 @@ public final class Eraser {
                     + (e.bytes() == null ? "" : "  " + e.bytes() + " bytes") + (e.sha256() == null ? "" : "  sha256 " + e.sha256())
                     + (e.detail() == null ? "" : "  (" + e.detail() + ")"));
         }
-        out.add("  " + TWILIO_NOTE);
+        r.notes().forEach(n -> out.add("  " + n));
         return out;
-    }
-
-    private static UUID[] toUuids(Object array) {
-        try {
-            if (array instanceof java.sql.Array a) {
-                return (UUID[]) a.getArray();
-            }
-        } catch (java.sql.SQLException e) {
-            throw new IllegalStateException(e);
-        }
-        return (UUID[]) array;
     }
 }

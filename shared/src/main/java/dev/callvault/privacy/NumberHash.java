@@ -17,18 +17,24 @@ import java.util.HexFormat;
 public final class NumberHash {
     private final byte[] key;
 
+    /** {@code secret} may be null: then every use of the hash says what to set ({@link #available()} tells beforehand). */
     public NumberHash(Secret secret) {
-        if (secret == null) {
-            throw new ConfigException("privacy.hash-secret is not set: erasure and retention replace numbers by a keyed hash and need it "
-                    + "(CALLVAULT_PRIVACY_HASH_SECRET, 16 characters or more, the same on every host)");
-        }
-        this.key = secret.reveal().getBytes(StandardCharsets.UTF_8);
+        this.key = secret == null ? null : secret.reveal().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** True when privacy.hash-secret is set, so numbers can be hashed. */
+    public boolean available() {
+        return key != null;
     }
 
     /** The hash of an E.164 number, or null for none. */
     public String of(String e164) {
         if (e164 == null || e164.isBlank()) {
             return null;
+        }
+        if (key == null) {
+            throw new ConfigException("privacy.hash-secret is not set: erasure, retention and holds on a number replace numbers by a keyed hash "
+                    + "and need it (CALLVAULT_PRIVACY_HASH_SECRET, 16 characters or more, the same on every host)");
         }
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
@@ -37,5 +43,11 @@ public final class NumberHash {
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 is part of every Java runtime", e);
         }
+    }
+
+    /** What of a number may be shown once only its hash is kept: its last two digits ("…02"), never enough to dial it. */
+    public static String hint(String e164) {
+        String digits = e164 == null ? "" : e164.replaceAll("[^0-9]", "");
+        return digits.length() < 2 ? "…" : "…" + digits.substring(digits.length() - 2);
     }
 }

@@ -16,7 +16,7 @@ public record PrivacyStats(long expired, long erased, long openErasures, long ac
         return jdbi.withHandle(h -> h.createQuery("""
                         SELECT (SELECT count(*) FROM recordings WHERE status = 'expired') AS expired,
                                (SELECT count(*) FROM recordings WHERE status = 'erased') AS erased,
-                               (SELECT count(*) FROM erasures WHERE state <> 'complete') AS open_erasures,
+                               (SELECT count(*) FROM erasures WHERE state IN ('running', 'partial')) AS open_erasures,
                                (SELECT count(*) FROM legal_holds WHERE removed_at IS NULL AND (until_date IS NULL OR until_date >= current_date)) AS holds,
                                (SELECT max(finished_at) FROM retention_runs WHERE NOT dry_run) AS last_run""")
                 .map((rs, ctx) -> {

@@ -1,45 +1,95 @@
 package dev.callvault.privacy;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.callvault.CallvaultException;
-import dev.callvault.db.CallRow;
 import dev.callvault.db.Database;
+import dev.callvault.db.DeletionLog;
+import dev.callvault.db.RecordingRepository;
 import dev.callvault.db.RecordingRow;
 import dev.callvault.peaks.Waveforms;
+import dev.callvault.storage.RecordingKeys;
 import dev.callvault.storage.RecordingStore;
 import dev.callvault.twilio.RecordingNotFoundException;
 import dev.callvault.twilio.TwilioRecording;
 import dev.callvault.twilio.TwilioRecordings;
+import org.jdbi.v3.core.Handle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * Deletes a call's recordings everywhere, for retention and erasure alike: every version of every object (the recording,
- * its waveform, the real-time object an upgraded row was made from), Twilio's copies (listed by CallSid at Twilio,
- * archived or not), and in the database the audio's rows become tombstones. When the whole call goes, its numbers are
- * replaced by their keyed hash and its analytics deleted. Every step is recorded with its outcome; a recording whose
- * deletion failed anywhere keeps its row and is tried again by the next run. Nothing is reported deleted that was not.
+ * Deletes a marked call's recordings everywhere, for retention and erasure alike, in the order that can always be
+ * finished: first everything is listed (every object, version, delete marker and unfinished upload under each of the
+ * call's folders, where copies set aside go too; Twilio's recordings of the call by CallSid), and a listing that fails
+ * stops it before anything is deleted; then our store; then Twilio (only once our store holds nothing of it); then, in
+ * the database, the rows become tombstones and the call's numbers their keyed hash. The call's row stays locked
+ * throughout, so nothing is written for it meanwhile and a hold cannot be placed half-way. Each deletion is recorded
+ * as it happens (a purge killed half-way keeps its record; the next run finishes it), and nothing is reported deleted
+ * that was not.
  */
 public final class Purge {
     private static final Logger log = LoggerFactory.getLogger(Purge.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern KEY_DAY = Pattern.compile("recordings/(\\d{4})/(\\d{2})/(\\d{2})/CA[0-9a-f]{32}/");
 
     /** Who deletes, as what, why; {@code tombstone} the status the deleted rows keep ({@code erased} or {@code expired}). */
     public record Actor(String who, DeletionLog.Kind kind, String why, UUID erasureId, String tombstone) {
+        static Actor erasure(UUID request, String who, String reason) {
+            return new Actor(who, DeletionLog.Kind.ERASURE, reason, request, "erased");
+        }
+
+        static Actor retention(String policy) {
+            return new Actor("retention policy", DeletionLog.Kind.RETENTION, policy, null, "expired");
+        }
     }
 
-    /** What a purge did: {@code recordings} rows made tombstones; {@code complete} when nothing failed. */
-    public record Result(List<DeletionLog.Entry> entries, int recordings, boolean complete) {
+    /**
+     * What a purge did: the entries it recorded, how many rows became tombstones, and whether nothing of the call (or the
+     * rows) is left anywhere; {@code problem} says what is left and why when not.
+     */
+    public record Result(List<DeletionLog.Entry> entries, int recordings, boolean complete, String problem, boolean released) {
+        Result(List<DeletionLog.Entry> entries, int recordings, boolean complete, String problem) {
+            this(entries, recordings, complete, problem, false);
+        }
+
+        /** True when it found something left to delete (an erasure of a call deleted before says so otherwise). */
+        public boolean deletedSomething() {
+            return entries.stream().anyMatch(e -> e.outcome() == DeletionLog.Outcome.DELETED);
+        }
+    }
+
+    /** A point between two steps of a purge; a test stops it there as a kill would ({@link #NONE} in production). */
+    @FunctionalInterface
+    public interface Failpoint {
+        Failpoint NONE = step -> { };
+
+        void reached(String step);
+    }
+
+    /** The call as its locked row says, with what a purge needs to find everything of it. */
+    private record Locked(UUID id, String callSid, String accountSid, String from, String to, Instant start, Instant end, String markedFor,
+                          UUID markedBy, boolean erased) {
+        boolean ownedBy(Actor a) {
+            return a.kind() == DeletionLog.Kind.ERASURE ? "erasure".equals(markedFor) && a.erasureId().equals(markedBy) : "retention".equals(markedFor);
+        }
     }
 
     private final Database db;
@@ -47,167 +97,342 @@ public final class Purge {
     private final TwilioRecordings twilio;
     private final NumberHash hash;
     private final Clock clock;
+    private final Failpoint failpoint;
     private final DeletionLog deletions;
 
-    public Purge(Database db, RecordingStore store, TwilioRecordings twilio, NumberHash hash, Clock clock) {
+    public Purge(Database db, RecordingStore store, TwilioRecordings twilio, NumberHash hash, Clock clock, Failpoint failpoint) {
         this.db = db;
         this.store = store;
         this.twilio = twilio;
         this.hash = hash;
         this.clock = clock;
+        this.failpoint = failpoint;
         this.deletions = new DeletionLog(db.jdbi());
     }
 
     /**
-     * Deletes {@code rows} of {@code call} everywhere; with {@code wholeCall}, also every recording Twilio still has of
-     * the call, and (when all went) the call's numbers and analytics.
+     * Deletes everything of call {@code callId} (marked for {@code actor}): its objects under every prefix and every version
+     * of them, Twilio's recordings of it, its rows' audio, its numbers and analytics. A call no longer marked for the actor
+     * (a hold was placed, a newer erasure took it over) is left as it is, with the reason.
      */
-    public Result purge(CallRow call, List<RecordingRow> rows, Actor actor, boolean wholeCall) {
-        List<DeletionLog.Entry> done = new ArrayList<>();
-        boolean complete = true;
-        Set<String> twilioSids = new LinkedHashSet<>();
-        if (wholeCall) {
+    public Result call(UUID callId, Actor actor) {
+        return db.jdbi().inTransaction(h -> {
+            Locked c = lock(h, callId);
+            if (!c.ownedBy(actor)) {
+                return new Result(List.of(), 0, false, c.markedFor == null ? "a legal hold was placed on it while it was being deleted: kept"
+                        : "erasure " + c.markedBy + " deletes it now", c.markedFor == null);
+            }
+            List<RecordingRow> rows = RecordingRepository.findByCall(h, callId);
+            List<DeletionLog.Entry> done = new ArrayList<>();
+            Map<String, List<RecordingStore.Piece>> pieces;
+            List<String> notes;
+            Set<String> atTwilio;
             try {
-                for (TwilioRecording r : twilio.list(call.accountSid(), null, null, call.callSid())) {
-                    twilioSids.add(r.sid());
-                }
+                RecordingStore.Inventory found = inventory(folders(c, rows), keys(rows));
+                pieces = byKey(found);
+                notes = found.notes();
+                failpoint.reached("listed " + c.callSid + " in the store");
+                atTwilio = twilioRecordings(h, c, rows);
+                failpoint.reached("listed " + c.callSid + " at Twilio");
             } catch (CallvaultException e) {
-                complete = false;
-                recorded(done, entry(actor, call, null, null, null, null, DeletionLog.Place.TWILIO, DeletionLog.Outcome.FAILED,
-                        "could not list Twilio's recordings of the call: " + e.getMessage()));
+                DeletionLog.Entry failed = entry(actor, c.callSid, null, null, null, null, DeletionLog.Place.STORE, DeletionLog.Outcome.FAILED,
+                        "could not list everything of the call, so nothing of it was deleted: " + e.getMessage());
+                recorded(done, failed);
+                return new Result(done, 0, false, failed.detail());
             }
-        }
-        int gone = 0;
-        for (RecordingRow row : rows) {
-            if (row.recordingSid() != null) {
-                twilioSids.remove(row.recordingSid());
+            if (!deleteFromStore(h, c, rows, pieces, notes, actor, done)) {
+                return new Result(done, 0, false, "not everything could be deleted from our store (see the failed steps); Twilio's copies are deleted "
+                        + "once ours are, by the next run");
             }
-            boolean purged = purgeRow(call, row, actor, done);
-            complete &= purged;
-            gone += purged ? 1 : 0;
-        }
-        for (String sid : twilioSids) { // at Twilio, never archived here: a tombstone keeps backfill from fetching it
-            boolean deleted = deleteAtTwilio(call, sid, actor, done);
-            complete &= deleted;
-            db.jdbi().useTransaction(h -> h.createUpdate("""
-                            INSERT INTO recordings (call_id, recording_type, recording_source, status, recording_sid, deleted_at, recording_metadata)
-                            VALUES (:call, 'twilio', 'twilio', :status, :sid, :at, :meta::jsonb) ON CONFLICT (recording_sid) DO NOTHING""")
-                    .bind("call", call.id()).bind("status", actor.tombstone()).bind("sid", sid).bind("at", now()).bind("meta", tombstoneMeta(actor))
-                    .execute());
-        }
-        if (wholeCall && complete) {
-            forgetCall(call, actor, done);
-        }
-        return new Result(done, gone, complete);
+            if (!deleteAtTwilio(c, atTwilio, actor, done)) {
+                return new Result(done, 0, false, "not every Twilio recording of the call could be deleted (see the failed steps); the next run tries again");
+            }
+            int tombstones = tombstones(h, c, rows, atTwilio, actor, done);
+            if (!c.erased) {
+                forget(h, c, actor, done);
+            }
+            failpoint.reached("tombstones of " + c.callSid + " written");
+            log.info("call {} deleted everywhere ({}): {} recordings", c.callSid, actor.kind().name().toLowerCase(), tombstones);
+            return new Result(done, tombstones, true, null);
+        });
     }
 
-    /** One recording: its objects, its copy at Twilio, then its row. True when all of it is gone. */
-    private boolean purgeRow(CallRow call, RecordingRow row, Actor actor, List<DeletionLog.Entry> done) {
-        boolean ok = true;
-        for (String key : keys(row)) {
+    /**
+     * Deletes the real-time caller and assistant tracks {@code rowIds} of call {@code callId} (marked for retention), with
+     * their waveforms and any copy set aside; the call and its other recordings stay.
+     */
+    public Result tracks(UUID callId, List<UUID> rowIds, Actor actor) {
+        return db.jdbi().inTransaction(h -> {
+            Locked c = lock(h, callId);
+            Set<UUID> markedIds = new java.util.HashSet<>(h.createQuery("SELECT id FROM recordings WHERE id = ANY(:ids) AND marked_for = 'retention'")
+                    .bindArray("ids", UUID.class, rowIds).mapTo(UUID.class).list());
+            List<RecordingRow> marked = RecordingRepository.findByCall(h, callId).stream()
+                    .filter(r -> markedIds.contains(r.id()) && !Retention.tombstone(r)).toList();
+            List<DeletionLog.Entry> done = new ArrayList<>();
+            Map<String, List<RecordingStore.Piece>> pieces;
+            List<String> notes;
             try {
-                RecordingStore.Erased erased = store.eraseAllVersions(key);
-                boolean main = key.equals(row.s3Key());
-                recorded(done, entry(actor, call, row.recordingSid(), key, erased.versions() == 0 ? null : erased.bytes(), main ? row.sha256() : null,
-                        DeletionLog.Place.STORE, erased.versions() == 0 ? DeletionLog.Outcome.ALREADY_GONE : DeletionLog.Outcome.DELETED,
-                        erased.versions() == 0 ? "not in the store" : erased.versions() + " version" + (erased.versions() == 1 ? "" : "s") + " deleted"));
-            } catch (RuntimeException e) {
-                ok = false;
-                recorded(done, entry(actor, call, row.recordingSid(), key, null, null, DeletionLog.Place.STORE, DeletionLog.Outcome.FAILED, e.getMessage()));
+                List<String> prefixes = new ArrayList<>();
+                for (String key : keys(marked)) {
+                    prefixes.add(key);
+                    RecordingKeys.ASIDE.forEach(a -> prefixes.add(RecordingKeys.aside(store.prefix(), a, key)));
+                }
+                RecordingStore.Inventory found = inventory(prefixes, List.of());
+                pieces = byKey(found);
+                notes = found.notes();
+            } catch (CallvaultException e) {
+                DeletionLog.Entry failed = entry(actor, c.callSid, null, null, null, null, DeletionLog.Place.STORE, DeletionLog.Outcome.FAILED,
+                        "could not list everything of the real-time tracks, so nothing of them was deleted: " + e.getMessage());
+                recorded(done, failed);
+                return new Result(done, 0, false, failed.detail());
+            }
+            if (!deleteFromStore(h, c, marked, pieces, notes, actor, done)) {
+                return new Result(done, 0, false, "not everything could be deleted from our store (see the failed steps); the next run tries again");
+            }
+            int tombstones = tombstones(h, c, marked, Set.of(), actor, done);
+            return new Result(done, tombstones, true, null);
+        });
+    }
+
+    private static Locked lock(Handle h, UUID callId) {
+        return h.createQuery("""
+                        SELECT id, call_sid, account_sid, from_number, to_number, coalesce(started_at, created_at) AS start,
+                               greatest(ended_at, twilio_ended_at) AS ended, marked_for, marked_by, erased_at IS NOT NULL AS erased
+                        FROM calls WHERE id = :id FOR UPDATE""")
+                .bind("id", callId).map((rs, ctx) -> new Locked(rs.getObject("id", UUID.class), rs.getString("call_sid"), rs.getString("account_sid"),
+                        rs.getString("from_number"), rs.getString("to_number"), rs.getObject("start", OffsetDateTime.class).toInstant(),
+                        rs.getObject("ended") == null ? null : rs.getObject("ended", OffsetDateTime.class).toInstant(), rs.getString("marked_for"),
+                        rs.getObject("marked_by", UUID.class), rs.getBoolean("erased"))).one();
+    }
+
+    /**
+     * The call's folders: each day its recordings can have started on (from an hour before the call started to an hour
+     * after it ended, and the day in each of its rows' keys), under the recordings and where copies are set aside.
+     */
+    private List<String> folders(Locked c, List<RecordingRow> rows) {
+        Instant from = c.start;
+        Instant to = c.end == null ? c.start : c.end;
+        for (RecordingRow r : rows) {
+            from = r.createdAt() != null && r.createdAt().isBefore(from) ? r.createdAt() : from;
+            to = r.updatedAt() != null && r.updatedAt().isAfter(to) ? r.updatedAt() : to;
+        }
+        Set<String> folders = new LinkedHashSet<>(RecordingKeys.callFolders(store.prefix(), from.minus(Duration.ofHours(1)), to.plus(Duration.ofHours(1)), c.callSid));
+        for (String key : keys(rows)) {
+            Matcher m = KEY_DAY.matcher(key);
+            if (m.find()) {
+                Instant day = LocalDate.of(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3)))
+                        .atStartOfDay(ZoneOffset.UTC).toInstant();
+                folders.addAll(RecordingKeys.callFolders(store.prefix(), day, day, c.callSid));
             }
         }
-        if (row.recordingSid() != null) {
-            ok &= deleteAtTwilio(call, row.recordingSid(), actor, done);
+        return List.copyOf(folders);
+    }
+
+    /** Everything under {@code prefixes}, and under each of {@code keys} that no prefix covers (a row's key elsewhere). */
+    private RecordingStore.Inventory inventory(List<String> prefixes, List<String> keys) {
+        List<RecordingStore.Piece> pieces = new ArrayList<>();
+        Set<String> notes = new LinkedHashSet<>();
+        for (String prefix : prefixes) {
+            RecordingStore.Inventory i = store.inventory(prefix);
+            pieces.addAll(i.pieces());
+            notes.addAll(i.notes());
         }
-        if (!ok) {
-            log.warn("recording {} of call {} is not deleted everywhere yet ({}); its row stays, the next run tries again",
-                    row.id(), call.callSid(), actor.kind().name().toLowerCase());
-            return false;
+        for (String key : keys) {
+            if (prefixes.stream().noneMatch(key::startsWith)) {
+                RecordingStore.Inventory i = store.inventory(key);
+                pieces.addAll(i.pieces());
+                notes.addAll(i.notes());
+            }
         }
-        db.jdbi().useTransaction(h -> {
+        return new RecordingStore.Inventory(pieces, List.copyOf(notes));
+    }
+
+    private static Map<String, List<RecordingStore.Piece>> byKey(RecordingStore.Inventory found) {
+        Map<String, List<RecordingStore.Piece>> out = new TreeMap<>();
+        Set<RecordingStore.Piece> seen = new LinkedHashSet<>(found.pieces());
+        for (RecordingStore.Piece p : seen) {
+            out.computeIfAbsent(p.key(), k -> new ArrayList<>()).add(p);
+        }
+        return out;
+    }
+
+    /** Twilio's recordings of the call still to delete: what Twilio lists of it, and each of our rows' not yet deleted there. */
+    private Set<String> twilioRecordings(Handle h, Locked c, List<RecordingRow> rows) {
+        Set<String> sids = new LinkedHashSet<>();
+        for (RecordingRow r : rows) {
+            if (r.recordingSid() != null && !DeletionLog.gone(h, DeletionLog.Place.TWILIO, r.recordingSid(), null)) {
+                sids.add(r.recordingSid());
+            }
+        }
+        for (TwilioRecording r : twilio.list(c.accountSid, null, null, c.callSid)) {
+            if (!"deleted".equals(r.status())) {
+                sids.add(r.sid());
+            }
+        }
+        return sids;
+    }
+
+    /** Every piece of every key, one key at a time, each key's outcome recorded once. True when all went. */
+    private boolean deleteFromStore(Handle h, Locked c, List<RecordingRow> rows, Map<String, List<RecordingStore.Piece>> pieces, List<String> notes, Actor actor,
+                                    List<DeletionLog.Entry> done) {
+        Map<String, RecordingRow> ownedBy = new LinkedHashMap<>();
+        for (RecordingRow r : rows) {
+            keys(List.of(r)).forEach(k -> ownedBy.putIfAbsent(k, r));
+        }
+        String why = notes.isEmpty() ? "" : " (" + String.join("; ", notes) + ")";
+        boolean ok = true;
+        for (var e : pieces.entrySet()) {
+            String key = e.getKey();
+            RecordingRow row = ownedBy.get(key);
+            Map<RecordingStore.Piece.Kind, Integer> counts = new java.util.EnumMap<>(RecordingStore.Piece.Kind.class);
+            long bytes = 0;
+            try {
+                for (RecordingStore.Piece p : e.getValue()) {
+                    store.erase(p);
+                    counts.merge(p.kind(), 1, Integer::sum);
+                    bytes += p.size();
+                }
+                List<String> what = new ArrayList<>();
+                counts.forEach((kind, n) -> what.add(n + switch (kind) {
+                    case OBJECT -> n == 1 ? " object deleted" : " objects deleted";
+                    case VERSION -> n == 1 ? " version deleted" : " versions deleted";
+                    case DELETE_MARKER -> n == 1 ? " delete marker deleted" : " delete markers deleted";
+                    case UPLOAD -> n == 1 ? " unfinished upload aborted" : " unfinished uploads aborted";
+                }));
+                recorded(done, entry(actor, c.callSid, row == null ? null : row.recordingSid(), key, bytes, row != null && key.equals(row.s3Key())
+                        ? row.sha256() : null, DeletionLog.Place.STORE, DeletionLog.Outcome.DELETED, String.join(", ", what) + why));
+            } catch (CallvaultException ex) {
+                ok = false;
+                recorded(done, entry(actor, c.callSid, row == null ? null : row.recordingSid(), key, null, null, DeletionLog.Place.STORE,
+                        DeletionLog.Outcome.FAILED, ex.getMessage()));
+            }
+            failpoint.reached("deleted " + key);
+        }
+        for (RecordingRow r : rows) {
+            if (r.s3Key() != null && !pieces.containsKey(r.s3Key()) && !DeletionLog.gone(h, DeletionLog.Place.STORE, null, r.s3Key())) {
+                recorded(done, entry(actor, c.callSid, r.recordingSid(), r.s3Key(), null, null, DeletionLog.Place.STORE,
+                        DeletionLog.Outcome.ALREADY_GONE, "not in the store" + why));
+            }
+        }
+        return ok;
+    }
+
+    private boolean deleteAtTwilio(Locked c, Set<String> sids, Actor actor, List<DeletionLog.Entry> done) {
+        boolean ok = true;
+        for (String sid : sids) {
+            DeletionLog.Entry e;
+            try {
+                twilio.delete(c.accountSid, sid);
+                e = entry(actor, c.callSid, sid, null, null, null, DeletionLog.Place.TWILIO, DeletionLog.Outcome.DELETED,
+                        "deleted at Twilio (Twilio keeps a deleted recording's metadata, not its audio, for 40 days)");
+            } catch (RecordingNotFoundException gone) {
+                e = entry(actor, c.callSid, sid, null, null, null, DeletionLog.Place.TWILIO, DeletionLog.Outcome.ALREADY_GONE, "Twilio does not have it");
+            } catch (CallvaultException failed) {
+                e = entry(actor, c.callSid, sid, null, null, null, DeletionLog.Place.TWILIO, DeletionLog.Outcome.FAILED, failed.getMessage());
+            }
+            recorded(done, e);
+            ok &= !e.failed();
+            failpoint.reached("deleted " + sid + " at Twilio");
+        }
+        return ok;
+    }
+
+    /** The rows become tombstones (no audio, no key), each recorded once; Twilio's recordings never archived here get one too. */
+    private int tombstones(Handle h, Locked c, List<RecordingRow> rows, Set<String> atTwilio, Actor actor, List<DeletionLog.Entry> done) {
+        int n = 0;
+        Set<String> rowSids = new LinkedHashSet<>();
+        for (RecordingRow row : rows) {
+            if (row.recordingSid() != null) {
+                rowSids.add(row.recordingSid());
+            }
+            if (Retention.tombstone(row)) {
+                continue;
+            }
             h.createUpdate("""
                             UPDATE recordings SET status = :status, s3_key = NULL, s3_url = NULL, sha256 = NULL, deleted_at = :at,
+                                   marked_at = coalesce(marked_at, :at), marked_for = coalesce(marked_for, :kind), marked_why = coalesce(marked_why, :why),
                                    recording_metadata = :meta::jsonb, updated_at = now()
                             WHERE id = :id""")
-                    .bind("status", actor.tombstone()).bind("at", now()).bind("meta", tombstoneMeta(actor)).bind("id", row.id()).execute();
-            DeletionLog.Entry e = entry(actor, call, row.recordingSid(), null, null, null, DeletionLog.Place.DATABASE, DeletionLog.Outcome.DELETED,
+                    .bind("status", actor.tombstone()).bind("at", now()).bind("kind", kind(actor)).bind("why", actor.why())
+                    .bind("meta", tombstoneMeta(actor)).bind("id", row.id()).execute();
+            DeletionLog.Entry e = entry(actor, c.callSid, row.recordingSid(), null, null, null, DeletionLog.Place.DATABASE, DeletionLog.Outcome.DELETED,
                     row.recordingType() + " recording " + row.id() + ": its row is a tombstone now (no audio, no key)");
             deletions.record(h, e);
             done.add(e);
-        });
-        return true;
-    }
-
-    private boolean deleteAtTwilio(CallRow call, String recordingSid, Actor actor, List<DeletionLog.Entry> done) {
-        DeletionLog.Entry e;
-        try {
-            twilio.delete(call.accountSid(), recordingSid);
-            e = entry(actor, call, recordingSid, null, null, null, DeletionLog.Place.TWILIO, DeletionLog.Outcome.DELETED,
-                    "deleted at Twilio (Twilio keeps a deleted recording's metadata, not its audio, for 40 days)");
-        } catch (RecordingNotFoundException gone) {
-            e = entry(actor, call, recordingSid, null, null, null, DeletionLog.Place.TWILIO, DeletionLog.Outcome.ALREADY_GONE, "Twilio does not have it");
-        } catch (RuntimeException failed) {
-            e = entry(actor, call, recordingSid, null, null, null, DeletionLog.Place.TWILIO, DeletionLog.Outcome.FAILED, failed.getMessage());
+            n++;
         }
-        recorded(done, e);
-        return !e.failed();
+        for (String sid : atTwilio) {
+            if (!rowSids.contains(sid)) { // at Twilio, never archived here: a tombstone keeps every path from fetching it
+                h.createUpdate("""
+                                INSERT INTO recordings (call_id, recording_type, recording_source, status, recording_sid, deleted_at, marked_at, marked_for,
+                                                        marked_why, recording_metadata)
+                                VALUES (:call, 'twilio', 'twilio', :status, :sid, :at, :at, :kind, :why, :meta::jsonb) ON CONFLICT (recording_sid) DO NOTHING""")
+                        .bind("call", c.id).bind("status", actor.tombstone()).bind("sid", sid).bind("at", now()).bind("kind", kind(actor))
+                        .bind("why", actor.why()).bind("meta", tombstoneMeta(actor)).execute();
+            }
+        }
+        return n;
     }
 
+    /** The call's numbers become their keyed hash, its analytics go, its queued callbacks are done: only SIDs stay. Recorded once. */
+    private void forget(Handle h, Locked c, Actor actor, List<DeletionLog.Entry> done) {
+        h.createUpdate("""
+                        UPDATE calls SET from_hash = coalesce(:fromHash, from_hash), to_hash = coalesce(:toHash, to_hash),
+                               from_number = NULL, to_number = NULL, erased_at = :at, erased_by = :by, erased_why = :why
+                        WHERE id = :id""")
+                .bind("fromHash", hash.of(c.from)).bind("toHash", hash.of(c.to)).bind("at", now())
+                .bind("by", actor.who()).bind("why", actor.why()).bind("id", c.id).execute();
+        h.createUpdate("DELETE FROM call_analytics WHERE call_id = :id").bind("id", c.id).execute();
+        int callbacks = h.createUpdate("""
+                        UPDATE callbacks SET state = 'done', last_error = 'its call was erased', updated_at = now()
+                        WHERE call_sid = :sid AND state = 'pending'""").bind("sid", c.callSid).execute();
+        DeletionLog.Entry e = entry(actor, c.callSid, null, null, null, null, DeletionLog.Place.DATABASE, DeletionLog.Outcome.DELETED,
+                "the call's numbers replaced by their keyed hash, its analytics deleted" + (callbacks == 0 ? "" : ", " + callbacks + " queued callbacks ended"));
+        deletions.record(h, e);
+        done.add(e);
+    }
+
+    /** Every object of these recordings: their own, their waveforms, and the real-time object an upgraded mixed row came from. */
+    static List<String> keys(List<RecordingRow> rows) {
+        Set<String> keys = new LinkedHashSet<>();
+        for (RecordingRow row : rows) {
+            if (row.s3Key() != null) {
+                keys.add(row.s3Key());
+                keys.add(row.s3Key() + Waveforms.SUFFIX);
+            }
+            try {
+                JsonNode original = JSON.readTree(row.metadataJson() == null ? "{}" : row.metadataJson()).path("original_s3_key");
+                if (original.isTextual()) {
+                    keys.add(original.asText());
+                    keys.add(original.asText() + Waveforms.SUFFIX);
+                }
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException("recording " + row.id() + " has metadata that is not JSON", e);
+            }
+        }
+        return List.copyOf(keys);
+    }
+
+    /** Records {@code e} at once, in a transaction of its own: a purge killed later keeps the record of what it deleted. */
     private void recorded(List<DeletionLog.Entry> done, DeletionLog.Entry e) {
         deletions.record(e);
         done.add(e);
     }
 
-    /** The call's numbers become their keyed hash, its analytics go, its queued callbacks are done: only SIDs stay. */
-    private void forgetCall(CallRow call, Actor actor, List<DeletionLog.Entry> done) {
-        db.jdbi().useTransaction(h -> {
-            h.createUpdate("""
-                            UPDATE calls SET from_hash = coalesce(:fromHash, from_hash), to_hash = coalesce(:toHash, to_hash),
-                                   from_number = NULL, to_number = NULL, erased_at = coalesce(erased_at, :at), erased_by = coalesce(erased_by, :by),
-                                   erased_why = coalesce(erased_why, :why)
-                            WHERE id = :id""")
-                    .bind("fromHash", hash.of(call.fromNumber())).bind("toHash", hash.of(call.toNumber())).bind("at", now())
-                    .bind("by", actor.who()).bind("why", actor.why()).bind("id", call.id()).execute();
-            h.createUpdate("DELETE FROM call_analytics WHERE call_id = :id").bind("id", call.id()).execute();
-            int callbacks = h.createUpdate("""
-                            UPDATE callbacks SET state = 'done', last_error = 'its call was erased', updated_at = now()
-                            WHERE call_sid = :sid AND state = 'pending'""").bind("sid", call.callSid()).execute();
-            DeletionLog.Entry e = entry(actor, call, null, null, null, null, DeletionLog.Place.DATABASE, DeletionLog.Outcome.DELETED,
-                    "the call's numbers replaced by their keyed hash, its analytics deleted" + (callbacks == 0 ? "" : ", " + callbacks + " queued callbacks ended"));
-            deletions.record(h, e);
-            done.add(e);
-        });
-    }
-
-    /** Every object of a recording: its own, its waveform, and the real-time object an upgraded mixed row came from. */
-    static List<String> keys(RecordingRow row) {
-        Set<String> keys = new LinkedHashSet<>();
-        if (row.s3Key() != null) {
-            keys.add(row.s3Key());
-            keys.add(row.s3Key() + Waveforms.SUFFIX);
-        }
-        try {
-            JsonNode original = JSON.readTree(row.metadataJson() == null ? "{}" : row.metadataJson()).path("original_s3_key");
-            if (original.isTextual()) {
-                keys.add(original.asText());
-                keys.add(original.asText() + Waveforms.SUFFIX);
-            }
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException("recording " + row.id() + " has metadata that is not JSON", e);
-        }
-        return List.copyOf(keys);
-    }
-
-    private DeletionLog.Entry entry(Actor a, CallRow call, String recordingSid, String key, Long bytes, String sha, DeletionLog.Place place,
+    private DeletionLog.Entry entry(Actor a, String callSid, String recordingSid, String key, Long bytes, String sha, DeletionLog.Place place,
                                     DeletionLog.Outcome outcome, String detail) {
-        return new DeletionLog.Entry(clock.instant(), a.who(), a.kind(), a.why(), a.erasureId(), call.callSid(), recordingSid, key,
+        return new DeletionLog.Entry(clock.instant(), a.who(), a.kind(), a.why(), a.erasureId(), callSid, recordingSid, key,
                 bytes, sha, place, outcome, detail);
     }
 
-    private String tombstoneMeta(Actor a) {
+    private static String kind(Actor a) {
+        return a.kind() == DeletionLog.Kind.ERASURE ? "erasure" : "retention";
+    }
+
+    private static String tombstoneMeta(Actor a) {
         try {
-            return JSON.writeValueAsString(java.util.Map.of("deleted_by", a.who(), "deleted_why", a.why(), "deleted_for", a.kind().name().toLowerCase()));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            return JSON.writeValueAsString(Map.of("deleted_by", a.who(), "deleted_why", a.why(), "deleted_for", a.kind().name().toLowerCase()));
+        } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
     }

@@ -96,7 +96,7 @@ public final class Recorder {
         try {
             r.rowsWritten(pending.written(writeRows(pending)));
         } catch (RuntimeException e) {
-            if (!Database.unreachable(e)) {
+            if (e instanceof Refused || !Database.unreachable(e)) {
                 r.close();
                 deleteTree(r.dir());
                 throw e;
@@ -108,11 +108,21 @@ public final class Recorder {
         return r;
     }
 
-    /** Writes a stream's rows (once: a repeat finds them) and returns their ids by type. */
+    /** A call marked for deletion here (an erasure or retention under way, or done): nothing of it is recorded or stored. */
+    public static final class Refused extends dev.callvault.PermanentException {
+        Refused(String callSid) {
+            super("call " + callSid + " is erased, expired or being deleted here: nothing of it is recorded");
+        }
+    }
+
+    /** Writes a stream's rows (once: a repeat finds them) and returns their ids by type; {@link Refused} for a call marked for deletion. */
     private Map<String, UUID> writeRows(StreamInfo info) throws IOException {
         String meta = RealtimeRecording.JSON.writeValueAsString(Map.of("recorder", "realtime", "daemon", info.daemonId(), "assistant", info.assistant()));
         return db.jdbi().inTransaction(h -> {
             UUID call = calls.upsert(h, info.callSid(), info.accountSid(), info.startedAt());
+            if (dev.callvault.db.Marks.refusesCall(h, call)) {
+                throw new Refused(info.callSid());
+            }
             Map<String, UUID> ids = recordings.streamRows(h, info.streamSid());
             if (ids.isEmpty()) {
                 info.rows().forEach((type, id) -> ids.put(type, recordings.startRealtime(h, id, call, type, info.streamSid(), info.keys().get(type),
@@ -150,7 +160,9 @@ public final class Recorder {
                 }
                 recordings.heartbeat(r.info().rows().values(), seconds(seconds));
             } catch (IOException | RuntimeException e) {
-                if (Database.unreachable(e)) {
+                if (e instanceof Refused) {
+                    discard(r, e.getMessage());
+                } else if (Database.unreachable(e)) {
                     databaseAnswers = false;
                 } else {
                     log.warn("could not beat the heart of stream {}'s rows: {}", r.info().streamSid(), e.getMessage());
@@ -242,15 +254,38 @@ public final class Recorder {
 
     private void complete(Unfinished u) throws IOException {
         StreamInfo info = RealtimeRecording.JSON.readValue(u.dir().resolve(RealtimeRecording.INFO).toFile(), StreamInfo.class);
-        if (info.rowsPending()) {
-            info = info.written(writeRows(info));
-            RealtimeRecording.writeInfo(u.dir(), info);
+        try {
+            if (info.rowsPending()) {
+                info = info.written(writeRows(info));
+                RealtimeRecording.writeInfo(u.dir(), info);
+            }
+            complete(info, u.files(), u.peaks(), u.seconds(), u.interrupted());
+        } catch (Refused refused) {
+            log.info("stream {}: {}; its spool is deleted", info.streamSid(), refused.getMessage());
+            deleteTree(u.dir());
         }
-        complete(info, u.files(), u.peaks(), u.seconds(), u.interrupted());
         unfinished.remove(info.streamSid());
     }
 
+    /** A live recording of a call marked for deletion: it takes no more frames and its spool goes. */
+    private void discard(RealtimeRecording r, String why) {
+        if (active.remove(r.info().streamSid()) == null) {
+            return;
+        }
+        r.markFailed();
+        try {
+            r.close();
+            deleteTree(r.dir());
+        } catch (IOException e) {
+            log.warn("stream {}: its spool {} could not be deleted: {}", r.info().streamSid(), r.dir(), e.getMessage());
+        }
+        log.info("stream {}: {}; its spool is deleted", r.info().streamSid(), why);
+    }
+
     private void complete(StreamInfo info, Map<String, Path> files, Map<String, Peaks> peaks, double seconds, boolean interrupted) throws IOException {
+        if (db.jdbi().withHandle(h -> dev.callvault.db.Marks.refuses(h, null, info.callSid()))) {
+            refuse(info);
+        }
         List<RecordingRepository.RealtimeCompletion> completions = new ArrayList<>();
         for (var e : files.entrySet()) {
             String type = e.getKey();
@@ -263,7 +298,22 @@ public final class Recorder {
             completions.add(new RecordingRepository.RealtimeCompletion(info.rows().get(type), key, store.url(key), stored.size(),
                     stored.sha256(), seconds(seconds), meta));
         }
-        UUID callId = recordings.completeRealtime(completions);
+        java.time.Instant end = info.startedAt().plusMillis(Math.round(seconds * 1000));
+        UUID callId = db.jdbi().inTransaction(h -> {
+            // the call's row locked, as a marking locks it: marked meanwhile, what was uploaded goes again
+            h.createQuery("SELECT id FROM calls WHERE call_sid = :sid FOR UPDATE").bind("sid", info.callSid()).mapTo(UUID.class).findOne();
+            if (dev.callvault.db.Marks.refuses(h, null, info.callSid())) {
+                return null;
+            }
+            CallRepository.ended(h, info.callSid(), end, false);
+            return RecordingRepository.completeRealtime(h, completions);
+        });
+        if (callId == null && db.jdbi().withHandle(h -> dev.callvault.db.Marks.refuses(h, null, info.callSid()))) {
+            for (var c : completions) {
+                store.eraseAllVersions(c.key());
+            }
+            refuse(info);
+        }
         for (var e : files.entrySet()) {
             String key = info.keys().get(e.getKey());
             if (peaks.containsKey(e.getKey())) {
@@ -278,6 +328,12 @@ public final class Recorder {
         }
         log.info("stream {} of call {} recorded: {} s{}", info.streamSid(), info.callSid(), String.format("%.2f", seconds),
                 interrupted ? " (interrupted)" : "");
+    }
+
+    /** The rows of a stream whose call is marked for deletion fail with the reason (its deletion makes them tombstones). */
+    private void refuse(StreamInfo info) {
+        recordings.failRealtime(info.rows().values(), "not stored: its call is erased, expired or being deleted here");
+        throw new Refused(info.callSid());
     }
 
     /**

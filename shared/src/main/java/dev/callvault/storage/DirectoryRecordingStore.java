@@ -19,7 +19,9 @@ import java.nio.file.StandardOpenOption;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
@@ -209,29 +211,43 @@ public final class DirectoryRecordingStore implements RecordingStore {
         }
     }
 
-    /** A directory keeps one version of a file: erasing it is deleting it (and its metadata). */
+    /** A directory keeps one version of a file, and no unfinished uploads (a put writes a temporary file and renames it). */
     @Override
-    public Erased eraseAllVersions(String key) {
-        Path f = file(key);
-        try {
-            long bytes = Files.exists(f) ? Files.size(f) : -1;
-            delete(key);
-            return bytes < 0 ? new Erased(0, 0) : new Erased(1, bytes);
-        } catch (IOException e) {
-            throw StorageException.unavailable("erasing", key, e);
+    public Inventory inventory(String prefix) {
+        List<Piece> pieces = new ArrayList<>();
+        for (String key : list(prefix)) {
+            try {
+                pieces.add(new Piece(key, null, Files.size(file(key)), Piece.Kind.OBJECT));
+            } catch (java.nio.file.NoSuchFileException gone) {
+                // deleted since it was listed
+            } catch (IOException e) {
+                throw StorageException.unavailable("listing", prefix, e);
+            }
         }
+        return new Inventory(pieces, List.of("a directory keeps one copy of a file: deleting it removes it for good"));
+    }
+
+    /** Erasing a file is deleting it and its metadata. */
+    @Override
+    public void erase(Piece piece) {
+        delete(piece.key());
     }
 
     @Override
-    public java.util.List<String> list(String prefix) {
-        if (!Files.isDirectory(root)) {
-            return java.util.List.of();
+    public List<String> list(String prefix) {
+        // walk only the directory the prefix names (or the one it ends in): a call's folder, not every recording kept
+        int slash = prefix.lastIndexOf('/');
+        Path from = slash < 0 ? root : root.resolve(prefix.substring(0, slash));
+        if (!Files.isDirectory(from)) {
+            return List.of();
         }
-        try (var files = Files.walk(root)) {
+        try (var files = Files.walk(from)) {
             return files.filter(Files::isRegularFile)
                     .map(p -> root.relativize(p).toString().replace('\\', '/'))
                     .filter(k -> k.startsWith(prefix) && !k.endsWith(META) && !k.endsWith(".tmp"))
                     .sorted().toList();
+        } catch (java.nio.file.NoSuchFileException gone) {
+            return List.of();
         } catch (IOException e) {
             throw StorageException.unavailable("listing", prefix, e);
         }

@@ -59,7 +59,47 @@ public interface RecordingStore extends AutoCloseable {
      * nothing of it is left in {@code ListObjectVersions}. A plain delete on a versioned bucket only adds a marker and
      * the audio stays. Nothing to remove is {@code Erased(0, 0)}. Throws {@link StorageException} when it cannot.
      */
-    Erased eraseAllVersions(String key);
+    default Erased eraseAllVersions(String key) {
+        int versions = 0;
+        long bytes = 0;
+        for (Piece p : inventory(key).pieces()) {
+            if (p.key().equals(key) && p.kind() != Piece.Kind.UPLOAD) {
+                erase(p);
+                versions++;
+                bytes += p.size();
+            }
+        }
+        return new Erased(versions, bytes);
+    }
+
+    /**
+     * One thing the store keeps under a key: the object itself (a store without versions), one version of it or a delete
+     * marker (a store with versions), or an upload begun and never finished ({@code version} is then its upload id).
+     */
+    record Piece(String key, String version, long size, Kind kind) {
+        public enum Kind { OBJECT, VERSION, DELETE_MARKER, UPLOAD }
+    }
+
+    /**
+     * Everything the store keeps whose key starts with a prefix, and what the listing knows of its own completeness
+     * ({@code notes}: "the bucket has never had versioning, so a deletion is for good").
+     */
+    record Inventory(java.util.List<Piece> pieces, java.util.List<String> notes) {
+        public Inventory {
+            pieces = java.util.List.copyOf(pieces);
+            notes = java.util.List.copyOf(notes);
+        }
+    }
+
+    /**
+     * Every piece under {@code prefix}: every version and delete marker where the store keeps versions, every unfinished
+     * upload. Throws {@link StorageException} (saying which permission is missing) when any part of it cannot be listed, so
+     * that nothing is deleted on the strength of a listing that may have missed something.
+     */
+    Inventory inventory(String prefix);
+
+    /** Removes one piece for good (a version by its id, an upload by aborting it). Throws {@link StorageException}. */
+    void erase(Piece piece);
 
     /** Keys of the objects under {@code prefix}, in key order. */
     java.util.List<String> list(String prefix);

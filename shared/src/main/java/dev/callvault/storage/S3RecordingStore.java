@@ -22,7 +22,6 @@ import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.MetadataDirective;
-import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
 import software.amazon.awssdk.services.s3.model.MultipartUpload;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
@@ -271,40 +270,125 @@ public final class S3RecordingStore implements RecordingStore {
         }
     }
 
-    @Override
-    public Erased eraseAllVersions(String key) {
-        List<ObjectIdentifier> versions = new ArrayList<>();
-        long bytes = 0;
+    /** Whether the bucket keeps versions of objects, as its GetBucketVersioning says. */
+    public enum Versioning {
+        /** Versioning was never turned on: a deletion removes an object for good. */
+        NEVER("the bucket has never had versioning, so a deletion removes an object for good"),
+        ENABLED("the bucket keeps versions: every version and delete marker is deleted by its id"),
+        SUSPENDED("versioning is suspended on the bucket but it may keep versions from before: every version and delete marker is deleted by its id"),
+        /** The store does not implement versioning at all (GetBucketVersioning answers 501 or 405): it keeps one copy. */
+        NOT_IMPLEMENTED("the store does not implement versioning (it keeps one copy of an object), so a deletion removes an object for good");
+
+        public final String words;
+
+        Versioning(String words) {
+            this.words = words;
+        }
+
+        boolean keepsVersions() {
+            return this == ENABLED || this == SUSPENDED;
+        }
+    }
+
+    private volatile Versioning versioning;
+    private volatile long versioningAsked;
+
+    /**
+     * What the bucket does with versions, asked once a minute at most. Throws {@link StorageException} naming the
+     * permission when the store refuses to say (then nobody can know whether a deletion leaves a version behind).
+     */
+    public Versioning versioning() {
+        Versioning known = versioning;
+        if (known != null && System.nanoTime() - versioningAsked < 60_000_000_000L) {
+            return known;
+        }
+        Versioning v;
         try {
-            for (var page : s3.listObjectVersionsPaginator(b -> b.bucket(target.bucket()).prefix(key))) {
-                for (var v : page.versions()) {
-                    if (v.key().equals(key)) {
-                        versions.add(ObjectIdentifier.builder().key(key).versionId(v.versionId()).build());
-                        bytes += v.size() == null ? 0 : v.size();
-                    }
+            var status = s3.getBucketVersioning(b -> b.bucket(target.bucket())).status();
+            v = status == null ? Versioning.NEVER : switch (status) {
+                case ENABLED -> Versioning.ENABLED;
+                case SUSPENDED -> Versioning.SUSPENDED;
+                default -> Versioning.NEVER;
+            };
+        } catch (S3Exception e) {
+            if (notImplemented(e)) {
+                v = Versioning.NOT_IMPLEMENTED;
+            } else if (e.statusCode() == 403) {
+                throw new dev.callvault.PermanentException("the store refused to say whether bucket " + target.bucket() + " keeps versions (GetBucketVersioning: "
+                        + errorOf(e) + "): callvault's credentials need s3:GetBucketVersioning, or it cannot know that a deletion leaves no version behind", e);
+            } else {
+                throw translate("asking whether it keeps versions:", target.bucket(), e);
+            }
+        } catch (SdkException e) {
+            throw translate("asking whether it keeps versions:", target.bucket(), e);
+        }
+        versioning = v;
+        versioningAsked = System.nanoTime();
+        return v;
+    }
+
+    @Override
+    public Inventory inventory(String prefix) {
+        Versioning v = versioning();
+        List<Piece> pieces = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
+        notes.add(v.words);
+        if (v.keepsVersions()) {
+            try {
+                for (var page : s3.listObjectVersionsPaginator(b -> b.bucket(target.bucket()).prefix(prefix))) {
+                    page.versions().forEach(o -> pieces.add(new Piece(o.key(), o.versionId(), o.size() == null ? 0 : o.size(), Piece.Kind.VERSION)));
+                    page.deleteMarkers().forEach(m -> pieces.add(new Piece(m.key(), m.versionId(), 0, Piece.Kind.DELETE_MARKER)));
                 }
-                for (var m : page.deleteMarkers()) {
-                    if (m.key().equals(key)) {
-                        versions.add(ObjectIdentifier.builder().key(key).versionId(m.versionId()).build());
-                    }
-                }
+            } catch (S3Exception e) {
+                throw new dev.callvault.PermanentException("the bucket " + target.bucket() + " keeps versions (" + v.name().toLowerCase()
+                        + ") but listing them under " + prefix + " was refused (ListObjectVersions: " + errorOf(e) + "): callvault's credentials need "
+                        + "s3:ListBucketVersions (and s3:DeleteObjectVersion) to delete every version; nothing was deleted", e);
+            } catch (SdkException e) {
+                throw translate("listing the versions under", prefix, e);
+            }
+        } else {
+            call("listing", prefix, () -> {
+                s3.listObjectsV2Paginator(b -> b.bucket(target.bucket()).prefix(prefix)).contents()
+                        .forEach(o -> pieces.add(new Piece(o.key(), null, o.size() == null ? 0 : o.size(), Piece.Kind.OBJECT)));
+                return null;
+            });
+        }
+        try {
+            for (var page : s3.listMultipartUploadsPaginator(b -> b.bucket(target.bucket()).prefix(prefix))) {
+                page.uploads().forEach(u -> pieces.add(new Piece(u.key(), u.uploadId(), 0, Piece.Kind.UPLOAD)));
             }
         } catch (S3Exception e) {
-            if (e.statusCode() != 501 && e.statusCode() != 400) {
-                throw translate("listing the versions of", key, e);
+            if (!notImplemented(e)) {
+                throw new dev.callvault.PermanentException("listing the unfinished uploads under " + prefix + " was refused (ListMultipartUploads: "
+                        + errorOf(e) + "): callvault's credentials need s3:ListBucketMultipartUploads (and s3:AbortMultipartUpload); nothing was deleted", e);
             }
-            // a store without versions (it does not implement ListObjectVersions): one object, one delete
-            Optional<StoredObject> one = head(key);
-            delete(key);
-            return one.map(o -> new Erased(1, o.size())).orElse(new Erased(0, 0));
+            notes.add("the store does not list unfinished uploads (ListMultipartUploads is not implemented): callvault aborts its own when an upload fails");
         } catch (SdkException e) {
-            throw translate("listing the versions of", key, e);
+            throw translate("listing the unfinished uploads under", prefix, e);
         }
-        for (ObjectIdentifier v : versions) {
-            // by version id: the version itself goes, no delete marker is added
-            call("erasing a version of", key, () -> s3.deleteObject(b -> b.bucket(target.bucket()).key(key).versionId(v.versionId())));
+        return new Inventory(pieces, notes);
+    }
+
+    @Override
+    public void erase(Piece p) {
+        switch (p.kind()) {
+            // by version id: the version itself goes, and no delete marker is added
+            case VERSION, DELETE_MARKER -> call("erasing a version of", p.key(),
+                    () -> s3.deleteObject(b -> b.bucket(target.bucket()).key(p.key()).versionId(p.version())));
+            case UPLOAD -> call("aborting an unfinished upload of", p.key(),
+                    () -> s3.abortMultipartUpload(b -> b.bucket(target.bucket()).key(p.key()).uploadId(p.version())));
+            case OBJECT -> delete(p.key());
         }
-        return new Erased(versions.size(), bytes);
+    }
+
+    /** A store that does not implement the operation: 501 Not Implemented, or 405 as some answer for a subresource they lack. */
+    private static boolean notImplemented(S3Exception e) {
+        return e.statusCode() == 501 || e.statusCode() == 405;
+    }
+
+    private static String errorOf(S3Exception e) {
+        String code = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
+        return "HTTP " + e.statusCode() + (code == null ? "" : " " + code);
     }
 
     @Override

@@ -20,20 +20,30 @@ public final class TwilioErrors {
         };
     }
 
-    static CallvaultException forStatus(int status, String what, String accountSid, String detail) {
+    static CallvaultException forStatus(int status, String doing, String what, String accountSid, String detail) {
         String suffix = detail == null || detail.isBlank() ? "" : ": " + detail;
         if (status == 404) {
             return new RecordingNotFoundException("Twilio has no " + what + " (HTTP 404" + suffix + ")");
         }
         if (status == 401 || status == 403) {
-            return new PermanentException("Twilio refused the credentials for account " + accountSid + " while fetching " + what
+            return new PermanentException("Twilio refused the credentials for account " + accountSid + " while " + doing + " " + what
                     + " (HTTP " + status + suffix + "); check twilio.auth-token / TWILIO_AUTH_TOKEN or the API key");
         }
         if (status == 429 || status >= 500) {
-            return new RetryableException("Twilio is unavailable or rate-limiting us while fetching " + what + " (HTTP " + status + suffix
+            return new RetryableException("Twilio is unavailable or rate-limiting us while " + doing + " " + what + " (HTTP " + status + suffix
                     + "); it will be tried again");
         }
-        return new PermanentException("Twilio answered HTTP " + status + " for " + what + suffix);
+        return new PermanentException("Twilio answered HTTP " + status + " while " + doing + " " + what + suffix);
+    }
+
+    /** What a request of this HTTP method does, in words for a message: "deleting", "fetching". */
+    static String doing(String method) {
+        return switch (method) {
+            case "GET", "HEAD" -> "fetching";
+            case "DELETE" -> "deleting";
+            case "POST" -> "updating";
+            default -> "asking for";
+        };
     }
 
 }

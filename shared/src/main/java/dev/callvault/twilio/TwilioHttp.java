@@ -34,8 +34,10 @@ final class TwilioHttp {
     private final TwilioCredentials credentials;
     private final RetryPolicy retry;
     private final AtomicLong retries;
+    private final Duration timeout;
 
-    TwilioHttp(HttpClient client, URI baseUrl, TwilioCredentials credentials, RetryPolicy retry, AtomicLong retries) {
+    TwilioHttp(HttpClient client, URI baseUrl, TwilioCredentials credentials, RetryPolicy retry, AtomicLong retries, Duration timeout) {
+        this.timeout = timeout;
         this.client = client;
         this.baseUrl = baseUrl;
         this.credentials = credentials;
@@ -84,7 +86,7 @@ final class TwilioHttp {
     private HttpResponse<InputStream> sendWithRetries(String method, URI uri, boolean withCredentials, String what, String form) {
         for (int attempt = 1; ; attempt++) {
             HttpRequest.Builder b = HttpRequest.newBuilder(uri)
-                    .timeout(Duration.ofSeconds(60))
+                    .timeout(timeout)
                     .header("Accept", "application/json, audio/*")
                     .header("User-Agent", "callvault")
                     .method(method, form == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(form));
@@ -99,13 +101,13 @@ final class TwilioHttp {
                 r = client.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
             } catch (IOException e) {
                 if (attempt >= retry.maxAttempts()) {
-                    throw new RetryableException("Twilio unreachable while fetching " + what + " after " + attempt + " attempts: " + e, e);
+                    throw new RetryableException("Twilio unreachable while " + TwilioErrors.doing(method) + " " + what + " after " + attempt + " attempts: " + e, e);
                 }
                 pause(attempt, null, what, e.toString());
                 continue;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new RetryableException("interrupted while fetching " + what + " from Twilio", e);
+                throw new RetryableException("interrupted while " + TwilioErrors.doing(method) + " " + what + " at Twilio", e);
             }
             int status = r.statusCode();
             if ((status == 429 || status >= 500) && attempt < retry.maxAttempts()) {

@@ -102,7 +102,7 @@ public final class TwilioRecordings {
         if (callSid != null) {
             reader.setCallSid(callSid);
         }
-        twilio("recordings of account " + accountSid, accountSid, () -> {
+        twilio("GET", "the recordings of account " + accountSid, accountSid, () -> {
             ResourceSet<Recording> pages = reader.read(rest(accountSid));
             for (Recording r : pages) {
                 TwilioRecording rec = convert(r);
@@ -117,14 +117,37 @@ public final class TwilioRecordings {
 
     public TwilioRecording fetch(String accountSid, String recordingSid) {
         Sids.recording(recordingSid);
-        return twilio("recording " + recordingSid + " of account " + accountSid, accountSid,
+        return twilio("GET", "recording " + recordingSid + " of account " + accountSid, accountSid,
                 () -> convert(Recording.fetcher(accountSid, recordingSid).fetch(rest(accountSid))));
     }
 
     public void delete(String accountSid, String recordingSid) {
         Sids.recording(recordingSid);
-        twilio("recording " + recordingSid + " of account " + accountSid, accountSid,
+        twilio("DELETE", "recording " + recordingSid + " of account " + accountSid, accountSid,
                 () -> Recording.deleter(accountSid, recordingSid).delete(rest(accountSid)));
+    }
+
+    /** A call as Twilio's Calls resource has it now: its status and, once it has ended, when. */
+    public record CallStatus(String status, Instant endTime) {
+        /** Statuses after which nothing more happens on the call (no recording starts or ends). */
+        private static final java.util.Set<String> FINAL = java.util.Set.of("completed", "busy", "failed", "no-answer", "canceled");
+
+        public boolean ended() {
+            return FINAL.contains(status);
+        }
+    }
+
+    /**
+     * Where call {@code callSid} is now, as Twilio's Calls resource says: live (queued, ringing, in-progress) or ended.
+     * Throws {@link RecordingNotFoundException} when Twilio has no such call, retryable failures when it cannot be asked.
+     */
+    public CallStatus callStatus(String accountSid, String callSid) {
+        Sids.require("CA", callSid, "CallSid");
+        return twilio("GET", "call " + callSid + " of account " + accountSid, accountSid, () -> {
+            com.twilio.rest.api.v2010.account.Call c = com.twilio.rest.api.v2010.account.Call.fetcher(accountSid, callSid).fetch(rest(accountSid));
+            return new CallStatus(c.getStatus() == null ? "unknown" : c.getStatus().toString(),
+                    c.getEndTime() == null ? null : c.getEndTime().toInstant());
+        });
     }
 
     /**
@@ -139,7 +162,7 @@ public final class TwilioRecordings {
         if (pauseBehavior != null) {
             updater.setPauseBehavior(pauseBehavior);
         }
-        twilio("the recording of call " + callSid + " (set to " + status + ")", accountSid, () -> updater.update(rest(accountSid)));
+        twilio("POST", "the recording of call " + callSid + " (set to " + status + ")", accountSid, () -> updater.update(rest(accountSid)));
     }
 
     /** A recording's media as Twilio serves it. The stream's read failures are retryable exceptions. */
@@ -162,14 +185,14 @@ public final class TwilioRecordings {
         HttpResponse<InputStream> r = h.send("GET", h.resolve(path), what);
         if (r.statusCode() != 200) {
             String body = TwilioHttp.readSmall(r);
-            throw TwilioErrors.forStatus(r.statusCode(), what, recording.accountSid(), body);
+            throw TwilioErrors.forStatus(r.statusCode(), "fetching", what, recording.accountSid(), body);
         }
         return new Media(new RetryableReads(r.body(), what), r.headers().firstValueAsLong("Content-Length"),
                 r.headers().firstValue("Content-Type").orElse(format.contentType()));
     }
 
     private TwilioHttp http(String accountSid) {
-        return http.computeIfAbsent(accountSid, sid -> new TwilioHttp(httpClient, config.apiUrl(), credentials(sid), retry, retries));
+        return http.computeIfAbsent(accountSid, sid -> new TwilioHttp(httpClient, config.apiUrl(), credentials(sid), retry, retries, config.timeout()));
     }
 
     private TwilioRestClient rest(String accountSid) {
@@ -182,16 +205,16 @@ public final class TwilioRecordings {
         });
     }
 
-    private static <T> T twilio(String what, String accountSid, java.util.function.Supplier<T> call) {
+    private static <T> T twilio(String method, String what, String accountSid, java.util.function.Supplier<T> call) {
         try {
             return call.get();
         } catch (CallvaultException e) {
             throw e;
         } catch (ApiConnectionException e) {
-            throw new RetryableException("Twilio unreachable while fetching " + what + ": " + e.getMessage(), e);
+            throw new RetryableException("Twilio unreachable while " + TwilioErrors.doing(method) + " " + what + ": " + e.getMessage(), e);
         } catch (ApiException e) {
             int status = e.getStatusCode() == null ? 0 : e.getStatusCode();
-            throw TwilioErrors.forStatus(status, what, accountSid, e.getMessage());
+            throw TwilioErrors.forStatus(status, TwilioErrors.doing(method), what, accountSid, e.getMessage());
         } catch (com.twilio.exception.TwilioException e) {
             throw new PermanentException("Twilio's answer for " + what + " could not be read: " + e.getMessage(), e);
         }

@@ -1,7 +1,11 @@
 package dev.callvault.verify;
 
 import dev.callvault.CallvaultException;
+import dev.callvault.archive.ArchiveResult;
 import dev.callvault.archive.Archiver;
+import dev.callvault.archive.Leftovers;
+import dev.callvault.db.Marks;
+import dev.callvault.storage.RecordingKeys;
 import dev.callvault.db.RecordingRepository;
 import dev.callvault.db.RecordingRow;
 import dev.callvault.storage.RecordingStore;
@@ -30,13 +34,16 @@ import java.util.stream.Collectors;
  */
 public final class Reconciler {
     private static final Pattern TWILIO_KEY = Pattern.compile(".*/(CA[0-9a-f]{32})/(RE[0-9a-f]{32})\\.(mp3|wav)");
+    private static final Pattern CALL_IN_KEY = Pattern.compile("/(CA[0-9a-f]{32})/");
     private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyy/MM/dd");
 
     /** How each finding weighs for monitoring: 0 fine, 1 warning, 2 critical. */
     public enum Status {
         OK(0, "archived, mixed row upgraded, object matches"),
         TWILIO_NO_MEDIA(0, "Twilio reports absent/failed: nothing to archive (expected)"),
-        ERASED(0, "erased or expired here (a tombstone): never archived again, whatever Twilio still lists"),
+        ERASED(0, "erased or expired here (a tombstone): never archived again; Twilio holds no audio of it"),
+        LEFT_AT_TWILIO(1, "erased or expired here, but Twilio still has its audio: --fix deletes it there, on the record of the erasure or policy"),
+        DELETING(1, "its call is marked for deletion (an erasure or retention under way): nothing of it is restored; the deletion's next run finishes it"),
         NOT_UPGRADED(1, "Twilio has a completed recording that our mixed row lacks"),
         OBJECT_MISSING(2, "the row names an object that is not in the store"),
         MISMATCH(2, "the object's size or SHA-256 differs from the row"),
@@ -75,6 +82,7 @@ public final class Reconciler {
     private final RecordingRepository recordings;
     private final RecordingStore store;
     private final Archiver archiver;
+    private final Leftovers leftovers;
 
     private final java.time.Duration stale;
     private final dev.callvault.crypto.PrivateKeys keys;
@@ -97,6 +105,7 @@ public final class Reconciler {
         this.recordings = recordings;
         this.store = store;
         this.archiver = archiver;
+        this.leftovers = archiver.leftovers();
     }
 
     /** How {@code --deep} reads objects: how many at once, and who hears of the bytes to read and read (a progress bar). */
@@ -204,19 +213,27 @@ public final class Reconciler {
         if (!listed.isEmpty()) {
             Map<String, RecordingRow> bySid = recordings.findByRecordingSids(listed.stream().map(TwilioRecording::sid).toList()).stream()
                     .collect(Collectors.toMap(RecordingRow::recordingSid, Function.identity()));
-            Map<String, List<RecordingRow>> mixedByCall = recordings.mixedRowsByCallSid(
-                    listed.stream().map(TwilioRecording::callSid).filter(java.util.Objects::nonNull).collect(Collectors.toSet()));
+            Set<String> callSids = listed.stream().map(TwilioRecording::callSid).filter(java.util.Objects::nonNull).collect(Collectors.toSet());
+            Map<String, List<RecordingRow>> mixedByCall = recordings.mixedRowsByCallSid(callSids);
+            Map<String, Boolean> marked = recordings.jdbi().withHandle(h -> Marks.calls(h, callSids));
             for (TwilioRecording r : listed) {
-                items.add(classify(r, bySid.get(r.sid()), mixedByCall.getOrDefault(r.callSid(), List.of())));
+                items.add(classify(r, bySid.get(r.sid()), mixedByCall.getOrDefault(r.callSid(), List.of()), marked.get(r.callSid())));
             }
         }
         items.addAll(dev.callvault.Futures.join(local));
         return new Report(List.copyOf(items));
     }
 
-    private Item classify(TwilioRecording r, RecordingRow row, List<RecordingRow> mixed) {
-        if (row != null && ("erased".equals(row.status()) || "expired".equals(row.status()))) {
-            return new Item(Status.ERASED, r.callSid(), r.sid(), null, "row " + row.id() + " is " + row.status());
+    /** {@code erased}: null when the call is not marked for deletion, true when its deletion is done, false while it is under way. */
+    private Item classify(TwilioRecording r, RecordingRow row, List<RecordingRow> mixed, Boolean erased) {
+        boolean tombstone = row != null && ("erased".equals(row.status()) || "expired".equals(row.status()));
+        if (tombstone || Boolean.TRUE.equals(erased)) {
+            String what = tombstone ? "row " + row.id() + " is " + row.status() : "its call was erased or expired";
+            return r.hasMedia() ? new Item(Status.LEFT_AT_TWILIO, r.callSid(), r.sid(), null, what + ", but Twilio still lists its audio")
+                    : new Item(Status.ERASED, r.callSid(), r.sid(), null, what);
+        }
+        if (Boolean.FALSE.equals(erased)) {
+            return new Item(Status.DELETING, r.callSid(), r.sid(), row == null ? null : row.s3Key(), "its call is marked for deletion");
         }
         if (!r.hasMedia()) {
             return new Item(Status.TWILIO_NO_MEDIA, r.callSid(), r.sid(), null, "Twilio status " + r.status());
@@ -247,10 +264,17 @@ public final class Reconciler {
         // a waveform kept beside a recording's object belongs to it: an orphan only when that object is one
         java.util.function.Predicate<String> owned = k -> referenced.contains(k)
                 || k.endsWith(dev.callvault.peaks.Waveforms.SUFFIX) && referenced.contains(k.substring(0, k.length() - dev.callvault.peaks.Waveforms.SUFFIX.length()));
-        keys.stream().filter(owned.negate()).sorted().forEach(k -> {
+        List<String> orphaned = keys.stream().filter(owned.negate()).sorted().toList();
+        Map<String, Boolean> marked = recordings.jdbi().withHandle(h -> Marks.calls(h, orphaned.stream().map(k -> CALL_IN_KEY.matcher(k))
+                .filter(Matcher::find).map(m -> m.group(1)).collect(Collectors.toSet())));
+        for (String k : orphaned) {
             Matcher m = TWILIO_KEY.matcher(k);
-            out.add(new Item(Status.ORPHAN, m.matches() ? m.group(1) : null, m.matches() ? m.group(2) : null, k, null));
-        });
+            Matcher call = CALL_IN_KEY.matcher(k);
+            String callSid = call.find() ? call.group(1) : null;
+            out.add(callSid != null && marked.containsKey(callSid)
+                    ? new Item(Status.DELETING, callSid, m.matches() ? m.group(2) : null, k, "an object of a call marked for deletion")
+                    : new Item(Status.ORPHAN, m.matches() ? m.group(1) : null, m.matches() ? m.group(2) : null, k, null));
+        }
         return out;
     }
 
@@ -268,10 +292,22 @@ public final class Reconciler {
         } catch (dev.callvault.twilio.RecordingNotFoundException gone) {
             return new Fixed(i, false, "Twilio no longer has it; the damaged object is kept at " + i.key());
         }
-        String aside = store.prefix() + "damaged/" + i.key().substring(store.prefix().length());
+        String aside = RecordingKeys.aside(store.prefix(), "damaged/", i.key());
         store.move(i.key(), aside);
-        archiver.archive(Archiver.Request.of(again).again());
+        ArchiveResult result = archiver.archive(Archiver.Request.of(again).again());
+        if (result.outcome() == ArchiveResult.Outcome.ERASED) { // its call was marked meanwhile: the deletion takes the copy set aside too
+            return new Fixed(i, false, "not re-archived: its call is being erased or expired; the damaged object was moved to " + aside);
+        }
         return new Fixed(i, true, "re-archived from Twilio; the damaged object was moved to " + aside);
+    }
+
+    /** What archiving an item again did: re-archived, or refused because its call is being deleted (nothing downloaded). */
+    private static Fixed archived(Item i, ArchiveResult r) {
+        return switch (r.outcome()) {
+            case ERASED -> new Fixed(i, false, "not re-archived: its call is erased, expired or being deleted here (nothing was downloaded)");
+            case NO_MEDIA -> new Fixed(i, false, "not re-archived: Twilio has no audio of it (" + r.twilioStatus() + ")");
+            default -> new Fixed(i, true, "re-archived from Twilio");
+        };
     }
 
     /** What {@link #fix} did to one item. */
@@ -285,28 +321,30 @@ public final class Reconciler {
     public List<Fixed> fix(String accountSid, Report report) {
         List<Fixed> out = new ArrayList<>();
         for (Item i : report.items()) {
-            if (i.status().severity == 0 || i.status() == Status.REALTIME_FAILED) {
-                continue; // a lost real-time recording cannot be made again; Twilio's own recording is the one to keep
+            if (i.status().severity == 0 || i.status() == Status.REALTIME_FAILED || i.status() == Status.DELETING) {
+                continue; // a lost real-time recording cannot be made again; a call being deleted is its deletion's to finish
             }
             try {
-                if (i.status() == Status.ORPHAN && i.recordingSid() == null) {
-                    String to = store.prefix() + "orphaned/" + i.key().substring(store.prefix().length());
+                if (i.status() == Status.LEFT_AT_TWILIO) {
+                    boolean deleted = leftovers.delete(new dev.callvault.twilio.RecordingRef(accountSid, i.recordingSid(), i.callSid()));
+                    out.add(new Fixed(i, deleted, deleted ? "deleted at Twilio, on the record of the erasure or policy that deleted it here"
+                            : "kept at Twilio: its call is held, or the record says it is gone there already"));
+                } else if (i.status() == Status.ORPHAN && i.recordingSid() == null) {
+                    String to = RecordingKeys.aside(store.prefix(), "orphaned/", i.key());
                     store.move(i.key(), to);
                     out.add(new Fixed(i, true, "moved to " + to));
                 } else if (i.status() == Status.ORPHAN) {
                     try {
-                        archiver.archive(Archiver.Request.of(twilio.fetch(accountSid, i.recordingSid())));
-                        out.add(new Fixed(i, true, "re-archived from Twilio"));
+                        out.add(archived(i, archiver.archive(Archiver.Request.of(twilio.fetch(accountSid, i.recordingSid())))));
                     } catch (dev.callvault.twilio.RecordingNotFoundException gone) {
-                        String to = store.prefix() + "orphaned/" + i.key().substring(store.prefix().length());
+                        String to = RecordingKeys.aside(store.prefix(), "orphaned/", i.key());
                         store.move(i.key(), to);
                         out.add(new Fixed(i, true, "Twilio no longer has it; moved to " + to));
                     }
                 } else if (i.status() == Status.CORRUPT) {
                     out.add(repairCorrupt(accountSid, i));
                 } else {
-                    archiver.archive(Archiver.Request.of(twilio.fetch(accountSid, i.recordingSid())));
-                    out.add(new Fixed(i, true, "re-archived from Twilio"));
+                    out.add(archived(i, archiver.archive(Archiver.Request.of(twilio.fetch(accountSid, i.recordingSid())))));
                 }
             } catch (CallvaultException e) {
                 out.add(new Fixed(i, false, e.getMessage()));

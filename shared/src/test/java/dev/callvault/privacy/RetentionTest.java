@@ -3,6 +3,7 @@ package dev.callvault.privacy;
 import dev.callvault.backfill.Backfill;
 import dev.callvault.archive.Archiver;
 import dev.callvault.db.CallRepository;
+import dev.callvault.db.DeletionLog;
 import dev.callvault.db.RecordingRepository;
 import dev.callvault.db.RecordingRow;
 import dev.callvault.derived.DerivedWork;
@@ -52,14 +53,12 @@ class RetentionTest {
         store.close();
     }
 
-    private Retention retention(Instant now) {
-        Clock clock = Clock.fixed(now, ZoneOffset.UTC);
-        return new Retention(env.config(POLICY).privacy(), env.db(), new Holds(env.db().jdbi(), clock), clock);
+    private Privacy privacy(Instant now) {
+        return new Privacy(env.config(POLICY), env.db(), store, new TwilioRecordings(env.config().twilio()), Clock.fixed(now, ZoneOffset.UTC));
     }
 
-    private Purge purge(Instant now) {
-        Clock clock = Clock.fixed(now, ZoneOffset.UTC);
-        return new Purge(env.db(), store, new TwilioRecordings(env.config().twilio()), new NumberHash(env.config(POLICY).privacy().hashSecret()), clock);
+    private Retention retention(Instant now) {
+        return privacy(now).retention();
     }
 
     private RecordingRow row(String recordingSid) {
@@ -76,10 +75,10 @@ class RetentionTest {
         String oldKey = row(old.recordingSid()).s3Key();
         assertThat(store.list("")).contains(oldKey, oldKey + ".peaks.json");
         Instant now = DAY.plus(java.time.Duration.ofDays(35));
-        new Holds(env.db().jdbi(), Clock.fixed(now, ZoneOffset.UTC)).place(new CallRepository(env.db().jdbi()).findBySid(held.callSid()).orElseThrow(),
+        privacy(now).holds().place(new CallRepository(env.db().jdbi()).findBySid(held.callSid()).orElseThrow(),
                 null, "dispute 4411", "alice", null);
 
-        Retention.Report first = retention(now).apply(purge(now), false);
+        Retention.Report first = retention(now).apply(false);
 
         assertThat(first.due()).extracting(d -> d.call().callSid()).containsExactlyInAnyOrder(old.callSid(), held.callSid());
         assertThat(first.held()).singleElement().asString().contains(held.callSid()).contains("dispute 4411").contains("alice");
@@ -99,7 +98,7 @@ class RetentionTest {
                 .anySatisfy(e -> assertThat(e.objectKey()).isEqualTo(oldKey))
                 .anySatisfy(e -> assertThat(e.place()).isEqualTo(DeletionLog.Place.TWILIO));
 
-        Retention.Report second = retention(now).apply(purge(now), false);
+        Retention.Report second = retention(now).apply(false);
         assertThat(second.recordingsDeleted()).as("a second run").isZero();
 
         // Twilio still lists the expired recording (a deletion that did not reach it, say): backfill never fetches it again
@@ -129,7 +128,7 @@ class RetentionTest {
         ArchivedCalls.Call billing = calls.add("+14155550133", "+18005550100", "billing", DAY);
         var call = new CallRepository(env.db().jdbi()).findBySid(billing.callSid()).orElseThrow();
 
-        Retention.Schedule s = retention(DAY).schedule(call, new RecordingRepository(env.db().jdbi()).findByCall(call.id()));
+        Retention.Schedule s = retention(DAY).schedule(call);
 
         assertThat(s.whole()).hasValueSatisfying(d -> assertThat(d.policy()).isEqualTo("assistant.billing.retention.days = 90"));
         assertThat(s.whole().get().at()).isAfter(DAY.plus(java.time.Duration.ofDays(90)));

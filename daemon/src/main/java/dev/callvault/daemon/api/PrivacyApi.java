@@ -11,11 +11,10 @@ import dev.callvault.db.CallRow;
 import dev.callvault.db.Database;
 import dev.callvault.db.RecordingRepository;
 import dev.callvault.db.RecordingRow;
-import dev.callvault.privacy.DeletionLog;
+import dev.callvault.db.DeletionLog;
 import dev.callvault.privacy.Eraser;
 import dev.callvault.privacy.Holds;
-import dev.callvault.privacy.NumberHash;
-import dev.callvault.privacy.Purge;
+import dev.callvault.privacy.Privacy;
 import dev.callvault.privacy.Retention;
 import dev.callvault.storage.RecordingStore;
 import dev.callvault.twilio.TwilioRecordings;
@@ -47,7 +46,6 @@ public final class PrivacyApi {
     private final Clock clock;
     private final CallRepository calls;
     private final RecordingRepository recordings;
-    private final Holds holds;
 
     public PrivacyApi(ConsoleAuth auth, Supplier<Config> live, Database db, RecordingStore store, TwilioRecordings twilio, Clock clock) {
         this.auth = auth;
@@ -58,20 +56,25 @@ public final class PrivacyApi {
         this.clock = clock;
         this.calls = new CallRepository(db.jdbi());
         this.recordings = new RecordingRepository(db.jdbi());
-        this.holds = new Holds(db.jdbi(), clock);
+    }
+
+    /** The lifecycle as the configuration has it now (a reload may have changed its policies). */
+    private Privacy privacy() {
+        return new Privacy(live.get(), db, store, twilio, clock);
     }
 
     /** A call's retention, holds and erasure, and whether {@code who} may change them: part of the call's JSON. */
     public Map<String, Object> about(CallRow c, List<RecordingRow> rows, ConsoleAuth.Who who) {
         Map<String, Object> m = new LinkedHashMap<>();
-        Retention.Schedule s = new Retention(live.get().privacy(), db, holds, clock).schedule(c, rows);
+        Privacy privacy = privacy();
+        Retention.Schedule s = privacy.retention().schedule(c);
         Map<String, Object> retention = new LinkedHashMap<>();
         retention.put("deleted_after", s.whole().map(d -> d.at().toString()).orElse(null));
         retention.put("policy", s.whole().map(Retention.Deadline::policy).orElse(null));
         retention.put("realtime_tracks_deleted_after", s.realtimeTracks().filter(rt -> s.whole().isEmpty() || rt.at().isBefore(s.whole().get().at()))
                 .map(d -> d.at().toString()).orElse(null));
         m.put("retention", retention);
-        m.put("holds", holds.on(c).stream().map(PrivacyApi::hold).toList());
+        m.put("holds", privacy.holds().on(c).stream().map(PrivacyApi::hold).toList());
         m.put("erased", db.jdbi().withHandle(h -> h.createQuery("SELECT erased_at, erased_by, erased_why FROM calls WHERE id = :id AND erased_at IS NOT NULL")
                 .bind("id", c.id()).map((rs, ctx) -> {
                     Map<String, Object> e = new LinkedHashMap<>();
@@ -97,7 +100,12 @@ public final class PrivacyApi {
                 throw new Problem(400, "Until: '" + body.get("until").asText() + "' is not a date such as 2027-06-30");
             }
         }
-        Holds.Hold h = holds.place(c, null, reason(body), who.name(), until);
+        Holds.Hold h;
+        try {
+            h = privacy().holds().place(c, null, reason(body), who.name(), until);
+        } catch (Holds.NothingToHold gone) {
+            throw new Problem(409, gone.getMessage());
+        }
         HttpSupport.json(ex, 201, "application/json", hold(h));
     }
 
@@ -111,7 +119,7 @@ public final class PrivacyApi {
         } catch (NumberFormatException e) {
             throw new Problem(404, "no such hold");
         }
-        Holds.Hold h = holds.remove(id, reason(body), who.name()).orElseThrow(() -> new Problem(404, "no hold " + id + " in force"));
+        Holds.Hold h = privacy().holds().remove(id, reason(body), who.name()).orElseThrow(() -> new Problem(404, "no hold " + id + " in force"));
         HttpSupport.json(ex, 200, "application/json", hold(h));
     }
 
@@ -131,9 +139,7 @@ public final class PrivacyApi {
         if (privacy.hashSecret() == null) {
             throw new Problem(503, "erasure is not set up: privacy.hash-secret is missing in the daemon's configuration");
         }
-        NumberHash hash = new NumberHash(privacy.hashSecret());
-        Eraser.Report report = new Eraser(db, hash, holds, clock).erase(new Eraser.Request(null, c.callSid(), null, null, reason(body), who.name()),
-                new Purge(db, store, twilio, hash, clock));
+        Eraser.Report report = privacy().eraser().erase(new Eraser.Request(null, c.callSid(), null, null, reason(body), who.name()));
         HttpSupport.json(ex, report.complete() ? 200 : 409, "application/json", JSON.readTree(Eraser.json(report)));
     }
 

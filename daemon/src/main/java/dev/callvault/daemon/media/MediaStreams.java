@@ -160,6 +160,9 @@ public final class MediaStreams {
             try {
                 recording = recorder.start(account, callSid, streamSid, assistant);
                 metrics.frameReceived("start");
+            } catch (Recorder.Refused refused) {
+                log.info("not recording stream {}: {}", streamSid, refused.getMessage());
+                metrics.frameSkipped("call_erased");
             } catch (Exception e) {
                 log.error("could not start recording stream {} of call {}", streamSid, callSid, e);
                 metrics.frameSkipped("start_failed");

@@ -1,4 +1,4 @@
-package dev.callvault.privacy;
+package dev.callvault.db;
 
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
@@ -47,6 +47,17 @@ public final class DeletionLog {
                 .bind("key", e.objectKey()).bind("bytes", e.bytes()).bind("sha", e.sha256()).bind("place", name(e.place()))
                 .bind("outcome", name(e.outcome())).bind("detail", e.detail())
                 .execute();
+    }
+
+    /**
+     * True when the record says that recording {@code recordingSid} (at Twilio) or object {@code key} (in the store) was
+     * deleted already, or found gone: a purge carried on later does not ask again, nor record it twice.
+     */
+    public static boolean gone(Handle h, Place place, String recordingSid, String key) {
+        return h.createQuery("""
+                        SELECT EXISTS (SELECT 1 FROM deletions WHERE place = :place AND outcome IN ('deleted', 'already_gone')
+                                       AND (recording_sid = :rec OR object_key = :key))""")
+                .bind("place", name(place)).bind("rec", recordingSid).bind("key", key).mapTo(Boolean.class).one();
     }
 
     /** Everything recorded since {@code since} (null: all), newest first, at most {@code limit}. */
