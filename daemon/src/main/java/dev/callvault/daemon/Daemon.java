@@ -161,6 +161,10 @@ public final class Daemon implements AutoCloseable {
             ConsoleAuth auth = new ConsoleAuth(config.http(), sessions, clock);
             ticker.scheduleWithFixedDelay(() -> purgeSessions(sessions, config, clock), 1, 60, TimeUnit.MINUTES);
             PrivacyApi privacy = new PrivacyApi(auth, live, db, store, twilio, clock);
+            int hashed = new dev.callvault.privacy.Privacy(config, db, store, twilio, clock).holds().hashStoredNumbers();
+            if (hashed > 0) {
+                log.info("{} legal holds on a number now keep its keyed hash instead of the number", hashed);
+            }
             dev.callvault.pause.Pauses pauses = new dev.callvault.pause.Pauses(db, recorder, twilio, () -> live.get().privacy().pauseBehavior(),
                     recorderId, clock);
             GracefulShutdownHandler graceful = new GracefulShutdownHandler(Routes.table(webhooks, privacy,

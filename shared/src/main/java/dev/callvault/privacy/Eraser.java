@@ -116,6 +116,10 @@ public final class Eraser {
             }
             UUID continues = open.map(o -> (UUID) o.get("id")).orElse(null);
             List<UUID> found = new ArrayList<>(find(h, r));
+            if (continues != null) { // first, so that the selector has one open request at a time
+                h.createUpdate("UPDATE erasures SET state = 'superseded', finished_at = :at WHERE id = :old")
+                        .bind("at", now()).bind("old", continues).execute();
+            }
             UUID created = h.createQuery("""
                             INSERT INTO erasures (selector, requested_by, reason, asked_for, call_ids, continues, started_at)
                             VALUES (:s, :by, :why, :asked, :calls, :continues, :at) RETURNING id""")
@@ -130,7 +134,7 @@ public final class Eraser {
         return run(id);
     }
 
-    /** The earlier request stops here; its calls not erased yet are carried on by {@code by}. */
+    /** The earlier request (superseded now) stops here; its calls not erased yet are carried on by {@code by}. */
     private void supersede(Handle h, UUID old, UUID by, List<UUID> found) {
         List<UUID> unfinished = h.createQuery("SELECT call_id FROM erasure_calls WHERE erasure_id = :old AND outcome <> 'erased'")
                 .bind("old", old).mapTo(UUID.class).list();
@@ -143,8 +147,6 @@ public final class Eraser {
                         UPDATE erasure_calls SET outcome = 'carried_on', detail = :detail, updated_at = now()
                         WHERE erasure_id = :old AND outcome <> 'erased'""")
                 .bind("old", old).bind("detail", "carried on by erasure " + by + " (a request of its own)").execute();
-        h.createUpdate("UPDATE erasures SET state = 'superseded', finished_at = :at WHERE id = :old")
-                .bind("at", now()).bind("old", old).execute();
     }
 
     private static void addCalls(Handle h, UUID erasure, List<UUID> found) {

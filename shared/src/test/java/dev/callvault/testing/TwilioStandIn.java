@@ -47,6 +47,8 @@ public final class TwilioStandIn implements AutoCloseable {
     private static final Pattern LIST = Pattern.compile("/2010-04-01/Accounts/(AC[0-9a-f]{32})/Recordings\\.json");
     /** The Call Recording resource: pausing and resuming a call's recording ({@code Twilio.CURRENT} or a RecordingSid). */
     private static final Pattern CALL_RECORDING = Pattern.compile("/2010-04-01/Accounts/(AC[0-9a-f]{32})/Calls/(CA[0-9a-f]{32})/Recordings/(Twilio\\.CURRENT|RE[0-9a-f]{32})\\.json");
+    /** The Calls resource: where a call is now (queued, ringing, in-progress, or ended and when). */
+    private static final Pattern CALL = Pattern.compile("/2010-04-01/Accounts/(AC[0-9a-f]{32})/Calls/(CA[0-9a-f]{32})\\.json");
     private static final Pattern ONE = Pattern.compile("/2010-04-01/Accounts/(AC[0-9a-f]{32})/Recordings/(RE[0-9a-f]{32})(\\.json|\\.mp3|\\.wav)?");
     private static final Pattern REDIRECTED = Pattern.compile("/signed-media/(RE[0-9a-f]{32})\\.(mp3|wav)");
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -68,6 +70,37 @@ public final class TwilioStandIn implements AutoCloseable {
     private final AtomicInteger cutDownloads = new AtomicInteger();
 
     private record Fault(int status, Integer retryAfterSeconds) {
+    }
+
+    /** A call as the Calls resource has it. */
+    private record StandInCall(String accountSid, String status, Instant start, Instant end) {
+    }
+
+    private final Map<String, StandInCall> calls = new ConcurrentHashMap<>();
+    private final ConcurrentLinkedDeque<Fault> deleteFaults = new ConcurrentLinkedDeque<>();
+    private volatile Duration deleteLatency = Duration.ZERO;
+
+    /**
+     * Call {@code callSid} of the test account is now in {@code status} ("in-progress", "completed", ...): the Calls
+     * resource says so, with an end time once it has ended. A call never set is one Twilio does not know (404).
+     */
+    public void call(String callSid, String status) {
+        StandInCall was = calls.get(callSid);
+        Instant start = was == null ? Instant.now() : was.start();
+        boolean over = java.util.Set.of("completed", "busy", "failed", "no-answer", "canceled").contains(status);
+        calls.put(callSid, new StandInCall(ACCOUNT_SID, status, start, over ? Instant.now() : null));
+    }
+
+    /** The next {@code count} DELETE requests of a recording answer {@code status}, the recording kept. */
+    public void failNextDeletes(int count, int status) {
+        for (int i = 0; i < count; i++) {
+            deleteFaults.add(new Fault(status, null));
+        }
+    }
+
+    /** Every DELETE of a recording waits this long before it is answered (a Twilio that hangs on deletions). */
+    public void deleteLatency(Duration d) {
+        deleteLatency = d;
     }
 
     private final Map<String, byte[]> realMp3 = new java.util.concurrent.ConcurrentHashMap<>();
@@ -281,6 +314,9 @@ public final class TwilioStandIn implements AutoCloseable {
         redirectMedia = false;
         tokens.clear();
         tokens.put(ACCOUNT_SID, AUTH_TOKEN);
+        calls.clear();
+        deleteFaults.clear();
+        deleteLatency = Duration.ZERO;
     }
 
     private void handleApi(HttpExchange ex) throws IOException {
@@ -311,6 +347,20 @@ public final class TwilioStandIn implements AutoCloseable {
                 json(ex, 200, callRecordingJson(update.group(1), update.group(2), form.get("Status")));
                 return;
             }
+            Matcher call = CALL.matcher(path);
+            if (call.matches() && ex.getRequestMethod().equals("GET")) {
+                if (!authorized(ex, call.group(1))) {
+                    error(ex, 401, 20003, "Authenticate");
+                    return;
+                }
+                StandInCall c = calls.get(call.group(2));
+                if (c == null || !c.accountSid().equals(call.group(1))) {
+                    error(ex, 404, 20404, "The requested resource " + path + " was not found");
+                    return;
+                }
+                json(ex, 200, callJson(call.group(2), c));
+                return;
+            }
             Matcher list = LIST.matcher(path);
             Matcher one = ONE.matcher(path);
             String account = list.matches() ? list.group(1) : one.matches() ? one.group(1) : null;
@@ -334,6 +384,12 @@ public final class TwilioStandIn implements AutoCloseable {
             String suffix = one.group(3) == null ? "" : one.group(3);
             switch (ex.getRequestMethod()) {
                 case "DELETE" -> {
+                    sleep(deleteLatency);
+                    Fault refused = deleteFaults.poll();
+                    if (refused != null) {
+                        error(ex, refused.status(), refused.status() == 404 ? 20404 : 20500, "Internal Server Error");
+                        return;
+                    }
                     recordings.remove(r.sid());
                     ex.sendResponseHeaders(204, -1);
                 }
@@ -449,6 +505,38 @@ public final class TwilioStandIn implements AutoCloseable {
         body.put("start", start);
         body.put("uri", base + "&Page=" + page);
         json(ex, 200, body);
+    }
+
+    /** A call as Twilio's Calls resource answers it (its fields as in Twilio's API reference and helper libraries). */
+    private static Map<String, Object> callJson(String sid, StandInCall c) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("sid", sid);
+        m.put("date_created", RFC2822.format(c.start()));
+        m.put("date_updated", RFC2822.format(c.end() != null ? c.end() : c.start()));
+        m.put("parent_call_sid", null);
+        m.put("account_sid", c.accountSid());
+        m.put("to", "+18005550199");
+        m.put("to_formatted", "(800) 555-0199");
+        m.put("from", "+14155550100");
+        m.put("from_formatted", "(415) 555-0100");
+        m.put("phone_number_sid", "PN" + "0".repeat(32));
+        m.put("status", c.status());
+        m.put("start_time", RFC2822.format(c.start()));
+        m.put("end_time", c.end() == null ? null : RFC2822.format(c.end()));
+        m.put("duration", c.end() == null ? null : Long.toString(Duration.between(c.start(), c.end()).toSeconds()));
+        m.put("price", null);
+        m.put("price_unit", "USD");
+        m.put("direction", "inbound");
+        m.put("answered_by", null);
+        m.put("api_version", "2010-04-01");
+        m.put("forwarded_from", null);
+        m.put("group_sid", null);
+        m.put("caller_name", null);
+        m.put("queue_time", "0");
+        m.put("trunk_sid", null);
+        m.put("uri", "/2010-04-01/Accounts/" + c.accountSid() + "/Calls/" + sid + ".json");
+        m.put("subresource_uris", Map.of("recordings", "/2010-04-01/Accounts/" + c.accountSid() + "/Calls/" + sid + "/Recordings.json"));
+        return m;
     }
 
     private Map<String, Object> recordingJson(StandInRecording r) {
