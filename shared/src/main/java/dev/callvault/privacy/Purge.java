@@ -206,17 +206,15 @@ public final class Purge {
     }
 
     /**
-     * The call's folders: each day its recordings can have started on (from an hour before the call started to an hour
-     * after it ended, and the day in each of its rows' keys), under the recordings and where copies are set aside.
+     * The call's folders: each day its recordings can have started on (a key is dated by its recording's start, which lies
+     * within the call: from an hour before the call started to an hour after it ended, and a call lasts a day at most at
+     * Twilio), and the day in each of its rows' keys, under the recordings and where copies are set aside.
      */
     private List<String> folders(Locked c, List<RecordingRow> rows) {
-        Instant from = c.start;
-        Instant to = c.end == null ? c.start : c.end;
-        for (RecordingRow r : rows) {
-            from = r.createdAt() != null && r.createdAt().isBefore(from) ? r.createdAt() : from;
-            to = r.updatedAt() != null && r.updatedAt().isAfter(to) ? r.updatedAt() : to;
-        }
-        Set<String> folders = new LinkedHashSet<>(RecordingKeys.callFolders(store.prefix(), from.minus(Duration.ofHours(1)), to.plus(Duration.ofHours(1)), c.callSid));
+        Instant to = c.end == null || c.end.isBefore(c.start) ? c.start : c.end;
+        Instant longest = c.start.plus(Duration.ofHours(25));
+        Set<String> folders = new LinkedHashSet<>(RecordingKeys.callFolders(store.prefix(), c.start.minus(Duration.ofHours(1)),
+                (to.isAfter(longest) ? longest : to).plus(Duration.ofHours(1)), c.callSid));
         for (String key : keys(rows)) {
             Matcher m = KEY_DAY.matcher(key);
             if (m.find()) {

@@ -123,6 +123,21 @@ class RetentionTest {
     }
 
     @Test
+    void aCallStoredWithoutItsAssistantIsKeptByThePolicyOfTheAssistantWhoseNumberItCalled() {
+        ArchivedCalls calls = new ArchivedCalls(env, store, Clock.fixed(DAY, ZoneOffset.UTC));
+        ArchivedCalls.Call legacy = calls.add("+14155550133", "+18005550100", null, DAY); // stored before calls kept the assistant their number reached
+        Instant now = DAY.plus(java.time.Duration.ofDays(35));
+
+        Retention.Report run = retention(now).apply(false);
+
+        assertThat(run.due()).as("due after 35 days").isEmpty();
+        assertThat(row(legacy.recordingSid()).status()).isEqualTo("completed");
+        assertThat(retention(now).schedule(new CallRepository(env.db().jdbi()).findBySid(legacy.callSid()).orElseThrow()).whole().orElseThrow().policy())
+                .isEqualTo("assistant.billing.retention.days = 90");
+        assertThat(retention(DAY.plus(java.time.Duration.ofDays(95))).apply(false).recordingsDeleted()).as("after 95 days").isEqualTo(1);
+    }
+
+    @Test
     void showSaysWhenAndByWhichPolicy() {
         ArchivedCalls calls = new ArchivedCalls(env, store, Clock.fixed(DAY, ZoneOffset.UTC));
         ArchivedCalls.Call billing = calls.add("+14155550133", "+18005550100", "billing", DAY);
