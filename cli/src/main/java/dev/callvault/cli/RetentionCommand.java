@@ -117,12 +117,14 @@ public final class RetentionCommand {
                 Map<String, Object> doc = new LinkedHashMap<>();
                 doc.put("call_sid", c.callSid());
                 doc.put("ended", sched.ended().toString());
+                doc.put("end_said_by_twilio", sched.endKnown());
                 doc.put("deleted_at", sched.whole().map(d -> d.at().toString()).orElse(null));
                 doc.put("policy", sched.whole().map(Retention.Deadline::policy).orElse(null));
                 doc.put("realtime_tracks_deleted_at", sched.realtimeTracks().map(d -> d.at().toString()).orElse(null));
                 doc.put("holds", holds.stream().map(Holds.Hold::describe).toList());
                 out.json(doc);
-                out.text("call " + c.callSid() + " ended " + sched.ended());
+                out.text("call " + c.callSid() + " ended " + sched.ended() + (sched.endKnown() ? ""
+                        : " as far as callvault knows (Twilio has not said when: the policies count from a day later)"));
                 out.text("  recordings: " + sched.whole().map(d -> "deleted after " + d.at() + " (" + d.policy() + ")")
                         .orElse("kept forever: no retention policy applies"));
                 sched.realtimeTracks().filter(rt -> sched.whole().isEmpty() || rt.at().isBefore(sched.whole().get().at()))

@@ -177,6 +177,8 @@ public final class Eraser {
         Map<String, Object> e = db.jdbi().withHandle(h -> h.createQuery("SELECT requested_by, reason FROM erasures WHERE id = :id")
                 .bind("id", id).mapToMap().one());
         Purge.Actor actor = Purge.Actor.erasure(id, (String) e.get("requested_by"), (String) e.get("reason"));
+        // running until this run has looked at every call: one killed half-way says so, and its next run carries it on
+        db.jdbi().useHandle(h -> h.createUpdate("UPDATE erasures SET state = 'running' WHERE id = :id AND state = 'partial'").bind("id", id).execute());
         for (Step s : mark(id)) {
             String outcome = s.outcome();
             String detail = s.detail();

@@ -39,9 +39,16 @@ public final class Retention {
     public record Deadline(Instant at, String policy) {
     }
 
-    /** A call's retention: when it ended, when its recordings go ({@code whole}) and when its real-time tracks go. */
-    public record Schedule(Instant ended, Optional<Deadline> whole, Optional<Deadline> realtimeTracks) {
+    /**
+     * A call's retention: when it ended ({@code endKnown}: as Twilio said; else as far as we know, and the policies count
+     * from a day later, the longest a call lasts at Twilio, so that nothing is deleted early), when its recordings go
+     * ({@code whole}) and when its real-time tracks go.
+     */
+    public record Schedule(Instant ended, boolean endKnown, Optional<Deadline> whole, Optional<Deadline> realtimeTracks) {
     }
+
+    /** How long after its last known end a call Twilio has not said has ended is taken to have ended, at the latest. */
+    static final Duration UNSURE = Duration.ofDays(1);
 
     /** One call, or its real-time tracks, due now: {@code recordings} how many of its recordings hold audio. */
     public record Due(CallRow call, int recordings, boolean wholeCall, Deadline deadline) {
@@ -94,18 +101,21 @@ public final class Retention {
 
     /** When {@code call}'s recordings go, by which policy, as the database has the call now. */
     public Schedule schedule(CallRow call) {
-        Instant ended = db.jdbi().withHandle(h -> h.createQuery("SELECT " + ENDED + " FROM calls c WHERE c.id = :id").bind("id", call.id())
-                .mapTo(OffsetDateTime.class).one()).toInstant();
+        Map<String, Object> row = db.jdbi().withHandle(h -> h.createQuery("SELECT " + ENDED + " AS ended, c.twilio_ended_at IS NOT NULL AS known FROM calls c WHERE c.id = :id")
+                .bind("id", call.id()).mapToMap().one());
+        Instant ended = ((OffsetDateTime) row.get("ended")).toInstant();
+        boolean known = (Boolean) row.get("known");
+        Instant clock = known ? ended : ended.plus(UNSURE);
         Optional<Deadline> whole = days(assistantOf(call.assistant(), call.toNumber()))
-                .map(d -> new Deadline(ended.plus(Duration.ofDays(d.getKey())), d.getValue()));
+                .map(d -> new Deadline(clock.plus(Duration.ofDays(d.getKey())), d.getValue()));
         Optional<Deadline> realtime = whole;
         if (policy.realtimeDays() != null) {
-            Deadline rt = new Deadline(ended.plus(Duration.ofDays(policy.realtimeDays())), "retention.realtime-days = " + policy.realtimeDays());
+            Deadline rt = new Deadline(clock.plus(Duration.ofDays(policy.realtimeDays())), "retention.realtime-days = " + policy.realtimeDays());
             if (whole.isEmpty() || rt.at().isBefore(whole.get().at())) {
                 realtime = Optional.of(rt);
             }
         }
-        return new Schedule(ended, whole, realtime);
+        return new Schedule(ended, known, whole, realtime);
     }
 
     /**
@@ -152,13 +162,16 @@ public final class Retention {
     private List<Object[]> batch(Handle h, Group g, Instant cutoff, Object[] after) {
         var q = h.createQuery("""
                         SELECT c.id, c.call_sid, c.account_sid, c.from_number, c.to_number, c.assistant, c.started_at, c.ended_at, %1$s AS ended,
+                               c.twilio_ended_at IS NOT NULL AS known,
                                (SELECT count(*) FROM recordings r WHERE r.call_id = c.id AND r.status NOT IN ('erased', 'expired')) AS recordings
                         FROM calls c
                         WHERE c.erased_at IS NULL AND %2$s AND %1$s < :cutoff AND (%1$s, c.id) > (:afterAt, :afterId)
+                          AND (c.twilio_ended_at IS NOT NULL OR %1$s < :unsure)
                           AND (c.marked_for IS NULL OR c.marked_for = 'retention')
                           AND NOT EXISTS (SELECT 1 FROM recordings r WHERE r.call_id = c.id AND r.status = 'in-progress')
                         ORDER BY %1$s, c.id LIMIT :batch""".formatted(ENDED, g.where()))
-                .bind("cutoff", utc(cutoff)).bind("afterAt", (OffsetDateTime) after[0]).bind("afterId", (UUID) after[1]).bind("batch", BATCH);
+                .bind("cutoff", utc(cutoff)).bind("unsure", utc(cutoff.minus(UNSURE))).bind("afterAt", (OffsetDateTime) after[0])
+                .bind("afterId", (UUID) after[1]).bind("batch", BATCH);
         g.params().forEach((k, v) -> {
             if (v instanceof String[] a) {
                 q.bindArray(k, String.class, (Object[]) a);
@@ -168,7 +181,8 @@ public final class Retention {
         });
         return q.map((rs, ctx) -> new Object[]{new CallRow(rs.getObject("id", UUID.class), rs.getString("call_sid"), rs.getString("account_sid"),
                 rs.getString("from_number"), rs.getString("to_number"), rs.getString("assistant"), instant(rs.getObject("started_at", OffsetDateTime.class)),
-                instant(rs.getObject("ended_at", OffsetDateTime.class))), rs.getObject("ended", OffsetDateTime.class), rs.getInt("recordings")}).list();
+                instant(rs.getObject("ended_at", OffsetDateTime.class))), rs.getBoolean("known") ? rs.getObject("ended", OffsetDateTime.class)
+                : rs.getObject("ended", OffsetDateTime.class).plus(UNSURE), rs.getInt("recordings"), rs.getObject("ended", OffsetDateTime.class)}).list();
     }
 
     /** Deletes what is due (not what is held), everywhere, and records it; with {@code dryRun} only says what it would. */
@@ -188,7 +202,7 @@ public final class Retention {
                         break;
                     }
                     Object[] last = batch.get(batch.size() - 1);
-                    after = new Object[]{last[1], ((CallRow) last[0]).id()};
+                    after = new Object[]{last[3], ((CallRow) last[0]).id()};
                     wholeCalls(batch, g, t);
                 }
             }
@@ -260,14 +274,16 @@ public final class Retention {
             Object[] from = after;
             List<Object[]> rows = db.jdbi().withHandle(h -> h.createQuery("""
                             SELECT r.id, r.created_at, c.id AS call_id, c.call_sid, c.account_sid, c.from_number, c.to_number, c.assistant, c.started_at,
-                                   c.ended_at, %1$s AS ended
+                                   c.ended_at, %1$s + CASE WHEN c.twilio_ended_at IS NULL THEN interval '1 day' ELSE interval '0' END AS ended
                             FROM recordings r JOIN calls c ON c.id = r.call_id
                             WHERE r.stream_sid IS NOT NULL AND r.recording_sid IS NULL AND r.recording_type IN ('user', 'assistant')
                               AND r.status NOT IN ('erased', 'expired', 'in-progress') AND r.created_at < :cutoff AND %1$s < :cutoff
                               AND (r.created_at, r.id) > (:afterAt, :afterId) AND c.erased_at IS NULL
+                              AND (c.twilio_ended_at IS NOT NULL OR %1$s < :unsure)
                               AND (c.marked_for IS NULL OR c.marked_for = 'retention')
                             ORDER BY r.created_at, r.id LIMIT :batch""".formatted(ENDED))
-                    .bind("cutoff", utc(cutoff)).bind("afterAt", (OffsetDateTime) from[0]).bind("afterId", (UUID) from[1]).bind("batch", BATCH)
+                    .bind("cutoff", utc(cutoff)).bind("unsure", utc(cutoff.minus(UNSURE))).bind("afterAt", (OffsetDateTime) from[0])
+                    .bind("afterId", (UUID) from[1]).bind("batch", BATCH)
                     .map((rs, ctx) -> new Object[]{rs.getObject("id", UUID.class), rs.getObject("created_at", OffsetDateTime.class),
                             new CallRow(rs.getObject("call_id", UUID.class), rs.getString("call_sid"), rs.getString("account_sid"), rs.getString("from_number"),
                                     rs.getString("to_number"), rs.getString("assistant"), instant(rs.getObject("started_at", OffsetDateTime.class)),

@@ -79,16 +79,37 @@ public final class TwilioStandIn implements AutoCloseable {
     private final Map<String, StandInCall> calls = new ConcurrentHashMap<>();
     private final ConcurrentLinkedDeque<Fault> deleteFaults = new ConcurrentLinkedDeque<>();
     private volatile Duration deleteLatency = Duration.ZERO;
+    private final ConcurrentLinkedDeque<Duration> deleteHangs = new ConcurrentLinkedDeque<>();
 
     /**
      * Call {@code callSid} of the test account is now in {@code status} ("in-progress", "completed", ...): the Calls
      * resource says so, with an end time once it has ended. A call never set is one Twilio does not know (404).
      */
     public void call(String callSid, String status) {
+        call(callSid, status, Instant.now());
+    }
+
+    /** As {@link #call(String, String)}, at {@code at} on the test's clock (its start, or its end once it has ended). */
+    public void call(String callSid, String status, Instant at) {
         StandInCall was = calls.get(callSid);
-        Instant start = was == null ? Instant.now() : was.start();
+        Instant start = was == null ? at : was.start();
         boolean over = java.util.Set.of("completed", "busy", "failed", "no-answer", "canceled").contains(status);
-        calls.put(callSid, new StandInCall(ACCOUNT_SID, status, start, over ? Instant.now() : null));
+        calls.put(callSid, new StandInCall(ACCOUNT_SID, status, start, over ? at : null));
+    }
+
+    /** The SIDs of the recordings Twilio has of {@code callSid} now. */
+    public List<String> recordingsOf(String callSid) {
+        return recordings.values().stream().filter(r -> callSid.equals(r.callSid())).map(StandInRecording::sid).sorted().toList();
+    }
+
+    /**
+     * The next {@code count} DELETE requests of a recording wait {@code hang} (longer than the client waits) and then delete
+     * it all the same: a Twilio that did what was asked though the client gave up on the answer.
+     */
+    public void hangNextDeletes(int count, Duration hang) {
+        for (int i = 0; i < count; i++) {
+            deleteHangs.add(hang);
+        }
     }
 
     /** The next {@code count} DELETE requests of a recording answer {@code status}, the recording kept. */
@@ -316,6 +337,7 @@ public final class TwilioStandIn implements AutoCloseable {
         tokens.put(ACCOUNT_SID, AUTH_TOKEN);
         calls.clear();
         deleteFaults.clear();
+        deleteHangs.clear();
         deleteLatency = Duration.ZERO;
     }
 
@@ -385,6 +407,10 @@ public final class TwilioStandIn implements AutoCloseable {
             switch (ex.getRequestMethod()) {
                 case "DELETE" -> {
                     sleep(deleteLatency);
+                    Duration hang = deleteHangs.poll();
+                    if (hang != null) {
+                        sleep(hang);
+                    }
                     Fault refused = deleteFaults.poll();
                     if (refused != null) {
                         error(ex, refused.status(), refused.status() == 404 ? 20404 : 20500, "Internal Server Error");
