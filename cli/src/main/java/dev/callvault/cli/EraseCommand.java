@@ -4,6 +4,7 @@ import dev.callvault.db.CallRow;
 import dev.callvault.privacy.Eraser;
 import dev.callvault.privacy.Holds;
 import dev.callvault.privacy.Privacy;
+import dev.callvault.privacy.Proof;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -110,18 +111,18 @@ public final class EraseCommand implements Callable<Integer> {
     /** {@code --proof}: an erasure's proof as the database tells it now (a recording Twilio finished later joins it). */
     private int proof(Output out) {
         try (Services s = new Services(config.load())) {
-            Eraser.Report report = PrivacyCommands.privacy(s).eraser().proof(target.proof)
+            Proof report = PrivacyCommands.privacy(s).eraser().proof(target.proof)
                     .orElseThrow(() -> new DownloadCommand.NotFound("no erasure " + target.proof));
             printed(report, out);
             return ExitCode.OK.code;
         }
     }
 
-    private static int printed(Eraser.Report report, Output out) {
+    private static int printed(Proof report, Output out) {
         if (out.json()) {
-            System.out.println(Eraser.json(report));
+            System.out.println(report.json());
         }
-        Eraser.text(report).forEach(out::text);
+        report.text().forEach(out::text);
         return report.complete() ? ExitCode.OK.code : ExitCode.FAILED.code;
     }
 

@@ -2,9 +2,9 @@ package dev.callvault.cli;
 
 import dev.callvault.db.CallRow;
 import dev.callvault.db.DeletionLog;
-import dev.callvault.privacy.Eraser;
 import dev.callvault.privacy.Holds;
 import dev.callvault.privacy.Privacy;
+import dev.callvault.privacy.Proof;
 import dev.callvault.privacy.Retention;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -66,10 +66,10 @@ public final class RetentionCommand {
                 int unfinished = 0;
                 int erasuresFailing = 0;
                 if (!dryRun) {
-                    for (Eraser.Report e : privacy.eraser().resumeOpen()) {
+                    for (Proof e : privacy.eraser().resumeOpen()) {
                         out.text("erasure " + e.id() + " carried on: " + e.state());
                         unfinished += e.complete() ? 0 : 1;
-                        for (Eraser.CallOutcome c : e.calls()) {
+                        for (Proof.CallOutcome c : e.calls()) {
                             if (c.outcome().equals("failed")) {
                                 erasuresFailing++;
                                 out.warn("erasure " + e.id() + ": " + c.callSid() + " not erased yet: " + c.detail() + " (retried by the next run)");

@@ -1,7 +1,5 @@
 package dev.callvault.privacy;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.callvault.CallvaultException;
 import dev.callvault.db.CallRepository;
 import dev.callvault.db.CallRow;
@@ -16,7 +14,6 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -32,9 +29,7 @@ import java.util.UUID;
  * at any time: what was found, what was deleted where and when, what is left and why.
  */
 public final class Eraser {
-    private static final ObjectMapper JSON = new ObjectMapper();
-    static final String TWILIO_NOTE = "Twilio keeps a deleted recording's metadata (not its audio) for 40 days, then deletes it too.";
-
+    
     /** What to erase: the calls of {@code number} (E.164) or the call {@code callSid}, started in {@code [since, until)} when set. */
     public record Request(String number, String callSid, Instant since, Instant until, String reason, String who) {
         public Request {
@@ -47,18 +42,6 @@ public final class Eraser {
         }
     }
 
-    /** One call of an erasure: {@code erased}, {@code held}, {@code pending} (live), {@code failed} (to be retried), {@code carried_on}, and why. */
-    public record CallOutcome(String callSid, Instant startedAt, String outcome, String detail) {
-    }
-
-    /** The proof of an erasure request, told from the database; {@code continues} the request it carried on, if any. */
-    public record Report(UUID id, String state, String who, String reason, String askedFor, Instant started, Instant finished, UUID continues,
-                         List<CallOutcome> calls, List<DeletionLog.Entry> deleted, List<String> notes) {
-        public boolean complete() {
-            return state.equals("complete");
-        }
-    }
-
     private final Database db;
     private final NumberHash hash;
     private final Holds holds;
@@ -66,7 +49,6 @@ public final class Eraser {
     private final TwilioRecordings twilio;
     private final Clock clock;
     private final CallRepository calls;
-    private final DeletionLog deletions;
 
     public Eraser(Database db, NumberHash hash, Holds holds, Purge purge, TwilioRecordings twilio, Clock clock) {
         this.db = db;
@@ -76,7 +58,6 @@ public final class Eraser {
         this.twilio = twilio;
         this.clock = clock;
         this.calls = new CallRepository(db.jdbi());
-        this.deletions = new DeletionLog(db.jdbi());
     }
 
     /** The calls a request names, as the database has them now (already erased ones found by their numbers' hash). */
@@ -103,7 +84,7 @@ public final class Eraser {
      * Carries out {@code r} as a request of its own: one that carries on an unfinished erasure of the same selector by
      * another person or for another reason supersedes it; the same person with the same reason carries on under its id.
      */
-    public Report erase(Request r) {
+    public Proof erase(Request r) {
         String selector = selector(r);
         UUID id = db.jdbi().inTransaction(h -> {
             Optional<Map<String, Object>> open = h.createQuery("""
@@ -159,10 +140,10 @@ public final class Eraser {
     }
 
     /** Carries every unfinished erasure on (the daily timer): a live call that has ended since, a hold removed, a failure. */
-    public List<Report> resumeOpen() {
+    public List<Proof> resumeOpen() {
         List<UUID> open = db.jdbi().withHandle(h -> h.createQuery("SELECT id FROM erasures WHERE state IN ('running', 'partial') ORDER BY started_at")
                 .mapTo(UUID.class).list());
-        List<Report> done = new ArrayList<>();
+        List<Proof> done = new ArrayList<>();
         for (UUID id : open) {
             done.add(run(id));
         }
@@ -173,7 +154,7 @@ public final class Eraser {
     private record Step(CallRow call, String outcome, String detail) {
     }
 
-    private Report run(UUID id) {
+    private Proof run(UUID id) {
         Map<String, Object> e = db.jdbi().withHandle(h -> h.createQuery("SELECT requested_by, reason FROM erasures WHERE id = :id")
                 .bind("id", id).mapToMap().one());
         Purge.Actor actor = Purge.Actor.erasure(id, (String) e.get("requested_by"), (String) e.get("reason"));
@@ -205,8 +186,8 @@ public final class Eraser {
             h.createUpdate("UPDATE erasures SET state = :state, finished_at = :at WHERE id = :id AND state IN ('running', 'partial')")
                     .bind("state", complete ? "complete" : "partial").bind("at", complete ? now() : null).bind("id", id).execute();
         });
-        Report report = proof(id).orElseThrow();
-        db.jdbi().useHandle(h -> h.createUpdate("UPDATE erasures SET report = :r::jsonb WHERE id = :id").bind("r", json(report)).bind("id", id).execute());
+        Proof report = proof(id).orElseThrow();
+        db.jdbi().useHandle(h -> h.createUpdate("UPDATE erasures SET report = :r::jsonb WHERE id = :id").bind("r", report.json()).bind("id", id).execute());
         return report;
     }
 
@@ -293,30 +274,8 @@ public final class Eraser {
     }
 
     /** An erasure request's proof as it stands now in the database. */
-    public Optional<Report> proof(UUID id) {
-        return db.jdbi().withHandle(h -> h.createQuery("""
-                        SELECT state, requested_by, reason, asked_for, started_at, finished_at, continues FROM erasures WHERE id = :id""")
-                .bind("id", id).map((rs, ctx) -> {
-                    OffsetDateTime finished = rs.getObject("finished_at", OffsetDateTime.class);
-                    return new Object[]{rs.getString("state"), rs.getString("requested_by"), rs.getString("reason"), rs.getString("asked_for"),
-                            rs.getObject("started_at", OffsetDateTime.class).toInstant(), finished == null ? null : finished.toInstant(),
-                            rs.getObject("continues", UUID.class)};
-                }).findOne().map(r -> {
-                    List<CallOutcome> outcomes = h.createQuery("""
-                                    SELECT c.call_sid, c.started_at, ec.outcome, ec.detail FROM erasure_calls ec JOIN calls c ON c.id = ec.call_id
-                                    WHERE ec.erasure_id = :id ORDER BY coalesce(c.started_at, c.created_at), c.id""")
-                            .bind("id", id).map((rs, ctx) -> new CallOutcome(rs.getString("call_sid"),
-                                    rs.getObject("started_at") == null ? null : rs.getObject("started_at", OffsetDateTime.class).toInstant(),
-                                    rs.getString("outcome"), rs.getString("detail"))).list();
-                    List<String> notes = new ArrayList<>();
-                    if (outcomes.isEmpty()) {
-                        notes.add("no call matched what was asked for: nothing was deleted");
-                    }
-                    notes.add(TWILIO_NOTE);
-                    notes.add("Only tombstones stay: each erased recording's SIDs, when, by whom and why; the numbers as their keyed hash.");
-                    return new Report(id, (String) r[0], (String) r[1], (String) r[2], (String) r[3], (Instant) r[4], (Instant) r[5], (UUID) r[6],
-                            outcomes, deletions.ofErasure(id), notes);
-                }));
+    public Optional<Proof> proof(UUID id) {
+        return Proof.read(db.jdbi(), id);
     }
 
     /** The same request, the same selector: the number only as its keyed hash. */
@@ -334,70 +293,5 @@ public final class Eraser {
 
     private OffsetDateTime now() {
         return OffsetDateTime.ofInstant(clock.instant(), ZoneOffset.UTC);
-    }
-
-    /** The report as JSON: what a data-protection officer hands over. */
-    public static String json(Report r) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("erasure", r.id().toString());
-        m.put("state", r.state());
-        m.put("requested_by", r.who());
-        m.put("reason", r.reason());
-        m.put("asked_for", r.askedFor());
-        m.put("continues", r.continues() == null ? null : r.continues().toString());
-        m.put("started_at", r.started().toString());
-        m.put("finished_at", r.finished() == null ? null : r.finished().toString());
-        m.put("calls", r.calls().stream().map(c -> {
-            Map<String, Object> x = new LinkedHashMap<>();
-            x.put("call_sid", c.callSid());
-            x.put("started_at", c.startedAt() == null ? null : c.startedAt().toString());
-            x.put("outcome", c.outcome());
-            x.put("detail", c.detail());
-            return x;
-        }).toList());
-        m.put("steps", r.deleted().stream().map(e -> {
-            Map<String, Object> x = new LinkedHashMap<>();
-            x.put("at", e.at().toString());
-            x.put("where", e.place().name().toLowerCase());
-            x.put("outcome", e.outcome().name().toLowerCase());
-            x.put("call_sid", e.callSid());
-            x.put("recording_sid", e.recordingSid());
-            x.put("object_key", e.objectKey());
-            x.put("bytes", e.bytes());
-            x.put("sha256", e.sha256());
-            x.put("detail", e.detail());
-            return x;
-        }).toList());
-        m.put("notes", r.notes());
-        try {
-            return JSON.writeValueAsString(m);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    /** The report as text: the same facts, for a person. */
-    public static List<String> text(Report r) {
-        List<String> out = new ArrayList<>();
-        out.add("proof of erasure " + r.id() + ": " + r.state().toUpperCase());
-        out.add("  asked for   " + r.askedFor());
-        out.add("  by          " + r.who() + ", because: " + r.reason());
-        if (r.continues() != null) {
-            out.add("  carries on  erasure " + r.continues() + " (unfinished; superseded by this request)");
-        }
-        out.add("  started     " + r.started() + (r.finished() == null ? "" : ", finished " + r.finished()));
-        out.add("  calls found " + r.calls().size());
-        for (CallOutcome c : r.calls()) {
-            out.add("    " + c.callSid() + "  " + c.outcome() + ": " + c.detail());
-        }
-        out.add("  steps (what was deleted, where, when):");
-        for (DeletionLog.Entry e : r.deleted()) {
-            out.add("    " + e.at() + "  " + e.place().name().toLowerCase() + "  " + e.outcome().name().toLowerCase()
-                    + (e.recordingSid() == null ? "" : "  " + e.recordingSid()) + (e.objectKey() == null ? "" : "  " + e.objectKey())
-                    + (e.bytes() == null ? "" : "  " + e.bytes() + " bytes") + (e.sha256() == null ? "" : "  sha256 " + e.sha256())
-                    + (e.detail() == null ? "" : "  (" + e.detail() + ")"));
-        }
-        r.notes().forEach(n -> out.add("  " + n));
-        return out;
     }
 }

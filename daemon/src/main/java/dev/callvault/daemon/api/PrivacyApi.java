@@ -139,8 +139,8 @@ public final class PrivacyApi {
         if (privacy.hashSecret() == null) {
             throw new Problem(503, "erasure is not set up: privacy.hash-secret is missing in the daemon's configuration");
         }
-        Eraser.Report report = privacy().eraser().erase(new Eraser.Request(null, c.callSid(), null, null, reason(body), who.name()));
-        HttpSupport.json(ex, report.complete() ? 200 : 409, "application/json", JSON.readTree(Eraser.json(report)));
+        dev.callvault.privacy.Proof report = privacy().eraser().erase(new Eraser.Request(null, c.callSid(), null, null, reason(body), who.name()));
+        HttpSupport.json(ex, report.complete() ? 200 : 409, "application/json", JSON.readTree(report.json()));
     }
 
     /** {@code GET /api/v1/deletions?since=}: the record of every deletion, newest first (at most 1000). */
