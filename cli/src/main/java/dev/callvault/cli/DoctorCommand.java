@@ -13,7 +13,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code callvault doctor}: checks every part and says what to fix. */
-@Command(mixinStandardHelpOptions = true, versionProvider = Callvault.VersionProvider.class, name = "doctor", description = {"Check the configuration, the database, the store, Twilio's credentials and a running daemon. The database: reachable and migrated; the store: a probe object written, read and deleted; each Twilio account's credentials: one cheap API call; a running daemon, when asked: it accepts a request signed for the public URL. Exits 0 only when every check passes."},
+@Command(mixinStandardHelpOptions = true, versionProvider = Callvault.VersionProvider.class, name = "doctor", description = {"Check the configuration, the database, the store, Twilio's credentials and a running daemon. The database: reachable and migrated; the store: a probe object written, read and deleted with every version of it, and whether erasure and retention can delete for good (the bucket's versioning; where it keeps versions, that callvault may list them and delete one by its id); each Twilio account's credentials: one cheap API call; a running daemon, when asked: it accepts a request signed for the public URL. Exits 0 only when every check passes."},
         footer = {"", "Examples:", "  callvault doctor", "  callvault doctor --daemon                 also probe the daemon at public-url",
                 "  callvault doctor --daemon-url http://127.0.0.1:8080   probe it directly, behind the proxy"})
 public final class DoctorCommand implements Callable<Integer> {

@@ -3,9 +3,16 @@ package dev.callvault.cli;
 import dev.callvault.config.ConfigLoader;
 import dev.callvault.daemon.Daemon;
 import dev.callvault.testing.Environment;
+import dev.callvault.testing.S3Front;
+import dev.callvault.testing.TestS3;
+import dev.callvault.testing.TestS3Mock;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.net.URI;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,6 +24,31 @@ class DoctorCommandTest {
     static final Environment env = new Environment();
 
     private final Cli cli = new Cli(env);
+
+    /** S3Mock, for the buckets that keep versions (s3proxy keeps none): one process for the tests that need it. */
+    private static TestS3Mock s3mock;
+
+    private static synchronized TestS3Mock s3mock() throws Exception {
+        if (s3mock == null) {
+            s3mock = new TestS3Mock();
+        }
+        return s3mock;
+    }
+
+    @AfterAll
+    static void stopS3Mock() throws Exception {
+        if (s3mock != null) {
+            s3mock.close();
+        }
+    }
+
+    private static List<String> failed(Cli.Result r) {
+        return r.lines().stream().filter(l -> l.startsWith("FAIL ")).map(l -> l.substring("FAIL ".length(), l.indexOf(':'))).toList();
+    }
+
+    private static Map<String, String> bucketAt(String bucket, URI endpoint) {
+        return Map.of("storage", "s3://" + bucket + "/", "s3.endpoint", endpoint.toString());
+    }
 
     @Test
     void passesEveryCheckIncludingASignedRequestToTheDaemon() throws Exception {
@@ -65,5 +97,77 @@ class DoctorCommandTest {
         assertThat(framed.exit()).as(framed.out()).isEqualTo(1);
         assertThat(framed.out()).contains("FAIL storage").contains("aws-chunked").contains("fix: set s3.chunked-encoding = false");
         assertThat(plain.out()).contains("PASS storage");
+    }
+
+    @Test
+    void onAVersionedBucketSaysDeletionsAreForGoodAndLeavesNoVersionOfItsProbe() throws Exception {
+        String bucket = s3mock().versionedBucket();
+
+        Cli.Result r = cli.run(List.of("doctor"), bucketAt(bucket, s3mock().endpoint));
+
+        assertThat(r.exit()).as(r.out()).isZero();
+        assertThat(r.out()).contains("PASS storage: ").contains("PASS storage deletes for good: the bucket keeps versions")
+                .contains("may list them (ListObjectVersions) and delete them (DeleteObjectVersion)");
+        assertThat(s3mock().versions(bucket, "")).as("versions and delete markers left in the bucket").isEmpty();
+    }
+
+    @Test
+    void failsNamingListBucketVersionsWhenTheCredentialsMayNotListVersions() throws Exception {
+        String bucket = s3mock().versionedBucket();
+        try (S3Front denied = S3Front.deniedVersions(s3mock().endpoint)) {
+            Cli.Result r = cli.run(List.of("doctor"), bucketAt(bucket, denied.endpoint()));
+
+            assertThat(r.exit()).as(r.out()).isEqualTo(1);
+            assertThat(failed(r)).as("the checks that failed").containsExactly("storage deletes for good");
+            assertThat(r.out()).contains("PASS storage: ").contains("FAIL storage deletes for good: ").contains("s3:ListBucketVersions")
+                    .contains("erasure and retention cannot delete every version; they stop before deleting anything")
+                    .contains("fix: grant callvault's credentials s3:ListBucketVersions");
+            assertThat(denied.answered()).contains("ListObjectVersions");
+        }
+    }
+
+    @Test
+    void failsNamingDeleteObjectVersionWhenDeletingAVersionIsRefused() throws Exception {
+        String bucket = s3mock().versionedBucket();
+        try (S3Front denied = S3Front.answering(s3mock().endpoint, Map.of(S3Front.Operation.DELETE_OBJECT_VERSION, S3Front.S3Error.accessDenied()))) {
+            Cli.Result r = cli.run(List.of("doctor"), bucketAt(bucket, denied.endpoint()));
+
+            assertThat(r.exit()).as(r.out()).isEqualTo(1);
+            assertThat(failed(r)).as("the checks that failed").containsExactly("storage deletes for good");
+            assertThat(r.out()).contains("FAIL storage deletes for good: ").contains("(DeleteObjectVersion")
+                    .contains("erasure and retention cannot delete every version")
+                    .contains("fix: grant callvault's credentials s3:DeleteObjectVersion");
+        }
+    }
+
+    @Test
+    void failsNamingGetBucketVersioningWhenTheStoreMayNotSayWhetherItKeepsVersions() {
+        try (S3Front denied = S3Front.answering(TestS3.get().endpoint(), Map.of(S3Front.Operation.GET_BUCKET_VERSIONING, S3Front.S3Error.accessDenied()))) {
+            Cli.Result r = cli.run(List.of("doctor"), Map.of("s3.endpoint", denied.endpoint().toString()));
+
+            assertThat(r.exit()).as(r.out()).isEqualTo(1);
+            assertThat(failed(r)).as("the checks that failed").containsExactly("storage deletes for good");
+            assertThat(r.out()).contains("PASS storage: ").contains("FAIL storage deletes for good: ").contains("s3:GetBucketVersioning")
+                    .contains("fix: grant callvault's credentials s3:GetBucketVersioning");
+        }
+    }
+
+    @Test
+    void passesOnAStoreWithoutVersioningSayingWhy() {
+        try (S3Front s3rver = S3Front.s3rver(TestS3.get().endpoint())) {
+            Cli.Result r = cli.run(List.of("doctor"), Map.of("s3.endpoint", s3rver.endpoint().toString()));
+
+            assertThat(r.exit()).as(r.out()).isZero();
+            assertThat(r.out()).contains("PASS storage deletes for good: the store does not implement versioning");
+            assertThat(s3rver.answered()).contains("GetBucketVersioning");
+        }
+    }
+
+    @Test
+    void passesOnADirectorySayingItKeepsOneCopy(@TempDir Path dir) {
+        Cli.Result r = cli.run(List.of("doctor"), Map.of("storage", dir.toString()));
+
+        assertThat(r.exit()).as(r.out()).isZero();
+        assertThat(r.out()).contains("PASS storage deletes for good: a directory keeps one copy");
     }
 }

@@ -34,6 +34,9 @@ public final class Doctor {
     /** A SID no recording has: fetching it answers 404 when the credentials are good, 401 when they are not. */
     static final String PROBE_RECORDING = "RE00000000000000000000000000000000";
 
+    /** The check that erasure and retention can delete every version of what callvault stores. */
+    private static final String FOR_GOOD = "storage deletes for good";
+
     private Doctor() {
     }
 
@@ -41,7 +44,7 @@ public final class Doctor {
         List<Check> checks = new ArrayList<>();
         checks.add(new Check("config", true, "valid: " + config.describe().get("storage") + ", " + config.describe().get("database"), null));
         checks.add(database(config));
-        checks.add(storage(config));
+        checks.addAll(storage(config));
         checks.add(encryptionKeys(config));
         checks.add(speechModel(config));
         TwilioRecordings twilio = new TwilioRecordings(config.twilio());
@@ -115,17 +118,22 @@ public final class Doctor {
         }
     }
 
-    private static Check storage(Config config) {
+    /**
+     * The store keeps bytes as sent and deletes them (a probe object written, read back, deleted with every version of it),
+     * and it deletes for good: erasure and retention can remove every version of what callvault stores.
+     */
+    private static List<Check> storage(Config config) {
         String what = config.storage().toString();
         try (RecordingStore store = RecordingStores.open(config.storage())) {
             var problem = StoreProbe.roundTrip(store);
-            if (problem.isPresent()) {
-                return new Check("storage", false, what + ": " + problem.get().what(), problem.get().fix());
-            }
-            return new Check("storage", true, what + ": writable, readable, deletable" + encryption(config, store), null);
+            Check kept = problem.isPresent() ? new Check("storage", false, what + ": " + problem.get().what(), problem.get().fix())
+                    : new Check("storage", true, what + ": writable, readable, deletable" + encryption(config, store), null);
+            StoreProbe.Finality finality = StoreProbe.finality(store);
+            return List.of(kept, new Check(FOR_GOOD, finality.forGood(), finality.detail(), finality.fix()));
         } catch (Exception e) {
-            return new Check("storage", false, what + ": " + e.getMessage(),
-                    "check the bucket name, endpoint (AWS_ENDPOINT_URL_S3), region and credentials: it needs PutObject, GetObject, DeleteObject, ListBucket");
+            return List.of(new Check("storage", false, what + ": " + e.getMessage(),
+                            "check the bucket name, endpoint (AWS_ENDPOINT_URL_S3), region and credentials: it needs PutObject, GetObject, DeleteObject, ListBucket"),
+                    new Check(FOR_GOOD, false, "cannot tell while the store fails", "fix the storage check first"));
         }
     }
 
