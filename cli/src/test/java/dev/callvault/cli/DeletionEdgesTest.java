@@ -3,6 +3,7 @@ package dev.callvault.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.callvault.archive.Archiver;
+import dev.callvault.config.ConfigLoader;
 import dev.callvault.archive.CallbackProcessor;
 import dev.callvault.db.CallRepository;
 import dev.callvault.db.RecordingRepository;
@@ -13,9 +14,11 @@ import dev.callvault.storage.RecordingStores;
 import dev.callvault.testing.ArchivedCalls;
 import dev.callvault.testing.Environment;
 import dev.callvault.testing.NumbersInDatabase;
+import dev.callvault.testing.S3Front;
 import dev.callvault.testing.Sids;
 import dev.callvault.testing.StandInRecording;
 import dev.callvault.testing.TestS3;
+import dev.callvault.testing.TestS3Mock;
 import dev.callvault.testing.TwilioStandIn;
 import dev.callvault.twilio.MediaFormat;
 import dev.callvault.twilio.TwilioRecordings;
@@ -164,6 +167,58 @@ class DeletionEdgesTest {
         assertThat(erase.exit()).as(erase.out() + erase.err()).isZero();
         assertThat(keysOf(call.callSid())).as("every prefix of the bucket").isEmpty();
         assertThat(proof(erase).get("steps").toString()).contains("damaged/" + key).contains("orphaned/" + stray);
+    }
+
+    @Test
+    void onAStoreWithoutVersionsAnErasureIsCompleteAndItsProofSaysWhy() throws Exception {
+        try (S3Front s3rver = S3Front.s3rver(TestS3.get().endpoint())) {
+            Map<String, String> plain = new HashMap<>(SETTINGS);
+            plain.put("s3.endpoint", s3rver.endpoint().toString());
+            Map<String, String> all = new HashMap<>(env.settings());
+            all.putAll(plain);
+            Instant started = Instant.now().minus(Duration.ofHours(7));
+            ArchivedCalls.Call call;
+            try (RecordingStore store = RecordingStores.open(ConfigLoader.of(all).storage())) {
+                call = new ArchivedCalls(env, store, Clock.fixed(started, ZoneOffset.UTC)).add("+14155550102", "+18005550199", "sales", started);
+            }
+            assertThat(keysOf(call.callSid())).isNotEmpty();
+
+            Cli.Result erase = cli.run(List.of("erase"), plain, "--call", call.callSid(), "--reason", "GDPR request 2026-408", "--yes", "--json");
+
+            assertThat(erase.exit()).as(erase.out() + erase.err()).isZero();
+            assertThat(keysOf(call.callSid())).as("the store's objects").isEmpty();
+            assertThat(env.twilio().has(call.recordingSid())).isFalse();
+            assertThat(proof(erase).get("steps").toString()).as("why a plain delete is final here")
+                    .containsAnyOf("has never had versioning", "does not implement versioning");
+        }
+    }
+
+    @Test
+    void onAVersionedBucketWhoseVersionsCannotBeListedNothingIsDeletedAnywhereAndThePermissionIsNamed() throws Exception {
+        try (TestS3Mock mock = new TestS3Mock(); S3Front denied = S3Front.deniedVersions(mock.endpoint)) {
+            String bucket = mock.versionedBucket();
+            Map<String, String> versioned = new HashMap<>(SETTINGS);
+            versioned.put("storage", "s3://" + bucket + "/");
+            versioned.put("s3.endpoint", denied.endpoint().toString());
+            Map<String, String> all = new HashMap<>(env.settings());
+            all.putAll(versioned);
+            Instant started = Instant.now().minus(Duration.ofHours(7));
+            ArchivedCalls.Call call;
+            try (RecordingStore store = RecordingStores.open(ConfigLoader.of(all).storage())) {
+                call = new ArchivedCalls(env, store, Clock.fixed(started, ZoneOffset.UTC)).add("+14155550102", "+18005550199", "sales", started);
+            }
+            List<String> before = mock.versions(bucket, "");
+
+            Cli.Result erase = cli.run(List.of("erase"), versioned, "--call", call.callSid(), "--reason", "GDPR request 2026-409", "--yes", "--json");
+
+            assertThat(erase.exit()).as(erase.out() + erase.err()).isEqualTo(1);
+            JsonNode p = proof(erase);
+            assertThat(p.get("calls").get(0).get("outcome").asText()).isEqualTo("failed");
+            assertThat(p.get("calls").get(0).get("detail").asText()).contains("s3:ListBucketVersions").contains("nothing of it was deleted");
+            assertThat(mock.versions(bucket, "")).as("every version is still there").isEqualTo(before);
+            assertThat(env.twilio().has(call.recordingSid())).as("Twilio's copy is still there").isTrue();
+            assertThat(row(call.recordingSid()).status()).isEqualTo("completed");
+        }
     }
 
     @Test

@@ -340,6 +340,9 @@ public final class S3RecordingStore implements RecordingStore {
                     page.deleteMarkers().forEach(m -> pieces.add(new Piece(m.key(), m.versionId(), 0, Piece.Kind.DELETE_MARKER)));
                 }
             } catch (S3Exception e) {
+                if (e.statusCode() >= 500 && !notImplemented(e) || e.statusCode() == 429) {
+                    throw translate("listing the versions under", prefix, e); // the store is down or busy: try again
+                }
                 throw new dev.callvault.PermanentException("the bucket " + target.bucket() + " keeps versions (" + v.name().toLowerCase()
                         + ") but listing them under " + prefix + " was refused (ListObjectVersions: " + errorOf(e) + "): callvault's credentials need "
                         + "s3:ListBucketVersions (and s3:DeleteObjectVersion) to delete every version; nothing was deleted", e);
@@ -358,6 +361,9 @@ public final class S3RecordingStore implements RecordingStore {
                 page.uploads().forEach(u -> pieces.add(new Piece(u.key(), u.uploadId(), 0, Piece.Kind.UPLOAD)));
             }
         } catch (S3Exception e) {
+            if (e.statusCode() >= 500 && !notImplemented(e) || e.statusCode() == 429) {
+                throw translate("listing the unfinished uploads under", prefix, e);
+            }
             if (!notImplemented(e)) {
                 throw new dev.callvault.PermanentException("listing the unfinished uploads under " + prefix + " was refused (ListMultipartUploads: "
                         + errorOf(e) + "): callvault's credentials need s3:ListBucketMultipartUploads (and s3:AbortMultipartUpload); nothing was deleted", e);
