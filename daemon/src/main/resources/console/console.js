@@ -74,7 +74,8 @@
   }
 
   // ---- calls list -------------------------------------------------------------------------------------------
-  const ARCHIVE = { live: "live", archived: "archived", missing_twilio: "Twilio's recording missing" };
+  const ARCHIVE = { live: "live", archived: "archived", missing_twilio: "Twilio's recording missing", erased: "erased on request",
+    expired: "deleted by retention" };
   const REALTIME = { recording: "recording", recorded: "recorded", failed: "failed", none: "none" };
 
   // a date typed in the page is a day in the browser's zone, as the list shows times
@@ -102,7 +103,9 @@
 
     function row(c) {
       const link = el("a", { href: "/ui/calls/" + encodeURIComponent(c.call_sid), class: "row-link", "aria-label": "Call " + c.call_sid }, when(c.started_at));
-      const duration = c.live ? el("span", { class: "badge live", "data-started": c.started_at }, "live") : clock(c.duration_seconds);
+      const deleted = c.archive === "erased" || c.archive === "expired";
+      const duration = c.live ? el("span", { class: "badge live", "data-started": c.started_at }, "live")
+        : deleted ? el("span", { title: "no recording left" }, "—") : clock(c.duration_seconds);
       return el("tr", { "data-call-sid": c.call_sid, "data-live": c.live ? "true" : null },
         el("td", { "data-label": "Started" }, link), el("td", { "data-label": "From" }, known(c.from)), el("td", { "data-label": "To" }, known(c.to)),
         el("td", { "data-label": "Assistant" }, known(c.assistant)), el("td", { "data-label": "Duration", class: "duration" }, duration),

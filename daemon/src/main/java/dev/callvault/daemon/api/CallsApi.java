@@ -261,7 +261,8 @@ public final class CallsApi {
             try {
                 return CallSearch.State.valueOf(s.toUpperCase(Locale.ROOT).replace('-', '_'));
             } catch (IllegalArgumentException e) {
-                throw new Problem(400, "State: '" + s + "' is not one of live, archived, missing_twilio (and realtime=failed for failed real-time recordings)");
+                throw new Problem(400, "State: '" + s + "' is not one of live, archived, missing_twilio, erased, expired"
+                        + " (and realtime=failed for failed real-time recordings)");
             }
         }).orElse(null);
     }
