@@ -37,6 +37,15 @@
     while (v >= 1000 && i < units.length - 1) { v /= 1000; i++; }
     return (i ? v.toFixed(1) : v) + " " + units[i];
   }
+  /**
+   * A deleted recording's tombstone in words, its time in the browser's zone: "was erased on <time> by bob (GDPR request
+   * 2026-400)." or "was deleted on <time> by the retention policy (retention.days = 30)." (what the 410 of its audio says).
+   */
+  function deletedWords(d) {
+    return [d.for === "retention" ? "was deleted" : "was erased", d.at ? " on " : "", d.at ? when(d.at) : "",
+      d.for === "retention" ? " by the retention policy" : d.by ? " by " + d.by : "", (d.why ? " (" + d.why + ")" : "") + "."];
+  }
+
   function status(text) {
     document.getElementById("status").textContent = text; // the line keeps its height: nothing below it moves
   }
@@ -238,6 +247,8 @@
       this.listens = new Listens(call, this.audio);
       this.canvases = [];
       this.drawn = null;
+      // a recording that cannot be played says why (410: deleted, when, by whom), never a silently broken player
+      this.audio.addEventListener("error", () => this.explainError());
     }
 
     playable(r) {
@@ -269,6 +280,38 @@
       }
     }
 
+    /**
+     * The main player: the recording chosen, kept while it can be played; one deleted (or failed) meanwhile is let go.
+     * When nothing is left to play, the player gives way to why: a deleted recording's when, by whom and why.
+     */
+    player(call) {
+      if (this.playing && !call.recordings.some((r) => r.id === this.playing.id && this.playable(r))) {
+        this.listens.switchTo(null);
+        this.playing = null;
+        this.audio.pause();
+        this.audio.removeAttribute("src");
+        delete this.audio.dataset.recordingId;
+        this.audio.load();
+      }
+      if (!this.playing) this.load(this.choose(call));
+      this.audio.hidden = !this.playing;
+      if (!this.playing) {
+        const gone = call.recordings.find((r) => r.deleted && r.type === "mixed" && r.recording_sid) || call.recordings.find((r) => r.deleted);
+        document.getElementById("now-playing").replaceChildren(...(gone ? ["Nothing to play: " + gone.name + " ", ...deletedWords(gone.deleted)]
+          : ["Nothing to play."]));
+      }
+    }
+
+    /** Why the player failed, from the daemon's answer for its recording (its sentence: 410 deleted, 404 missing, ...). */
+    async explainError() {
+      const r = this.playing;
+      if (!r || !this.audio.getAttribute("src")) return;
+      const answer = await fetch(this.playUrl(r), { credentials: "same-origin", headers: { Range: "bytes=0-0" } }).catch(() => null);
+      const body = answer && !answer.ok ? await answer.json().catch(() => ({})) : {};
+      const why = body.detail || (answer && answer.ok ? "this browser cannot decode it" : "it could not be loaded; try again");
+      if (this.playing === r) document.getElementById("now-playing").textContent = "Cannot play " + r.name + ": " + why;
+    }
+
     render(call) {
       this.call = call;
       document.title = "Call " + call.call_sid + " · callvault";
@@ -288,7 +331,7 @@
           el("li", { class: p.twilio_may_hold_it ? "error" : "" }, p.words))));
       }
       if (call.live) tickLive();
-      if (!this.playing) this.load(this.choose(call));
+      this.player(call);
       this.renderRecordings(call);
       this.renderAudit(call);
       this.renderPrivacy(call);
@@ -361,6 +404,7 @@
       for (const r of call.recordings) {
         const card = el("article", { class: "recording", "data-recording-id": r.id, "data-type": r.type, "aria-label": r.name });
         card.append(el("h3", {}, r.name));
+        if (r.deleted) card.append(el("p", { class: "deleted" }, "This recording ", ...deletedWords(r.deleted)));
         const dl = el("dl", { class: "facts" });
         const row = (k, v) => dl.append(el("dt", {}, k), el("dd", {}, v));
         row("Status", r.status);
@@ -403,12 +447,7 @@
     }
 
     update(call) {
-      const wasLive = this.call.live;
-      this.render(call);
-      if (wasLive && !call.live && this.playing && !call.recordings.some((r) => r.id === this.playing.id && this.playable(r))) {
-        this.playing = null;
-        this.load(this.choose(call));
-      }
+      this.render(call); // a recording that can no longer be played (ended live, failed, deleted) gives way in player()
       if (this.shape(call) !== this.drawn) this.drawWaveforms(call);
     }
 

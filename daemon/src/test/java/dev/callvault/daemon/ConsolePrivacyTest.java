@@ -126,6 +126,8 @@ class ConsolePrivacyTest {
             browser.click("#erase-form button");
             browser.until("the call erased on its page", w -> !w.findElements(By.id("erased")).isEmpty());
             assertThat(browser.text("#erased")).contains("by bob").contains("GDPR request 2026-400");
+            browser.until("the recording's card saying it was erased", w -> !w.findElements(By.cssSelector("#recordings .recording .deleted")).isEmpty());
+            assertThat(browser.text("#recordings .recording .deleted")).startsWith("This recording was erased on ").endsWith(" by bob (GDPR request 2026-400).");
             assertThat(env.twilio().has(call.recordingSid())).isFalse();
 
             browser.driver.get(base + "/ui/deletions");
