@@ -46,6 +46,11 @@
       d.for === "retention" ? " by the retention policy" : d.by ? " by " + d.by : "", (d.why ? " (" + d.why + ")" : "") + "."];
   }
 
+  /** What a note under the privacy forms is about: the holds in force and the erasure; a note goes when this changes. */
+  function privacyState(p) {
+    return JSON.stringify([p.holds.map((h) => h.id), p.erased ? p.erased.at : null]);
+  }
+
   function status(text) {
     document.getElementById("status").textContent = text; // the line keeps its height: nothing below it moves
   }
@@ -343,6 +348,7 @@
       const p = call.privacy;
       if (!p || box.contains(document.activeElement) && document.activeElement.tagName === "INPUT") return; // not while someone types
       box.replaceChildren();
+      if (this.note && this.note.state !== privacyState(p)) this.note = null; // about a state that no longer holds
       if (p.erased) {
         box.append(el("p", { id: "erased", class: "error" }, "Erased ", when(p.erased.at), " by " + p.erased.by + ": " + p.erased.why
           + ". Its recordings, numbers and analytics are gone; only this record of it stays."));
@@ -364,8 +370,7 @@
       if (!p.holds.length) list.append(el("li", {}, "No legal hold."));
       box.append(list);
       if (!p.administer || p.erased) return;
-      const message = el("p", { id: "privacy-message", role: "status", class: "status" }, this.note || "");
-      const say = (text) => { this.note = text; message.textContent = text; };
+      const message = el("p", { id: "privacy-message", role: "status", class: "status" }, this.note ? this.note.text : "");
       const holdForm = el("form", { id: "hold-form", class: "inline-form" },
         el("label", { for: "hold-reason" }, "Reason for a legal hold"), el("input", { id: "hold-reason", name: "reason", required: true }),
         el("label", { for: "hold-until" }, "Until (optional)"), el("input", { id: "hold-until", name: "until", type: "date" }),
@@ -373,8 +378,7 @@
       holdForm.addEventListener("submit", async (e) => {
         e.preventDefault();
         const a = await post("/api/v1/calls/" + encodeURIComponent(call.id) + "/holds", { reason: holdForm.elements.reason.value, until: holdForm.elements.until.value });
-        say(a.ok ? "Hold placed." : "Not placed: " + (a.body.detail || a.status));
-        if (a.ok) this.update(await api("/api/v1/calls/" + encodeURIComponent(call.id)));
+        await this.tell(a.ok ? "Hold placed." : "Not placed: " + (a.body.detail || a.status));
       });
       const eraseForm = el("form", { id: "erase-form", class: "inline-form danger" },
         el("label", { for: "erase-reason" }, "Reason for erasing this call (the request, its ticket)"), el("input", { id: "erase-reason", name: "reason", required: true }),
@@ -384,9 +388,8 @@
       eraseForm.addEventListener("submit", async (e) => {
         e.preventDefault();
         const a = await post("/api/v1/calls/" + encodeURIComponent(call.id) + "/erase", { reason: eraseForm.elements.reason.value, confirm: eraseForm.elements.confirm.value });
-        say(a.ok ? "Erased everywhere." : a.status === 409
+        await this.tell(a.ok ? "Erased everywhere." : a.status === 409
           ? "Not erased: " + (a.body.calls || []).map((c) => c.detail).join("; ") : "Not erased: " + (a.body.detail || a.status));
-        this.update(await api("/api/v1/calls/" + encodeURIComponent(call.id)));
       });
       box.append(holdForm, eraseForm, message);
     }
@@ -394,8 +397,20 @@
     async removeHold(h) {
       const reason = prompt("Why is hold " + h.id + " removed?");
       if (!reason) return;
-      await post("/api/v1/holds/" + h.id + "/remove", { reason });
-      this.update(await api("/api/v1/calls/" + encodeURIComponent(this.call.id)));
+      const a = await post("/api/v1/holds/" + h.id + "/remove", { reason });
+      await this.tell(a.ok ? "Hold " + h.id + " removed." : "Hold " + h.id + " not removed: " + (a.body.detail || a.status));
+    }
+
+    /**
+     * After an administrator's action: says what happened under the forms, about the state the call is in now (read
+     * again), so the note goes as soon as that state changes: a hold placed or removed, here or elsewhere, an erasure.
+     */
+    async tell(text) {
+      const now = await api("/api/v1/calls/" + encodeURIComponent(this.call.id));
+      this.note = { text, state: privacyState(now.privacy) };
+      const message = document.getElementById("privacy-message");
+      if (message) message.textContent = text; // also while the forms are not redrawn (someone typing in them)
+      this.update(now);
     }
 
     renderRecordings(call) {
