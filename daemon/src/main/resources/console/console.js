@@ -37,6 +37,20 @@
     while (v >= 1000 && i < units.length - 1) { v /= 1000; i++; }
     return (i ? v.toFixed(1) : v) + " " + units[i];
   }
+  /**
+   * A deleted recording's tombstone in words, its time in the browser's zone: "was erased on <time> by bob (GDPR request
+   * 2026-400)." or "was deleted on <time> by the retention policy (retention.days = 30)." (what the 410 of its audio says).
+   */
+  function deletedWords(d) {
+    return [d.for === "retention" ? "was deleted" : "was erased", d.at ? " on " : "", d.at ? when(d.at) : "",
+      d.for === "retention" ? " by the retention policy" : d.by ? " by " + d.by : "", (d.why ? " (" + d.why + ")" : "") + "."];
+  }
+
+  /** What a note under the privacy forms is about: the holds in force and the erasure; a note goes when this changes. */
+  function privacyState(p) {
+    return JSON.stringify([p.holds.map((h) => h.id), p.erased ? p.erased.at : null]);
+  }
+
   function status(text) {
     document.getElementById("status").textContent = text; // the line keeps its height: nothing below it moves
   }
@@ -74,7 +88,8 @@
   }
 
   // ---- calls list -------------------------------------------------------------------------------------------
-  const ARCHIVE = { live: "live", archived: "archived", missing_twilio: "Twilio's recording missing" };
+  const ARCHIVE = { live: "live", archived: "archived", missing_twilio: "Twilio's recording missing", erased: "erased on request",
+    expired: "deleted by retention" };
   const REALTIME = { recording: "recording", recorded: "recorded", failed: "failed", none: "none" };
 
   // a date typed in the page is a day in the browser's zone, as the list shows times
@@ -102,7 +117,9 @@
 
     function row(c) {
       const link = el("a", { href: "/ui/calls/" + encodeURIComponent(c.call_sid), class: "row-link", "aria-label": "Call " + c.call_sid }, when(c.started_at));
-      const duration = c.live ? el("span", { class: "badge live", "data-started": c.started_at }, "live") : clock(c.duration_seconds);
+      const deleted = c.archive === "erased" || c.archive === "expired";
+      const duration = c.live ? el("span", { class: "badge live", "data-started": c.started_at }, "live")
+        : deleted ? el("span", { title: "no recording left" }, "—") : clock(c.duration_seconds);
       return el("tr", { "data-call-sid": c.call_sid, "data-live": c.live ? "true" : null },
         el("td", { "data-label": "Started" }, link), el("td", { "data-label": "From" }, known(c.from)), el("td", { "data-label": "To" }, known(c.to)),
         el("td", { "data-label": "Assistant" }, known(c.assistant)), el("td", { "data-label": "Duration", class: "duration" }, duration),
@@ -235,6 +252,8 @@
       this.listens = new Listens(call, this.audio);
       this.canvases = [];
       this.drawn = null;
+      // a recording that cannot be played says why (410: deleted, when, by whom), never a silently broken player
+      this.audio.addEventListener("error", () => this.explainError());
     }
 
     playable(r) {
@@ -266,6 +285,38 @@
       }
     }
 
+    /**
+     * The main player: the recording chosen, kept while it can be played; one deleted (or failed) meanwhile is let go.
+     * When nothing is left to play, the player gives way to why: a deleted recording's when, by whom and why.
+     */
+    player(call) {
+      if (this.playing && !call.recordings.some((r) => r.id === this.playing.id && this.playable(r))) {
+        this.listens.switchTo(null);
+        this.playing = null;
+        this.audio.pause();
+        this.audio.removeAttribute("src");
+        delete this.audio.dataset.recordingId;
+        this.audio.load();
+      }
+      if (!this.playing) this.load(this.choose(call));
+      this.audio.hidden = !this.playing;
+      if (!this.playing) {
+        const gone = call.recordings.find((r) => r.deleted && r.type === "mixed" && r.recording_sid) || call.recordings.find((r) => r.deleted);
+        document.getElementById("now-playing").replaceChildren(...(gone ? ["Nothing to play: " + gone.name + " ", ...deletedWords(gone.deleted)]
+          : ["Nothing to play."]));
+      }
+    }
+
+    /** Why the player failed, from the daemon's answer for its recording (its sentence: 410 deleted, 404 missing, ...). */
+    async explainError() {
+      const r = this.playing;
+      if (!r || !this.audio.getAttribute("src")) return;
+      const answer = await fetch(this.playUrl(r), { credentials: "same-origin", headers: { Range: "bytes=0-0" } }).catch(() => null);
+      const body = answer && !answer.ok ? await answer.json().catch(() => ({})) : {};
+      const why = body.detail || (answer && answer.ok ? "this browser cannot decode it" : "it could not be loaded; try again");
+      if (this.playing === r) document.getElementById("now-playing").textContent = "Cannot play " + r.name + ": " + why;
+    }
+
     render(call) {
       this.call = call;
       document.title = "Call " + call.call_sid + " · callvault";
@@ -285,7 +336,7 @@
           el("li", { class: p.twilio_may_hold_it ? "error" : "" }, p.words))));
       }
       if (call.live) tickLive();
-      if (!this.playing) this.load(this.choose(call));
+      this.player(call);
       this.renderRecordings(call);
       this.renderAudit(call);
       this.renderPrivacy(call);
@@ -297,6 +348,7 @@
       const p = call.privacy;
       if (!p || box.contains(document.activeElement) && document.activeElement.tagName === "INPUT") return; // not while someone types
       box.replaceChildren();
+      if (this.note && this.note.state !== privacyState(p)) this.note = null; // about a state that no longer holds
       if (p.erased) {
         box.append(el("p", { id: "erased", class: "error" }, "Erased ", when(p.erased.at), " by " + p.erased.by + ": " + p.erased.why
           + ". Its recordings, numbers and analytics are gone; only this record of it stays."));
@@ -318,8 +370,7 @@
       if (!p.holds.length) list.append(el("li", {}, "No legal hold."));
       box.append(list);
       if (!p.administer || p.erased) return;
-      const message = el("p", { id: "privacy-message", role: "status", class: "status" }, this.note || "");
-      const say = (text) => { this.note = text; message.textContent = text; };
+      const message = el("p", { id: "privacy-message", role: "status", class: "status" }, this.note ? this.note.text : "");
       const holdForm = el("form", { id: "hold-form", class: "inline-form" },
         el("label", { for: "hold-reason" }, "Reason for a legal hold"), el("input", { id: "hold-reason", name: "reason", required: true }),
         el("label", { for: "hold-until" }, "Until (optional)"), el("input", { id: "hold-until", name: "until", type: "date" }),
@@ -327,8 +378,7 @@
       holdForm.addEventListener("submit", async (e) => {
         e.preventDefault();
         const a = await post("/api/v1/calls/" + encodeURIComponent(call.id) + "/holds", { reason: holdForm.elements.reason.value, until: holdForm.elements.until.value });
-        say(a.ok ? "Hold placed." : "Not placed: " + (a.body.detail || a.status));
-        if (a.ok) this.update(await api("/api/v1/calls/" + encodeURIComponent(call.id)));
+        await this.tell(a.ok ? "Hold placed." : "Not placed: " + (a.body.detail || a.status));
       });
       const eraseForm = el("form", { id: "erase-form", class: "inline-form danger" },
         el("label", { for: "erase-reason" }, "Reason for erasing this call (the request, its ticket)"), el("input", { id: "erase-reason", name: "reason", required: true }),
@@ -338,9 +388,8 @@
       eraseForm.addEventListener("submit", async (e) => {
         e.preventDefault();
         const a = await post("/api/v1/calls/" + encodeURIComponent(call.id) + "/erase", { reason: eraseForm.elements.reason.value, confirm: eraseForm.elements.confirm.value });
-        say(a.ok ? "Erased everywhere." : a.status === 409
+        await this.tell(a.ok ? "Erased everywhere." : a.status === 409
           ? "Not erased: " + (a.body.calls || []).map((c) => c.detail).join("; ") : "Not erased: " + (a.body.detail || a.status));
-        this.update(await api("/api/v1/calls/" + encodeURIComponent(call.id)));
       });
       box.append(holdForm, eraseForm, message);
     }
@@ -348,8 +397,20 @@
     async removeHold(h) {
       const reason = prompt("Why is hold " + h.id + " removed?");
       if (!reason) return;
-      await post("/api/v1/holds/" + h.id + "/remove", { reason });
-      this.update(await api("/api/v1/calls/" + encodeURIComponent(this.call.id)));
+      const a = await post("/api/v1/holds/" + h.id + "/remove", { reason });
+      await this.tell(a.ok ? "Hold " + h.id + " removed." : "Hold " + h.id + " not removed: " + (a.body.detail || a.status));
+    }
+
+    /**
+     * After an administrator's action: says what happened under the forms, about the state the call is in now (read
+     * again), so the note goes as soon as that state changes: a hold placed or removed, here or elsewhere, an erasure.
+     */
+    async tell(text) {
+      const now = await api("/api/v1/calls/" + encodeURIComponent(this.call.id));
+      this.note = { text, state: privacyState(now.privacy) };
+      const message = document.getElementById("privacy-message");
+      if (message) message.textContent = text; // also while the forms are not redrawn (someone typing in them)
+      this.update(now);
     }
 
     renderRecordings(call) {
@@ -358,6 +419,7 @@
       for (const r of call.recordings) {
         const card = el("article", { class: "recording", "data-recording-id": r.id, "data-type": r.type, "aria-label": r.name });
         card.append(el("h3", {}, r.name));
+        if (r.deleted) card.append(el("p", { class: "deleted" }, "This recording ", ...deletedWords(r.deleted)));
         const dl = el("dl", { class: "facts" });
         const row = (k, v) => dl.append(el("dt", {}, k), el("dd", {}, v));
         row("Status", r.status);
@@ -400,12 +462,7 @@
     }
 
     update(call) {
-      const wasLive = this.call.live;
-      this.render(call);
-      if (wasLive && !call.live && this.playing && !call.recordings.some((r) => r.id === this.playing.id && this.playable(r))) {
-        this.playing = null;
-        this.load(this.choose(call));
-      }
+      this.render(call); // a recording that can no longer be played (ended live, failed, deleted) gives way in player()
       if (this.shape(call) !== this.drawn) this.drawWaveforms(call);
     }
 

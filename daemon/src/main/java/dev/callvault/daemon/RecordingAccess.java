@@ -2,6 +2,7 @@ package dev.callvault.daemon;
 
 import dev.callvault.config.Config;
 import dev.callvault.daemon.HttpSupport.Problem;
+import dev.callvault.daemon.api.Tombstone;
 import dev.callvault.db.CallRepository;
 import dev.callvault.db.CallRow;
 import dev.callvault.db.RecordingRepository;
@@ -27,8 +28,9 @@ import java.util.UUID;
 
 /**
  * {@code GET|HEAD /calls/{call_id}/recording/{recording_id}} (attachment) and {@code .../play} (inline, seekable
- * with single HTTP ranges). Streams from the store, or redirects to a short-lived presigned URL when configured.
- * Requires the configured bearer token or an unexpired signed link for this exact path.
+ * with single HTTP ranges). Streams from the store, or redirects to a short-lived presigned URL when configured; a
+ * recording erased or deleted by retention is 410 Gone, saying when, by whom and why. Requires the configured bearer
+ * token or an unexpired signed link for this exact path.
  */
 final class RecordingAccess {
     /** A 206 with its Content-Range for {@code range} (null: the whole {@code size} bytes, a 200), and the Content-Length; the length. */
@@ -85,6 +87,10 @@ final class RecordingAccess {
         Caller who = authenticate(ex);
         CallRow call = call(ex);
         RecordingRow row = find(ex, call);
+        var deleted = Tombstone.of(recordings.jdbi(), row);
+        if (deleted.isPresent()) {
+            throw deleted.get().gone(); // deleted on purpose: gone, with when, by whom and why, never "not stored yet"
+        }
         if ("in-progress".equals(row.status()) && row.streamSid() != null) {
             if (recorder.active(row.streamSid()).isPresent()) {
                 audit(ex, who, row, inline);

@@ -10,10 +10,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.http.HttpResponse;
+import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -112,6 +116,52 @@ class CallsApiTest {
             assertThat(anonymous.statusCode()).isEqualTo(401);
             assertThat(bad).containsOnly(400);
             assertThat(missing.statusCode()).isEqualTo(404);
+        }
+    }
+
+    /** A call with Twilio's dual-channel recording archived (its completed row), started {@code minutesAgo}. */
+    private String twilioArchived(int minutesAgo) {
+        String callSid = Sids.call();
+        UUID call = Rows.call(env.db(), callSid);
+        env.db().jdbi().useHandle(h -> h.createUpdate("""
+                        INSERT INTO recordings (call_id, recording_type, recording_source, status, recording_sid, s3_key, format, channels,
+                                                duration_seconds, file_size, sha256)
+                        VALUES (:call, 'mixed', 's3', 'completed', :sid, :key, 'mp3', 2, 187, 24576, repeat('b', 64))""")
+                .bind("call", call).bind("sid", Sids.recording()).bind("key", "recordings/" + callSid + ".mp3").execute());
+        env.db().jdbi().useHandle(h -> h.createUpdate("UPDATE calls SET started_at = now() - make_interval(mins => :m) WHERE id = :id")
+                .bind("m", minutesAgo).bind("id", call).execute());
+        return callSid;
+    }
+
+    private static List<String> sids(JsonNode page) {
+        List<String> sids = new ArrayList<>();
+        page.get("calls").forEach(c -> sids.add(c.get("call_sid").asText()));
+        return sids;
+    }
+
+    @Test
+    void erasedAndExpiredCallsHaveStatesOfTheirOwnThatTheStateFilterFinds() throws Exception {
+        String archived = twilioArchived(4);
+        String missing = Sids.call();
+        Rows.realtime(env.db(), Rows.call(env.db(), missing), "mixed", "recordings/" + missing + "-mixed.wav");
+        String erased = twilioArchived(3);
+        Tombstones.erase(env.db(), erased, "bob", "GDPR request 2026-400", Instant.now());
+        String expired = twilioArchived(2);
+        Tombstones.expire(env.db(), expired, "retention.days = 30", Instant.now());
+        try (Daemon d = harness.start()) {
+            JsonNode all = get(d, "");
+            Map<String, String> archive = new HashMap<>();
+            all.get("calls").forEach(c -> archive.put(c.get("call_sid").asText(), c.get("archive").asText()));
+            HttpResponse<byte[]> unknown = harness.get(d, "/api/v1/calls?state=gone", "Authorization", "Bearer " + DaemonHarness.API_TOKEN);
+
+            assertThat(archive).containsEntry(archived, "archived").containsEntry(missing, "missing_twilio")
+                    .containsEntry(erased, "erased").containsEntry(expired, "expired");
+            assertThat(sids(get(d, "?state=erased"))).containsExactly(erased);
+            assertThat(sids(get(d, "?state=expired"))).containsExactly(expired);
+            assertThat(sids(get(d, "?state=missing_twilio"))).containsExactly(missing);
+            assertThat(sids(get(d, "?state=archived"))).containsExactly(archived);
+            assertThat(unknown.statusCode()).isEqualTo(400);
+            assertThat(new String(unknown.body())).contains("live, archived, missing_twilio, erased, expired");
         }
     }
 

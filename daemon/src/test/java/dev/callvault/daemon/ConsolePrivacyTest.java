@@ -23,7 +23,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Holds and erasure in the console, in Chromium: a listener sees no controls and is refused (403) even when the request
  * is made by hand with her own session and token; an administrator places a hold, is refused erasure while it holds,
- * removes it and erases the call, and the call's page and the Deletions page say so.
+ * removes it and erases the call, and the call's page and the Deletions page say so. The note under the forms says what
+ * the last action did and goes once the state it was about has changed (a refusal for a hold outlives no hold).
  */
 class ConsolePrivacyTest {
     private static final String PASSWORD = "correct horse battery";
@@ -126,6 +127,8 @@ class ConsolePrivacyTest {
             browser.click("#erase-form button");
             browser.until("the call erased on its page", w -> !w.findElements(By.id("erased")).isEmpty());
             assertThat(browser.text("#erased")).contains("by bob").contains("GDPR request 2026-400");
+            browser.until("the recording's card saying it was erased", w -> !w.findElements(By.cssSelector("#recordings .recording .deleted")).isEmpty());
+            assertThat(browser.text("#recordings .recording .deleted")).startsWith("This recording was erased on ").endsWith(" by bob (GDPR request 2026-400).");
             assertThat(env.twilio().has(call.recordingSid())).isFalse();
 
             browser.driver.get(base + "/ui/deletions");
@@ -133,6 +136,75 @@ class ConsolePrivacyTest {
             String record = browser.text("#deletions");
             assertThat(record).contains(key).contains("erasure").contains("hold placed").contains("hold removed").contains("dispute settled")
                     .contains("bob");
+        }
+    }
+
+    /** An administrator (bob) on the page of a held call whose erasure was just refused for that hold; returns the hold's id. */
+    private long refusedForAHold(Browser browser, Daemon d, String callSid) {
+        String base = "http://127.0.0.1:" + d.port();
+        signIn(browser, base, "bob");
+        browser.driver.get(base + "/ui/calls/" + callSid);
+        browser.until("the administrator's forms", w -> !w.findElements(By.id("hold-form")).isEmpty());
+        type("hold-reason", "dispute 4411", browser);
+        browser.click("#hold-form button");
+        browser.until("the hold on the page", w -> w.findElement(By.id("holds")).getText().contains("dispute 4411"));
+        type("erase-reason", "GDPR request 2026-400", browser);
+        type("erase-confirm", callSid, browser);
+        browser.click("#erase-form button");
+        browser.until("the refusal naming the hold", w -> w.findElement(By.id("privacy-message")).getText().startsWith("Not erased")
+                && w.findElement(By.id("privacy-message")).getText().contains("dispute 4411"));
+        return env.db().jdbi().withHandle(h -> h.createQuery("SELECT id FROM legal_holds WHERE removed_at IS NULL").mapTo(Long.class).one());
+    }
+
+    private Daemon startWithAdministrator() throws Exception {
+        Path users = Files.createTempFile(state, "users", "");
+        new UsersFile(users).put("bob", PASSWORD.toCharArray(), true);
+        return harness.start(new HashMap<>(Map.of("http.users-file", users.toString(), "http.admins", "bob",
+                "privacy.hash-secret", "console-privacy-secret-0123", "state-dir", state.resolve("daemon").toString())));
+    }
+
+    private ArchivedCalls.Call archivedCall() {
+        try (RecordingStore store = RecordingStores.open(env.config().storage())) {
+            return new ArchivedCalls(env, store, Clock.systemUTC()).add("+14155550102", "+18005550199", "sales", Instant.now().minusSeconds(600));
+        }
+    }
+
+    @Test
+    void removingAHoldSaysSoInsteadOfTheRefusalTheHoldCaused() throws Exception {
+        ArchivedCalls.Call call = archivedCall();
+        try (Daemon d = startWithAdministrator(); Browser browser = Browser.start()) {
+            long hold = refusedForAHold(browser, d, call.callSid());
+
+            browser.click("#holds button");
+            browser.until("the prompt for a reason", w -> {
+                try {
+                    w.switchTo().alert();
+                    return true;
+                } catch (org.openqa.selenium.NoAlertPresentException e) {
+                    return false;
+                }
+            });
+            browser.driver.switchTo().alert().sendKeys("dispute settled");
+            browser.driver.switchTo().alert().accept();
+            browser.until("no hold left", w -> w.findElement(By.id("holds")).getText().contains("No legal hold."));
+
+            browser.until("the message saying the hold is removed", w -> w.findElement(By.id("privacy-message")).getText().equals("Hold " + hold + " removed."));
+        }
+    }
+
+    @Test
+    void aRefusalGoesWhenTheHoldThatCausedItIsRemovedElsewhere() throws Exception {
+        ArchivedCalls.Call call = archivedCall();
+        try (Daemon d = startWithAdministrator(); Browser browser = Browser.start()) {
+            long hold = refusedForAHold(browser, d, call.callSid());
+
+            // another administrator removes it (the CLI, another console): this page learns it from its next poll
+            env.db().jdbi().useHandle(h -> h.createUpdate("""
+                            UPDATE legal_holds SET removed_at = now(), removed_by = 'carol', removed_why = 'dispute settled' WHERE id = :id""")
+                    .bind("id", hold).execute());
+
+            browser.until("no hold left, without a reload", w -> w.findElement(By.id("holds")).getText().contains("No legal hold."));
+            assertThat(browser.text("#privacy-message")).as("a refusal for a hold no longer in force").isEmpty();
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.callvault.daemon;
 
 import dev.callvault.testing.Environment;
+import dev.callvault.testing.Rows;
 import dev.callvault.testing.TcpProxy;
 import dev.callvault.testing.Sids;
 import dev.callvault.testing.StandInRecording;
@@ -139,6 +140,42 @@ class OperationsTest {
             assertThat(metrics).contains("callvault_callbacks_rejected_total{reason=\"unsigned\"} 1.0")
                     .contains("callvault_queue_depth").contains("callvault_queue_oldest_pending_seconds")
                     .contains("callvault_twilio_retries_total").contains("callvault_derived_dropped_total 0.0").contains("http_server_requests_seconds_count{method=\"POST\",route=\"recording_status\",status=\"403\"}");
+        }
+    }
+
+    /** The value of the sample {@code series} (name and labels as Prometheus prints them) in {@code scrape}. */
+    private static double sample(String scrape, String series) {
+        return scrape.lines().filter(l -> l.startsWith(series + " ")).map(l -> Double.parseDouble(l.substring(series.length() + 1).trim()))
+                .findFirst().orElseThrow(() -> new AssertionError("no " + series + " in /metrics"));
+    }
+
+    @Test
+    void everyPrivacyGaugeShowsAChangeAtTheFirstScrapeAfterIt() throws Exception {
+        Instant lastRun = Instant.parse("2026-11-30T09:15:00Z");
+        try (Daemon d = harness.start()) {
+            harness.manage(d, "/metrics"); // Prometheus scrapes all along: this one reads the database as it was
+
+            String erased = Sids.call();
+            Rows.realtime(env.db(), Rows.call(env.db(), erased), "mixed", "recordings/" + erased + "-mixed.wav");
+            Tombstones.erase(env.db(), erased, "bob", "GDPR request 2026-400", lastRun);
+            String expired = Sids.call();
+            java.util.UUID expiredCall = Rows.call(env.db(), expired);
+            Rows.realtime(env.db(), expiredCall, "mixed", "recordings/" + expired + "-mixed.wav");
+            Tombstones.expire(env.db(), expired, "retention.days = 30", lastRun);
+            env.db().jdbi().useHandle(h -> {
+                h.createUpdate("INSERT INTO erasures (selector, requested_by, reason, call_ids) VALUES ('call:' || :c, 'bob', 'GDPR request 2026-401', ARRAY[]::uuid[])")
+                        .bind("c", Sids.call()).execute();
+                h.createUpdate("INSERT INTO legal_holds (call_id, reason, placed_by) VALUES (:c, 'dispute 4411', 'bob')").bind("c", expiredCall).execute();
+                h.createUpdate("INSERT INTO retention_runs (dry_run, finished_at) VALUES (false, :at)")
+                        .bind("at", java.time.OffsetDateTime.ofInstant(lastRun, java.time.ZoneOffset.UTC)).execute();
+            });
+
+            String metrics = new String(harness.manage(d, "/metrics").body());
+
+            assertThat(List.of(sample(metrics, "callvault_recordings_deleted{reason=\"retention\"}"),
+                    sample(metrics, "callvault_recordings_deleted{reason=\"erasure\"}"), sample(metrics, "callvault_erasures_unfinished"),
+                    sample(metrics, "callvault_holds_active"), sample(metrics, "callvault_retention_last_run_seconds")))
+                    .containsExactly(1.0, 1.0, 1.0, 1.0, (double) lastRun.getEpochSecond());
         }
     }
 }

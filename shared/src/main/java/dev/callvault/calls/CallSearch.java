@@ -25,8 +25,12 @@ public final class CallSearch {
         LIVE,
         /** ended, and Twilio's recording is archived */
         ARCHIVED,
-        /** ended, and no archived Twilio recording (yet) */
+        /** ended, and no archived Twilio recording (yet); a call whose recordings were all deleted is {@link #ERASED} or {@link #EXPIRED} */
         MISSING_TWILIO,
+        /** ended, and its recordings erased on a person's request: only their tombstones are left */
+        ERASED,
+        /** ended, and its recordings deleted by a retention policy: only their tombstones are left */
+        EXPIRED,
         /** any call with a failed real-time recording (the {@code realtime} filter, kept here for older scripts) */
         REALTIME_FAILED
     }
@@ -50,8 +54,8 @@ public final class CallSearch {
 
     /**
      * A call in the list with what its recordings say: {@code seconds} its length (the longest completed recording;
-     * null while live or when none is), {@code archive} one of live, archived, missing_twilio, and {@code realtime} one
-     * of recording, recorded, failed, none.
+     * null while live or when none is), {@code archive} one of live, archived, missing_twilio, erased, expired, and
+     * {@code realtime} one of recording, recorded, failed, none.
      */
     public record Listed(CallRow call, boolean live, Double seconds, String archive, String realtime) {
     }
@@ -80,6 +84,13 @@ public final class CallSearch {
     private static final String LIVE = "EXISTS (SELECT 1 FROM recordings r WHERE r.call_id = calls.id AND r.status = 'in-progress')";
     private static final String ARCHIVED = "EXISTS (SELECT 1 FROM recordings r WHERE r.call_id = calls.id AND r.recording_sid IS NOT NULL AND r.status = 'completed')";
     private static final String REALTIME_FAILED = "EXISTS (SELECT 1 FROM recordings r WHERE r.call_id = calls.id AND r.stream_sid IS NOT NULL AND r.status = 'failed')";
+    // deleted: no audio left (no completed recording) and tombstones instead; erased when any went by erasure (a person's
+    // request deletes the whole call), else expired (retention). A call with audio left (only its real-time tracks
+    // expired, or an erasure still unfinished) keeps the state its remaining audio gives it.
+    private static final String AUDIO_LEFT = "EXISTS (SELECT 1 FROM recordings r WHERE r.call_id = calls.id AND r.status = 'completed')";
+    private static final String ERASED_ROWS = "EXISTS (SELECT 1 FROM recordings r WHERE r.call_id = calls.id AND r.status = 'erased')";
+    private static final String EXPIRED_ROWS = "EXISTS (SELECT 1 FROM recordings r WHERE r.call_id = calls.id AND r.status = 'expired')";
+    private static final String DELETED = "(NOT " + AUDIO_LEFT + " AND (" + ERASED_ROWS + " OR " + EXPIRED_ROWS + "))";
     static final String SORT_KEY = "coalesce(calls.started_at, calls.created_at)";
 
     private final Jdbi jdbi;
@@ -101,7 +112,8 @@ public final class CallSearch {
                         instant(rs.getObject("started_at", OffsetDateTime.class)), instant(rs.getObject("ended_at", OffsetDateTime.class)));
                 boolean live = rs.getBoolean("live");
                 Double seconds = rs.getObject("seconds") == null ? null : rs.getDouble("seconds");
-                String archive = live ? "live" : rs.getBoolean("archived") ? "archived" : "missing_twilio";
+                String archive = live ? "live" : rs.getBoolean("archived") ? "archived"
+                        : rs.getBoolean("deleted") ? (rs.getBoolean("erased") ? "erased" : "expired") : "missing_twilio";
                 String realtime = rs.getInt("rt_failed") > 0 ? "failed" : rs.getInt("rt_live") > 0 ? "recording"
                         : rs.getInt("rt_done") > 0 ? "recorded" : "none";
                 return new Object[]{new Listed(call, live, live ? null : seconds, archive, realtime), rs.getObject("sort_key", OffsetDateTime.class).toInstant()};
@@ -143,7 +155,9 @@ public final class CallSearch {
             where.append(" AND ").append(switch (f.state()) {
                 case LIVE -> LIVE;
                 case ARCHIVED -> "NOT " + LIVE + " AND " + ARCHIVED;
-                case MISSING_TWILIO -> "NOT " + LIVE + " AND NOT " + ARCHIVED;
+                case MISSING_TWILIO -> "NOT " + LIVE + " AND NOT " + ARCHIVED + " AND NOT " + DELETED;
+                case ERASED -> "NOT " + LIVE + " AND " + DELETED + " AND " + ERASED_ROWS;
+                case EXPIRED -> "NOT " + LIVE + " AND " + DELETED + " AND NOT " + ERASED_ROWS;
                 case REALTIME_FAILED -> REALTIME_FAILED;
             });
         }
@@ -152,6 +166,7 @@ public final class CallSearch {
         }
         return "SELECT calls.id, calls.call_sid, calls.account_sid, calls.from_number, calls.to_number, calls.assistant, calls.started_at, "
                 + "calls.ended_at, " + SORT_KEY + " AS sort_key, " + LIVE + " AS live, " + ARCHIVED + " AS archived, "
+                + DELETED + " AS deleted, " + ERASED_ROWS + " AS erased, "
                 + "(SELECT max(r.duration_seconds) FROM recordings r WHERE r.call_id = calls.id AND r.status = 'completed') AS seconds, "
                 + "(SELECT count(*) FILTER (WHERE r.status = 'failed') FROM recordings r WHERE r.call_id = calls.id AND r.stream_sid IS NOT NULL) AS rt_failed, "
                 + "(SELECT count(*) FILTER (WHERE r.status = 'in-progress') FROM recordings r WHERE r.call_id = calls.id AND r.stream_sid IS NOT NULL) AS rt_live, "

@@ -95,7 +95,12 @@ public final class CallsApi {
         body.put("live", live);
         body.put("duration_seconds", live ? null : rows.stream().filter(RecordingRow::completed).map(RecordingRow::durationSeconds)
                 .filter(java.util.Objects::nonNull).map(java.math.BigDecimal::doubleValue).max(Double::compare).orElse(null));
-        body.put("recordings", rows.stream().map(r -> CallView.recording(c, r, zero)).toList());
+        var tombstones = Tombstone.of(recordings.jdbi(), rows);
+        body.put("recordings", rows.stream().map(r -> {
+            Map<String, Object> m = CallView.recording(c, r, zero);
+            m.put("deleted", tombstones.containsKey(r.id()) ? tombstones.get(r.id()).json() : null);
+            return m;
+        }).toList());
         body.put("analytics", analytics.find(c.id()).map(CallView::analytics).orElse(null));
         body.put("privacy", privacy.about(c, rows, who));
         var pauses = dev.callvault.pause.Pauses.of(recordings.jdbi(), c.id());
@@ -187,7 +192,7 @@ public final class CallsApi {
 
     /**
      * {@code /api/v1/calls/{call}/recordings/{recording}/peaks}: the recording's waveform as audiowaveform JSON
-     * (version 2), computed now when it has none yet.
+     * (version 2), computed now when it has none yet; 410 for a recording erased or deleted by retention.
      */
     public void peaks(HttpServerExchange ex) throws java.io.IOException {
         authenticate(ex);
@@ -196,6 +201,10 @@ public final class CallsApi {
         String rid = HttpSupport.param(ex, "recording_id").orElse("");
         RecordingRow row = recordings.findByCall(c.id()).stream().filter(r -> r.id().toString().equals(rid)).findFirst()
                 .orElseThrow(() -> new Problem(404, "no recording " + rid + " in call " + id));
+        var deleted = Tombstone.of(recordings.jdbi(), row);
+        if (deleted.isPresent()) {
+            throw deleted.get().gone();
+        }
         if (dev.callvault.crypto.RecordingCipher.details(row.metadataJson()) != null) {
             throw new Problem(409, "recording " + rid + " is encrypted (Twilio's Voice Recording Encryption): no waveform is made of it; play it to hear it");
         }
@@ -261,7 +270,8 @@ public final class CallsApi {
             try {
                 return CallSearch.State.valueOf(s.toUpperCase(Locale.ROOT).replace('-', '_'));
             } catch (IllegalArgumentException e) {
-                throw new Problem(400, "State: '" + s + "' is not one of live, archived, missing_twilio (and realtime=failed for failed real-time recordings)");
+                throw new Problem(400, "State: '" + s + "' is not one of live, archived, missing_twilio, erased, expired"
+                        + " (and realtime=failed for failed real-time recordings)");
             }
         }).orElse(null);
     }

@@ -121,6 +121,8 @@ final class Pages {
                 <option value="live">live now</option>
                 <option value="archived">ended, Twilio's recording archived</option>
                 <option value="missing_twilio">ended, Twilio's recording missing</option>
+                <option value="erased">erased on request</option>
+                <option value="expired">deleted by retention</option>
                 </select></div>
                 <div><label for="f-realtime">Real-time recording</label><select id="f-realtime" name="realtime">
                 <option value="">any</option>

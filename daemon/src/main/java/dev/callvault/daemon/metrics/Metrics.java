@@ -173,18 +173,19 @@ public final class Metrics {
 
     /**
      * The personal-data lifecycle, read from the database at each scrape: recordings deleted by retention and by erasure,
-     * erasures not complete, holds in force, retention's last run (and whether any policy is set, for the alert).
+     * erasures not complete, holds in force, retention's last run (and whether any policy is set, for the alert). One
+     * read per scrape, before the registry renders, and every gauge shows it: a gauge that read the database itself
+     * would leave the others showing the previous scrape's numbers, whichever the registry happened to render first.
      */
     public void privacy(dev.callvault.db.Database db, java.util.function.BooleanSupplier policies) {
-        java.util.function.Supplier<dev.callvault.privacy.PrivacyStats> stats = () -> {
+        beforeScrape.add(() -> {
             try {
                 lastPrivacy = dev.callvault.privacy.PrivacyStats.read(db.jdbi());
             } catch (RuntimeException e) {
                 // the database is down: /readyz says so; the gauges keep their last value
             }
-            return lastPrivacy;
-        };
-        Gauge.builder("callvault.recordings.deleted", stats, s -> s.get().expired()).tag("reason", "retention").strongReference(true)
+        });
+        Gauge.builder("callvault.recordings.deleted", this, m -> m.lastPrivacy.expired()).tag("reason", "retention")
                 .description("Recordings deleted everywhere (tombstones kept), by reason").register(registry);
         Gauge.builder("callvault.recordings.deleted", this, m -> m.lastPrivacy.erased()).tag("reason", "erasure")
                 .description("Recordings deleted everywhere (tombstones kept), by reason").register(registry);
@@ -198,6 +199,8 @@ public final class Metrics {
     }
 
     private volatile dev.callvault.privacy.PrivacyStats lastPrivacy = dev.callvault.privacy.PrivacyStats.NONE;
+    /** Reads that gauges share, made once per scrape before the registry renders (see {@link #privacy}). */
+    private final java.util.List<Runnable> beforeScrape = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /** A pause of a call's recording; {@code twilio}: paused, refused (its recording may hold the span), none (it had none). */
     public void paused(String twilio) {
@@ -205,7 +208,9 @@ public final class Metrics {
                 .description("Pauses of calls' recordings for card data, by what Twilio did").register(registry).increment();
     }
 
-    public String scrape() {
+    /** The metrics in Prometheus' text format; one scrape at a time, so every gauge of a scrape shows the same read. */
+    public synchronized String scrape() {
+        beforeScrape.forEach(Runnable::run);
         return registry.scrape();
     }
 }
