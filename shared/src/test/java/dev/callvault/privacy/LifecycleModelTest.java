@@ -81,23 +81,24 @@ class LifecycleModelTest {
     @Provide
     Arbitrary<ActionChain<LifecycleWorld>> lifecycles() {
         return ActionChain.<LifecycleWorld>startWith(() -> new LifecycleWorld(s3, twilio))
-                .withAction(8, startCall())
+                .withAction(6, startCall())
                 .withAction(6, endCall())
-                .withAction(2, lateCallback())
+                .withAction(3, lateCallback())
                 .withAction(2, realtime())
                 .withAction(1, Action.just("backfill", Transformer.mutate("backfill", w -> unchecked(w::backfill))))
                 .withAction(2, verify())
-                .withAction(1, damage())
-                .withAction(3, advance())
-                .withAction(2, Action.just("retention apply", Transformer.mutate("retention apply", LifecycleWorld::retention)))
+                .withAction(2, damage())
+                .withAction(1, stray())
+                .withAction(2, advance())
+                .withAction(1, Action.just("retention apply", Transformer.mutate("retention apply", LifecycleWorld::retention)))
                 .withAction(2, Action.just("daily timer", Transformer.mutate("the daily timer (retention, unfinished erasures)", LifecycleWorld::dailyTimer)))
-                .withAction(2, holdCall())
+                .withAction(3, holdCall())
                 .withAction(1, holdNumber())
                 .withAction(2, removeHold())
-                .withAction(4, eraseNumber())
-                .withAction(3, eraseCall())
+                .withAction(3, eraseNumber())
+                .withAction(4, eraseCall())
                 .withAction(2, twilioFaults())
-                .withMaxTransformations(30);
+                .withMaxTransformations(40);
     }
 
     private static Action.Independent<LifecycleWorld> startCall() {
@@ -166,8 +167,29 @@ class LifecycleModelTest {
 
             @Override
             public Arbitrary<Transformer<LifecycleWorld>> transformer(LifecycleWorld w) {
-                return Arbitraries.of(List.copyOf(w.calls.values())).map(c -> Transformer.mutate("an object of call " + c + " damaged in place",
-                        x -> x.damage(c)));
+                return Arbitraries.of(List.copyOf(w.calls.values())).map(c -> Transformer.mutate("an object of call " + c
+                        + " damaged in place, and verify --deep --fix finds it", x -> {
+                            x.damage(c);
+                            x.verifyFix(true);
+                        }));
+            }
+        };
+    }
+
+    private static Action.Dependent<LifecycleWorld> stray() {
+        return new Action.Dependent<>() {
+            @Override
+            public boolean precondition(LifecycleWorld w) {
+                return !w.calls.isEmpty();
+            }
+
+            @Override
+            public Arbitrary<Transformer<LifecycleWorld>> transformer(LifecycleWorld w) {
+                return Arbitraries.of(List.copyOf(w.calls.values())).map(c -> Transformer.mutate("an object of call " + c
+                        + " that no row names, and verify --fix sets it aside", x -> {
+                            x.stray(c);
+                            x.verifyFix(false);
+                        }));
             }
         };
     }
