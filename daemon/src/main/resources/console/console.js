@@ -349,7 +349,10 @@
       if (!p || box.contains(document.activeElement) && document.activeElement.tagName === "INPUT") return; // not while someone types
       box.replaceChildren();
       if (this.note && this.note.state !== privacyState(p)) this.note = null; // about a state that no longer holds
-      if (p.erased) {
+      if (p.erased && p.erased.by === "retention policy") { // a policy's deletion is the lifecycle working, not an alarm
+        box.append(el("p", { id: "erased" }, "Deleted ", when(p.erased.at), " by the retention policy (" + p.erased.why
+          + "). Its recordings, numbers and analytics are gone; only this record of it stays."));
+      } else if (p.erased) {
         box.append(el("p", { id: "erased", class: "error" }, "Erased ", when(p.erased.at), " by " + p.erased.by + ": " + p.erased.why
           + ". Its recordings, numbers and analytics are gone; only this record of it stays."));
       } else {

@@ -109,6 +109,20 @@ class ConsoleDeletedCallsTest {
     }
 
     @Test
+    void anExpiredCallsPageSaysThePolicyDeletedItAndRaisesNoAlarm() throws Exception {
+        String expired = callWithoutTwilio();
+        Tombstones.expire(env.db(), expired, "retention.days = 30", Instant.parse("2026-11-30T09:15:00Z"));
+        try (Daemon d = console.start(Map.of()); Browser browser = Browser.start()) {
+            ConsoleFixture.signIn(browser, base(d));
+            browser.driver.get(base(d) + "/ui/calls/" + expired);
+            browser.until("what became of the call", w -> !w.findElements(By.id("erased")).isEmpty());
+
+            assertThat(browser.text("#erased")).startsWith("Deleted ").contains("by the retention policy (retention.days = 30)");
+            assertThat(browser.driver.findElement(By.id("erased")).getAttribute("class")).as("the lifecycle working is no error").doesNotContain("error");
+        }
+    }
+
+    @Test
     void aRecordingDeletedWhileItsPageIsOpenGivesUpThePlayerForTheSentence() throws Exception {
         ArchivedCalls.Call call;
         try (RecordingStore store = RecordingStores.open(env.config().storage())) {

@@ -168,14 +168,19 @@ class OperationsTest {
                 h.createUpdate("INSERT INTO legal_holds (call_id, reason, placed_by) VALUES (:c, 'dispute 4411', 'bob')").bind("c", expiredCall).execute();
                 h.createUpdate("INSERT INTO retention_runs (dry_run, finished_at) VALUES (false, :at)")
                         .bind("at", java.time.OffsetDateTime.ofInstant(lastRun, java.time.ZoneOffset.UTC)).execute();
+                h.createUpdate("""
+                                INSERT INTO callbacks (account_sid, call_sid, recording_sid, recording_status, params, state)
+                                VALUES (:a, :c, :r, 'completed', '{}'::jsonb, 'dead')""")
+                        .bind("a", dev.callvault.testing.TwilioStandIn.ACCOUNT_SID).bind("c", Sids.call()).bind("r", Sids.recording()).execute();
             });
 
             String metrics = new String(harness.manage(d, "/metrics").body());
 
             assertThat(List.of(sample(metrics, "callvault_recordings_deleted{reason=\"retention\"}"),
                     sample(metrics, "callvault_recordings_deleted{reason=\"erasure\"}"), sample(metrics, "callvault_erasures_unfinished"),
-                    sample(metrics, "callvault_holds_active"), sample(metrics, "callvault_retention_last_run_seconds")))
-                    .containsExactly(1.0, 1.0, 1.0, 1.0, (double) lastRun.getEpochSecond());
+                    sample(metrics, "callvault_holds_active"), sample(metrics, "callvault_retention_last_run_seconds"),
+                    sample(metrics, "callvault_queue_dead")))
+                    .containsExactly(1.0, 1.0, 1.0, 1.0, (double) lastRun.getEpochSecond(), 1.0);
         }
     }
 }

@@ -347,7 +347,8 @@ public final class Purge {
                 continue;
             }
             h.createUpdate("""
-                            UPDATE recordings SET status = :status, s3_key = NULL, s3_url = NULL, sha256 = NULL, deleted_at = :at,
+                            UPDATE recordings SET status = :status, s3_key = NULL, s3_url = NULL, sha256 = NULL, file_size = NULL, format = NULL,
+                                   channels = NULL, duration_seconds = NULL, deleted_at = :at,
                                    marked_at = coalesce(marked_at, :at), marked_for = coalesce(marked_for, :kind), marked_why = coalesce(marked_why, :why),
                                    recording_metadata = :meta::jsonb, updated_at = now()
                             WHERE id = :id""")

@@ -101,10 +101,10 @@ public final class Retention {
 
     /** When {@code call}'s recordings go, by which policy, as the database has the call now. */
     public Schedule schedule(CallRow call) {
-        Map<String, Object> row = db.jdbi().withHandle(h -> h.createQuery("SELECT " + ENDED + " AS ended, c.twilio_ended_at IS NOT NULL AS known FROM calls c WHERE c.id = :id")
-                .bind("id", call.id()).mapToMap().one());
-        Instant ended = ((OffsetDateTime) row.get("ended")).toInstant();
-        boolean known = (Boolean) row.get("known");
+        Map.Entry<Instant, Boolean> row = db.jdbi().withHandle(h -> h.createQuery("SELECT " + ENDED + " AS ended, c.twilio_ended_at IS NOT NULL AS known FROM calls c WHERE c.id = :id")
+                .bind("id", call.id()).map((rs, ctx) -> Map.entry(rs.getObject("ended", OffsetDateTime.class).toInstant(), rs.getBoolean("known"))).one());
+        Instant ended = row.getKey();
+        boolean known = row.getValue();
         Instant clock = known ? ended : ended.plus(UNSURE);
         Optional<Deadline> whole = days(assistantOf(call.assistant(), call.toNumber()))
                 .map(d -> new Deadline(clock.plus(Duration.ofDays(d.getKey())), d.getValue()));

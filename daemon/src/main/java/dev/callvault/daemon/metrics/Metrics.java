@@ -34,7 +34,8 @@ public final class Metrics {
     public Metrics(CallbackRepository callbacks, TwilioRecordings twilio) {
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
-        Gauge.builder("callvault.queue.depth", this, m -> m.refresh(callbacks).pending())
+        beforeScrape.add(() -> refresh(callbacks)); // one read for the three gauges, as for the privacy ones
+        Gauge.builder("callvault.queue.depth", this, m -> m.lastStats.pending())
                 .description("Recording status callbacks waiting to be archived").register(registry);
         Gauge.builder("callvault.queue.dead", this, m -> m.lastStats.dead())
                 .description("Callbacks given up on (see callvault replay --status dead)").register(registry);
@@ -44,13 +45,12 @@ public final class Metrics {
                 .description("Twilio requests retried after 429, 5xx or network errors").register(registry);
     }
 
-    private CallbackRepository.QueueStats refresh(CallbackRepository callbacks) {
+    private void refresh(CallbackRepository callbacks) {
         try {
             lastStats = callbacks.stats();
         } catch (RuntimeException e) {
             // the database is down: /readyz says so; the gauges keep their last value
         }
-        return lastStats;
     }
 
     public void callbackReceived(String status) {
