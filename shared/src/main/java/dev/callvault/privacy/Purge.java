@@ -1,15 +1,12 @@
 package dev.callvault.privacy;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.callvault.CallvaultException;
 import dev.callvault.db.Database;
 import dev.callvault.db.DeletionLog;
 import dev.callvault.db.RecordingRepository;
 import dev.callvault.db.RecordingRow;
-import dev.callvault.peaks.Waveforms;
-import dev.callvault.storage.RecordingKeys;
 import dev.callvault.storage.RecordingStore;
 import dev.callvault.twilio.RecordingNotFoundException;
 import dev.callvault.twilio.TwilioRecording;
@@ -19,9 +16,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
-import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -30,10 +25,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.UUID;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Deletes a marked call's recordings everywhere, for retention and erasure alike, in the order that can always be
@@ -48,7 +40,6 @@ import java.util.regex.Pattern;
 public final class Purge {
     private static final Logger log = LoggerFactory.getLogger(Purge.class);
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Pattern KEY_DAY = Pattern.compile("recordings/(\\d{4})/(\\d{2})/(\\d{2})/CA[0-9a-f]{32}/");
 
     /** Who deletes, as what, why; {@code tombstone} the status the deleted rows keep ({@code erased} or {@code expired}). */
     public record Actor(String who, DeletionLog.Kind kind, String why, UUID erasureId, String tombstone) {
@@ -93,7 +84,7 @@ public final class Purge {
     }
 
     private final Database db;
-    private final RecordingStore store;
+    private final StoreSweep sweep;
     private final TwilioRecordings twilio;
     private final NumberHash hash;
     private final Clock clock;
@@ -102,7 +93,7 @@ public final class Purge {
 
     public Purge(Database db, RecordingStore store, TwilioRecordings twilio, NumberHash hash, Clock clock, Failpoint failpoint) {
         this.db = db;
-        this.store = store;
+        this.sweep = new StoreSweep(store);
         this.twilio = twilio;
         this.hash = hash;
         this.clock = clock;
@@ -124,13 +115,10 @@ public final class Purge {
             }
             List<RecordingRow> rows = RecordingRepository.findByCall(h, callId);
             List<DeletionLog.Entry> done = new ArrayList<>();
-            Map<String, List<RecordingStore.Piece>> pieces;
-            List<String> notes;
+            StoreSweep.Listing listing;
             Set<String> atTwilio;
             try {
-                RecordingStore.Inventory found = inventory(folders(c, rows), keys(rows));
-                pieces = byKey(found);
-                notes = found.notes();
+                listing = sweep.ofCall(c.callSid, c.start, c.end, rows);
                 failpoint.reached("listed " + c.callSid + " in the store");
                 atTwilio = twilioRecordings(h, c, rows);
                 failpoint.reached("listed " + c.callSid + " at Twilio");
@@ -140,7 +128,7 @@ public final class Purge {
                 recorded(done, failed);
                 return new Result(done, 0, false, failed.detail());
             }
-            if (!deleteFromStore(h, c, rows, pieces, notes, actor, done)) {
+            if (!deleteFromStore(h, c, rows, listing, actor, done)) {
                 return new Result(done, 0, false, "not everything could be deleted from our store (see the failed steps); Twilio's copies are deleted "
                         + "once ours are, by the next run");
             }
@@ -169,24 +157,16 @@ public final class Purge {
             List<RecordingRow> marked = RecordingRepository.findByCall(h, callId).stream()
                     .filter(r -> markedIds.contains(r.id()) && !Retention.tombstone(r)).toList();
             List<DeletionLog.Entry> done = new ArrayList<>();
-            Map<String, List<RecordingStore.Piece>> pieces;
-            List<String> notes;
+            StoreSweep.Listing listing;
             try {
-                List<String> prefixes = new ArrayList<>();
-                for (String key : keys(marked)) {
-                    prefixes.add(key);
-                    RecordingKeys.ASIDE.forEach(a -> prefixes.add(RecordingKeys.aside(store.prefix(), a, key)));
-                }
-                RecordingStore.Inventory found = inventory(prefixes, List.of());
-                pieces = byKey(found);
-                notes = found.notes();
+                listing = sweep.ofTracks(marked);
             } catch (CallvaultException e) {
                 DeletionLog.Entry failed = entry(actor, c.callSid, null, null, null, null, DeletionLog.Place.STORE, DeletionLog.Outcome.FAILED,
                         "could not list everything of the real-time tracks, so nothing of them was deleted: " + e.getMessage());
                 recorded(done, failed);
                 return new Result(done, 0, false, failed.detail());
             }
-            if (!deleteFromStore(h, c, marked, pieces, notes, actor, done)) {
+            if (!deleteFromStore(h, c, marked, listing, actor, done)) {
                 return new Result(done, 0, false, "not everything could be deleted from our store (see the failed steps); the next run tries again");
             }
             int tombstones = tombstones(h, c, marked, Set.of(), actor, done);
@@ -205,55 +185,6 @@ public final class Purge {
                         rs.getObject("marked_by", UUID.class), rs.getBoolean("erased"))).one();
     }
 
-    /**
-     * The call's folders: each day its recordings can have started on (a key is dated by its recording's start, which lies
-     * within the call: from an hour before the call started to an hour after it ended, and a call lasts a day at most at
-     * Twilio), and the day in each of its rows' keys, under the recordings and where copies are set aside.
-     */
-    private List<String> folders(Locked c, List<RecordingRow> rows) {
-        Instant to = c.end == null || c.end.isBefore(c.start) ? c.start : c.end;
-        Instant longest = c.start.plus(Duration.ofHours(25));
-        Set<String> folders = new LinkedHashSet<>(RecordingKeys.callFolders(store.prefix(), c.start.minus(Duration.ofHours(1)),
-                (to.isAfter(longest) ? longest : to).plus(Duration.ofHours(1)), c.callSid));
-        for (String key : keys(rows)) {
-            Matcher m = KEY_DAY.matcher(key);
-            if (m.find()) {
-                Instant day = LocalDate.of(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3)))
-                        .atStartOfDay(ZoneOffset.UTC).toInstant();
-                folders.addAll(RecordingKeys.callFolders(store.prefix(), day, day, c.callSid));
-            }
-        }
-        return List.copyOf(folders);
-    }
-
-    /** Everything under {@code prefixes}, and under each of {@code keys} that no prefix covers (a row's key elsewhere). */
-    private RecordingStore.Inventory inventory(List<String> prefixes, List<String> keys) {
-        List<RecordingStore.Piece> pieces = new ArrayList<>();
-        Set<String> notes = new LinkedHashSet<>();
-        for (String prefix : prefixes) {
-            RecordingStore.Inventory i = store.inventory(prefix);
-            pieces.addAll(i.pieces());
-            notes.addAll(i.notes());
-        }
-        for (String key : keys) {
-            if (prefixes.stream().noneMatch(key::startsWith)) {
-                RecordingStore.Inventory i = store.inventory(key);
-                pieces.addAll(i.pieces());
-                notes.addAll(i.notes());
-            }
-        }
-        return new RecordingStore.Inventory(pieces, List.copyOf(notes));
-    }
-
-    private static Map<String, List<RecordingStore.Piece>> byKey(RecordingStore.Inventory found) {
-        Map<String, List<RecordingStore.Piece>> out = new TreeMap<>();
-        Set<RecordingStore.Piece> seen = new LinkedHashSet<>(found.pieces());
-        for (RecordingStore.Piece p : seen) {
-            out.computeIfAbsent(p.key(), k -> new ArrayList<>()).add(p);
-        }
-        return out;
-    }
-
     /** Twilio's recordings of the call still to delete: what Twilio lists of it, and each of our rows' not yet deleted there. */
     private Set<String> twilioRecordings(Handle h, Locked c, List<RecordingRow> rows) {
         Set<String> sids = new LinkedHashSet<>();
@@ -270,49 +201,33 @@ public final class Purge {
         return sids;
     }
 
-    /** Every piece of every key, one key at a time, each key's outcome recorded once. True when all went. */
-    private boolean deleteFromStore(Handle h, Locked c, List<RecordingRow> rows, Map<String, List<RecordingStore.Piece>> pieces, List<String> notes, Actor actor,
-                                    List<DeletionLog.Entry> done) {
+    /** Our store's part: each key's pieces deleted and its outcome recorded once, as it goes. True when all went. */
+    private boolean deleteFromStore(Handle h, Locked c, List<RecordingRow> rows, StoreSweep.Listing listing, Actor actor, List<DeletionLog.Entry> done) {
         Map<String, RecordingRow> ownedBy = new LinkedHashMap<>();
         for (RecordingRow r : rows) {
-            keys(List.of(r)).forEach(k -> ownedBy.putIfAbsent(k, r));
+            StoreSweep.keys(List.of(r)).forEach(k -> ownedBy.putIfAbsent(k, r));
         }
-        String why = notes.isEmpty() ? "" : " (" + String.join("; ", notes) + ")";
-        boolean ok = true;
-        for (var e : pieces.entrySet()) {
-            String key = e.getKey();
-            RecordingRow row = ownedBy.get(key);
-            Map<RecordingStore.Piece.Kind, Integer> counts = new java.util.EnumMap<>(RecordingStore.Piece.Kind.class);
-            long bytes = 0;
-            try {
-                for (RecordingStore.Piece p : e.getValue()) {
-                    store.erase(p);
-                    counts.merge(p.kind(), 1, Integer::sum);
-                    bytes += p.size();
-                }
-                List<String> what = new ArrayList<>();
-                counts.forEach((kind, n) -> what.add(n + switch (kind) {
-                    case OBJECT -> n == 1 ? " object deleted" : " objects deleted";
-                    case VERSION -> n == 1 ? " version deleted" : " versions deleted";
-                    case DELETE_MARKER -> n == 1 ? " delete marker deleted" : " delete markers deleted";
-                    case UPLOAD -> n == 1 ? " unfinished upload aborted" : " unfinished uploads aborted";
-                }));
-                recorded(done, entry(actor, c.callSid, row == null ? null : row.recordingSid(), key, bytes, row != null && key.equals(row.s3Key())
-                        ? row.sha256() : null, DeletionLog.Place.STORE, DeletionLog.Outcome.DELETED, String.join(", ", what) + why));
-            } catch (CallvaultException ex) {
-                ok = false;
-                recorded(done, entry(actor, c.callSid, row == null ? null : row.recordingSid(), key, null, null, DeletionLog.Place.STORE,
-                        DeletionLog.Outcome.FAILED, ex.getMessage()));
+        boolean[] ok = {true};
+        sweep.sweep(listing, swept -> {
+            RecordingRow row = ownedBy.get(swept.key());
+            String sid = row == null ? null : row.recordingSid();
+            if (swept.failure() == null) {
+                recorded(done, entry(actor, c.callSid, sid, swept.key(), swept.bytes(), row != null && swept.key().equals(row.s3Key()) ? row.sha256() : null,
+                        DeletionLog.Place.STORE, DeletionLog.Outcome.DELETED, swept.words() + listing.why()));
+            } else {
+                ok[0] = false;
+                recorded(done, entry(actor, c.callSid, sid, swept.key(), null, null, DeletionLog.Place.STORE, DeletionLog.Outcome.FAILED,
+                        swept.failure().getMessage()));
             }
-            failpoint.reached("deleted " + key);
-        }
+            failpoint.reached("deleted " + swept.key());
+        });
         for (RecordingRow r : rows) {
-            if (r.s3Key() != null && !pieces.containsKey(r.s3Key()) && !DeletionLog.gone(h, DeletionLog.Place.STORE, null, r.s3Key())) {
+            if (r.s3Key() != null && !listing.byKey().containsKey(r.s3Key()) && !DeletionLog.gone(h, DeletionLog.Place.STORE, null, r.s3Key())) {
                 recorded(done, entry(actor, c.callSid, r.recordingSid(), r.s3Key(), null, null, DeletionLog.Place.STORE,
-                        DeletionLog.Outcome.ALREADY_GONE, "not in the store" + why));
+                        DeletionLog.Outcome.ALREADY_GONE, "not in the store" + listing.why()));
             }
         }
-        return ok;
+        return ok[0];
     }
 
     private boolean deleteAtTwilio(Locked c, Set<String> sids, Actor actor, List<DeletionLog.Entry> done) {
@@ -389,27 +304,6 @@ public final class Purge {
                 "the call's numbers replaced by their keyed hash, its analytics deleted" + (callbacks == 0 ? "" : ", " + callbacks + " queued callbacks ended"));
         deletions.record(h, e);
         done.add(e);
-    }
-
-    /** Every object of these recordings: their own, their waveforms, and the real-time object an upgraded mixed row came from. */
-    static List<String> keys(List<RecordingRow> rows) {
-        Set<String> keys = new LinkedHashSet<>();
-        for (RecordingRow row : rows) {
-            if (row.s3Key() != null) {
-                keys.add(row.s3Key());
-                keys.add(row.s3Key() + Waveforms.SUFFIX);
-            }
-            try {
-                JsonNode original = JSON.readTree(row.metadataJson() == null ? "{}" : row.metadataJson()).path("original_s3_key");
-                if (original.isTextual()) {
-                    keys.add(original.asText());
-                    keys.add(original.asText() + Waveforms.SUFFIX);
-                }
-            } catch (java.io.IOException e) {
-                throw new IllegalStateException("recording " + row.id() + " has metadata that is not JSON", e);
-            }
-        }
-        return List.copyOf(keys);
     }
 
     /** Records {@code e} at once, in a transaction of its own: a purge killed later keeps the record of what it deleted. */
