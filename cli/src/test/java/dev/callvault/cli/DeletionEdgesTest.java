@@ -23,6 +23,12 @@ import dev.callvault.testing.TwilioStandIn;
 import dev.callvault.twilio.MediaFormat;
 import dev.callvault.twilio.TwilioRecordings;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.ByteArrayInputStream;
@@ -149,7 +155,7 @@ class DeletionEdgesTest {
     }
 
     @Test
-    void copiesVerifySetAsideAreErasedWithTheCallAndNamedInTheProof() throws Exception {
+    void copiesVerifySetAsideAndUploadsLeftOpenAreErasedWithTheCallAndNamedInTheProof() throws Exception {
         Instant started = Instant.now().minus(Duration.ofHours(3));
         ArchivedCalls.Call call = archived("+14155550102", started);
         String key = row(call.recordingSid()).s3Key();
@@ -161,12 +167,22 @@ class DeletionEdgesTest {
         Cli.Result repaired = cli.run(List.of("verify"), SETTINGS, "--since", day(started, 0), "--until", day(started, 1), "--deep", "--fix");
         assertThat(repaired.out()).contains("damaged/" + key).contains("orphaned/" + stray);
         assertThat(keysOf(call.callSid())).contains("damaged/" + key, "orphaned/" + stray, key);
+        String unfinished = key.substring(0, key.lastIndexOf('/') + 1) + Sids.recording() + ".mp3"; // an upload a killed daemon left open
+        try (S3Client s3 = S3Client.builder().endpointOverride(TestS3.get().endpoint()).region(Region.US_EAST_1).forcePathStyle(true)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(TestS3.ACCESS_KEY, TestS3.SECRET_KEY)))
+                .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED).build()) {
+            String upload = s3.createMultipartUpload(b -> b.bucket(env.bucket()).key(unfinished)).uploadId();
+            s3.uploadPart(b -> b.bucket(env.bucket()).key(unfinished).uploadId(upload).partNumber(1), RequestBody.fromBytes(new byte[6 * 1024 * 1024]));
+        }
+        assertThat(TestS3.get().unfinishedUploads(env.bucket())).isEqualTo(1);
 
         Cli.Result erase = cli.run(List.of("erase"), SETTINGS, "--call", call.callSid(), "--reason", "GDPR request 2026-403", "--yes", "--json");
 
         assertThat(erase.exit()).as(erase.out() + erase.err()).isZero();
         assertThat(keysOf(call.callSid())).as("every prefix of the bucket").isEmpty();
-        assertThat(proof(erase).get("steps").toString()).contains("damaged/" + key).contains("orphaned/" + stray);
+        assertThat(TestS3.get().unfinishedUploads(env.bucket())).as("uploads left open").isZero();
+        assertThat(proof(erase).get("steps").toString()).contains("damaged/" + key).contains("orphaned/" + stray)
+                .contains(unfinished).contains("1 unfinished upload aborted");
     }
 
     @Test
