@@ -66,6 +66,16 @@ class DeletionEdgesTest {
         }
     }
 
+    /** A call archived seven hours ago into the store {@code settings} name (beside the environment's). */
+    private ArchivedCalls.Call archivedIn(Map<String, String> settings) {
+        Map<String, String> all = new HashMap<>(env.settings());
+        all.putAll(settings);
+        Instant started = Instant.now().minus(Duration.ofHours(7));
+        try (RecordingStore store = RecordingStores.open(ConfigLoader.of(all).storage())) {
+            return new ArchivedCalls(env, store, Clock.fixed(started, ZoneOffset.UTC)).add("+14155550102", "+18005550199", "sales", started);
+        }
+    }
+
     private RecordingRow row(String recordingSid) {
         return new RecordingRepository(env.db().jdbi()).findByRecordingSid(recordingSid).orElseThrow();
     }
@@ -190,13 +200,7 @@ class DeletionEdgesTest {
         try (S3Front s3rver = S3Front.s3rver(TestS3.get().endpoint())) {
             Map<String, String> plain = new HashMap<>(SETTINGS);
             plain.put("s3.endpoint", s3rver.endpoint().toString());
-            Map<String, String> all = new HashMap<>(env.settings());
-            all.putAll(plain);
-            Instant started = Instant.now().minus(Duration.ofHours(7));
-            ArchivedCalls.Call call;
-            try (RecordingStore store = RecordingStores.open(ConfigLoader.of(all).storage())) {
-                call = new ArchivedCalls(env, store, Clock.fixed(started, ZoneOffset.UTC)).add("+14155550102", "+18005550199", "sales", started);
-            }
+            ArchivedCalls.Call call = archivedIn(plain);
             assertThat(keysOf(call.callSid())).isNotEmpty();
 
             Cli.Result erase = cli.run(List.of("erase"), plain, "--call", call.callSid(), "--reason", "GDPR request 2026-408", "--yes", "--json");
@@ -216,13 +220,7 @@ class DeletionEdgesTest {
             Map<String, String> versioned = new HashMap<>(SETTINGS);
             versioned.put("storage", "s3://" + bucket + "/");
             versioned.put("s3.endpoint", denied.endpoint().toString());
-            Map<String, String> all = new HashMap<>(env.settings());
-            all.putAll(versioned);
-            Instant started = Instant.now().minus(Duration.ofHours(7));
-            ArchivedCalls.Call call;
-            try (RecordingStore store = RecordingStores.open(ConfigLoader.of(all).storage())) {
-                call = new ArchivedCalls(env, store, Clock.fixed(started, ZoneOffset.UTC)).add("+14155550102", "+18005550199", "sales", started);
-            }
+            ArchivedCalls.Call call = archivedIn(versioned);
             List<String> before = mock.versions(bucket, "");
 
             Cli.Result erase = cli.run(List.of("erase"), versioned, "--call", call.callSid(), "--reason", "GDPR request 2026-409", "--yes", "--json");

@@ -109,18 +109,7 @@ class ConsolePrivacyTest {
             browser.until("the refusal naming the hold", w -> w.findElement(By.id("privacy-message")).getText().contains("dispute 4411"));
             assertThat(env.twilio().has(call.recordingSid())).as("held: nothing deleted").isTrue();
 
-            browser.click("#holds button");
-            browser.until("the prompt for a reason", w -> {
-                try {
-                    w.switchTo().alert();
-                    return true;
-                } catch (org.openqa.selenium.NoAlertPresentException e) {
-                    return false;
-                }
-            });
-            browser.driver.switchTo().alert().sendKeys("dispute settled");
-            browser.driver.switchTo().alert().accept();
-            browser.until("no hold left", w -> w.findElement(By.id("holds")).getText().contains("No legal hold."));
+            removeHold(browser, "dispute settled");
 
             type("erase-reason", "GDPR request 2026-400", browser);
             type("erase-confirm", call.callSid(), browser);
@@ -175,18 +164,7 @@ class ConsolePrivacyTest {
         try (Daemon d = startWithAdministrator(); Browser browser = Browser.start()) {
             long hold = refusedForAHold(browser, d, call.callSid());
 
-            browser.click("#holds button");
-            browser.until("the prompt for a reason", w -> {
-                try {
-                    w.switchTo().alert();
-                    return true;
-                } catch (org.openqa.selenium.NoAlertPresentException e) {
-                    return false;
-                }
-            });
-            browser.driver.switchTo().alert().sendKeys("dispute settled");
-            browser.driver.switchTo().alert().accept();
-            browser.until("no hold left", w -> w.findElement(By.id("holds")).getText().contains("No legal hold."));
+            removeHold(browser, "dispute settled");
 
             browser.until("the message saying the hold is removed", w -> w.findElement(By.id("privacy-message")).getText().equals("Hold " + hold + " removed."));
         }
@@ -206,5 +184,21 @@ class ConsolePrivacyTest {
             browser.until("no hold left, without a reload", w -> w.findElement(By.id("holds")).getText().contains("No legal hold."));
             assertThat(browser.text("#privacy-message")).as("a refusal for a hold no longer in force").isEmpty();
         }
+    }
+
+    /** Removes the call page's hold as an administrator does: its button, the reason typed at the prompt. */
+    private static void removeHold(Browser browser, String reason) {
+        browser.click("#holds button");
+        browser.until("the prompt for a reason", w -> {
+            try {
+                w.switchTo().alert();
+                return true;
+            } catch (org.openqa.selenium.NoAlertPresentException e) {
+                return false;
+            }
+        });
+        browser.driver.switchTo().alert().sendKeys(reason);
+        browser.driver.switchTo().alert().accept();
+        browser.until("no hold left", w -> w.findElement(By.id("holds")).getText().contains("No legal hold."));
     }
 }

@@ -19,15 +19,7 @@ public final class PhoneNumbers {
 
     /** The E.164 form of {@code typed}, when it is a whole number that could be dialled; empty for a part of one or for words. */
     public static Optional<String> e164(String typed, String defaultRegion) {
-        if (typed == null || typed.isBlank() || typed.chars().noneMatch(Character::isDigit)) {
-            return Optional.empty();
-        }
-        try {
-            Phonenumber.PhoneNumber n = UTIL.parse(typed.strip(), defaultRegion);
-            return UTIL.isPossibleNumber(n) ? Optional.of(UTIL.format(n, PhoneNumberUtil.PhoneNumberFormat.E164)) : Optional.empty();
-        } catch (NumberParseException e) {
-            return Optional.empty();
-        }
+        return parsed(typed, defaultRegion, UTIL::isPossibleNumber);
     }
 
     /**
@@ -36,12 +28,17 @@ public final class PhoneNumbers {
      * wrong length or one no plan allows ("5550100" in the US).
      */
     public static Optional<String> valid(String typed, String defaultRegion) {
+        return parsed(typed, defaultRegion, UTIL::isValidNumber);
+    }
+
+    /** The E.164 form of {@code typed} read in {@code defaultRegion}, when {@code enough} says the number is one. */
+    private static Optional<String> parsed(String typed, String defaultRegion, java.util.function.Predicate<Phonenumber.PhoneNumber> enough) {
         if (typed == null || typed.isBlank() || typed.chars().noneMatch(Character::isDigit)) {
             return Optional.empty();
         }
         try {
             Phonenumber.PhoneNumber n = UTIL.parse(typed.strip(), defaultRegion);
-            return UTIL.isValidNumber(n) ? Optional.of(UTIL.format(n, PhoneNumberUtil.PhoneNumberFormat.E164)) : Optional.empty();
+            return enough.test(n) ? Optional.of(UTIL.format(n, PhoneNumberUtil.PhoneNumberFormat.E164)) : Optional.empty();
         } catch (NumberParseException e) {
             return Optional.empty();
         }

@@ -8,6 +8,7 @@ import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.Tuple;
 import net.jqwik.api.lifecycle.AddLifecycleHook;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.AroundPropertyHook;
@@ -20,6 +21,7 @@ import net.jqwik.api.state.ActionChain;
 import net.jqwik.api.state.Transformer;
 
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * The personal-data lifecycle checked against a model, jqwik's stateful testing: random sequences (shrunk on failure)
@@ -108,50 +110,42 @@ class LifecycleModelTest {
                         w -> w.startCall(caller, route)));
     }
 
-    private static Action.Dependent<LifecycleWorld> endCall() {
+    /**
+     * An action on one of the things {@code candidates} names in the world now (a call, a hold, a caller), possible when
+     * there is one: {@code step} makes the step of a chosen one.
+     */
+    private static <T> Action.Dependent<LifecycleWorld> onOneOf(Function<LifecycleWorld, List<T>> candidates,
+                                                                Function<Arbitrary<T>, Arbitrary<Transformer<LifecycleWorld>>> step) {
         return new Action.Dependent<>() {
             @Override
             public boolean precondition(LifecycleWorld w) {
-                return !w.liveCalls().isEmpty();
+                return !candidates.apply(w).isEmpty();
             }
 
             @Override
             public Arbitrary<Transformer<LifecycleWorld>> transformer(LifecycleWorld w) {
-                return Combinators.combine(Arbitraries.of(w.liveCalls()), Arbitraries.of(true, false))
-                        .as((c, now) -> Transformer.mutate("call " + c + " ends, its callback " + (now ? "now" : "later"), x -> x.endCall(c, now)));
+                return step.apply(Arbitraries.of(candidates.apply(w)));
             }
         };
+    }
+
+    private static List<LifecycleWorld.Call> calls(LifecycleWorld w) {
+        return List.copyOf(w.calls.values());
+    }
+
+    private static Action.Dependent<LifecycleWorld> endCall() {
+        return onOneOf(LifecycleWorld::liveCalls, calls -> Combinators.combine(calls, Arbitraries.of(true, false))
+                .as((c, now) -> Transformer.mutate("call " + c + " ends, its callback " + (now ? "now" : "later"), x -> x.endCall(c, now))));
     }
 
     private static Action.Dependent<LifecycleWorld> lateCallback() {
-        return new Action.Dependent<>() {
-            @Override
-            public boolean precondition(LifecycleWorld w) {
-                return w.calls.values().stream().anyMatch(c -> !c.recordings.isEmpty());
-            }
-
-            @Override
-            public Arbitrary<Transformer<LifecycleWorld>> transformer(LifecycleWorld w) {
-                List<LifecycleWorld.Call> recorded = w.calls.values().stream().filter(c -> !c.recordings.isEmpty()).toList();
-                return Arbitraries.of(recorded).map(c -> Transformer.mutate("callback of call " + c + " (late or again)",
-                        x -> x.callback(c, c.recordings.get(c.recordings.size() - 1))));
-            }
-        };
+        return onOneOf(w -> w.calls.values().stream().filter(c -> !c.recordings.isEmpty()).toList(), calls -> calls.map(c -> Transformer.mutate(
+                "callback of call " + c + " (late or again)", x -> x.callback(c, c.recordings.get(c.recordings.size() - 1)))));
     }
 
     private static Action.Dependent<LifecycleWorld> realtime() {
-        return new Action.Dependent<>() {
-            @Override
-            public boolean precondition(LifecycleWorld w) {
-                return w.liveCalls().stream().anyMatch(c -> !c.realtime);
-            }
-
-            @Override
-            public Arbitrary<Transformer<LifecycleWorld>> transformer(LifecycleWorld w) {
-                return Arbitraries.of(w.liveCalls().stream().filter(c -> !c.realtime).toList())
-                        .map(c -> Transformer.mutate("call " + c + " recorded in real time", x -> unchecked(() -> x.realtime(c))));
-            }
-        };
+        return onOneOf(w -> w.liveCalls().stream().filter(c -> !c.realtime).toList(), calls -> calls.map(c -> Transformer.mutate(
+                "call " + c + " recorded in real time", x -> unchecked(() -> x.realtime(c)))));
     }
 
     private static Action.Independent<LifecycleWorld> verify() {
@@ -159,39 +153,19 @@ class LifecycleModelTest {
     }
 
     private static Action.Dependent<LifecycleWorld> damage() {
-        return new Action.Dependent<>() {
-            @Override
-            public boolean precondition(LifecycleWorld w) {
-                return !w.calls.isEmpty();
-            }
-
-            @Override
-            public Arbitrary<Transformer<LifecycleWorld>> transformer(LifecycleWorld w) {
-                return Arbitraries.of(List.copyOf(w.calls.values())).map(c -> Transformer.mutate("an object of call " + c
-                        + " damaged in place, and verify --deep --fix finds it", x -> {
-                            x.damage(c);
-                            x.verifyFix(true);
-                        }));
-            }
-        };
+        return onOneOf(LifecycleModelTest::calls, calls -> calls.map(c -> Transformer.mutate("an object of call " + c
+                + " damaged in place, and verify --deep --fix finds it", x -> {
+                    x.damage(c);
+                    x.verifyFix(true);
+                })));
     }
 
     private static Action.Dependent<LifecycleWorld> stray() {
-        return new Action.Dependent<>() {
-            @Override
-            public boolean precondition(LifecycleWorld w) {
-                return !w.calls.isEmpty();
-            }
-
-            @Override
-            public Arbitrary<Transformer<LifecycleWorld>> transformer(LifecycleWorld w) {
-                return Arbitraries.of(List.copyOf(w.calls.values())).map(c -> Transformer.mutate("an object of call " + c
-                        + " that no row names, and verify --fix sets it aside", x -> {
-                            x.stray(c);
-                            x.verifyFix(false);
-                        }));
-            }
-        };
+        return onOneOf(LifecycleModelTest::calls, calls -> calls.map(c -> Transformer.mutate("an object of call " + c
+                + " that no row names, and verify --fix sets it aside", x -> {
+                    x.stray(c);
+                    x.verifyFix(false);
+                })));
     }
 
     private static Action.Independent<LifecycleWorld> advance() {
@@ -199,45 +173,16 @@ class LifecycleModelTest {
     }
 
     private static Action.Dependent<LifecycleWorld> holdCall() {
-        return new Action.Dependent<>() {
-            @Override
-            public boolean precondition(LifecycleWorld w) {
-                return !w.calls.isEmpty();
-            }
-
-            @Override
-            public Arbitrary<Transformer<LifecycleWorld>> transformer(LifecycleWorld w) {
-                return Arbitraries.of(List.copyOf(w.calls.values())).map(c -> Transformer.mutate("hold call " + c, x -> x.holdCall(c)));
-            }
-        };
+        return onOneOf(LifecycleModelTest::calls, calls -> calls.map(c -> Transformer.mutate("hold call " + c, x -> x.holdCall(c))));
     }
 
     private static Action.Dependent<LifecycleWorld> holdNumber() {
-        return new Action.Dependent<>() {
-            @Override
-            public boolean precondition(LifecycleWorld w) {
-                return !w.callers().isEmpty();
-            }
-
-            @Override
-            public Arbitrary<Transformer<LifecycleWorld>> transformer(LifecycleWorld w) {
-                return Arbitraries.of(w.callers()).map(i -> Transformer.mutate("hold number " + LifecycleWorld.CALLERS[i], x -> x.holdNumber(i)));
-            }
-        };
+        return onOneOf(LifecycleWorld::callers, callers -> callers.map(i -> Transformer.mutate("hold number " + LifecycleWorld.CALLERS[i],
+                x -> x.holdNumber(i))));
     }
 
     private static Action.Dependent<LifecycleWorld> removeHold() {
-        return new Action.Dependent<>() {
-            @Override
-            public boolean precondition(LifecycleWorld w) {
-                return !w.holds.isEmpty();
-            }
-
-            @Override
-            public Arbitrary<Transformer<LifecycleWorld>> transformer(LifecycleWorld w) {
-                return Arbitraries.of(List.copyOf(w.holds)).map(h -> Transformer.mutate("remove hold " + h.id(), x -> x.removeHold(h)));
-            }
-        };
+        return onOneOf(w -> List.copyOf(w.holds), holds -> holds.map(h -> Transformer.mutate("remove hold " + h.id(), x -> x.removeHold(h))));
     }
 
     /** How a person types a number: E.164, national with punctuation, digits, a tel: URI. */
@@ -254,44 +199,30 @@ class LifecycleModelTest {
 
     /** Where an erasure is killed: 0 not at all, else at its n-th step. */
     private static Arbitrary<Integer> kill() {
-        return Arbitraries.frequencyOf(net.jqwik.api.Tuple.of(3, Arbitraries.just(0)), net.jqwik.api.Tuple.of(1, Arbitraries.integers().between(1, 8)));
+        return Arbitraries.frequencyOf(Tuple.of(3, Arbitraries.just(0)), Tuple.of(1, Arbitraries.integers().between(1, 8)));
+    }
+
+    /** Who asks, and why: the people of the model. */
+    private static Arbitrary<Integer> person() {
+        return Arbitraries.integers().between(0, LifecycleWorld.PEOPLE.length - 1);
+    }
+
+    private static String by(int person, int kill) {
+        return " by " + LifecycleWorld.PEOPLE[person][0] + " for " + LifecycleWorld.PEOPLE[person][1] + (kill == 0 ? "" : ", killed at its step " + kill);
     }
 
     private static Action.Dependent<LifecycleWorld> eraseNumber() {
-        return new Action.Dependent<>() {
-            @Override
-            public boolean precondition(LifecycleWorld w) {
-                return !w.callers().isEmpty();
-            }
-
-            @Override
-            public Arbitrary<Transformer<LifecycleWorld>> transformer(LifecycleWorld w) {
-                return Combinators.combine(Arbitraries.of(w.callers()), Arbitraries.integers().between(0, 4),
-                                Arbitraries.integers().between(0, LifecycleWorld.PEOPLE.length - 1), kill())
-                        .as((caller, form, person, kill) -> {
-                            String typed = typed(LifecycleWorld.CALLERS[caller], form);
-                            return Transformer.mutate("erase number '" + typed + "' by " + LifecycleWorld.PEOPLE[person][0] + " for "
-                                    + LifecycleWorld.PEOPLE[person][1] + (kill == 0 ? "" : ", killed at its step " + kill), x -> x.erase(typed, null, person, kill));
-                        });
-            }
-        };
+        return onOneOf(LifecycleWorld::callers, callers -> Combinators.combine(callers, Arbitraries.integers().between(0, 4), person(), kill())
+                .as((caller, form, person, kill) -> {
+                    String typed = typed(LifecycleWorld.CALLERS[caller], form);
+                    return Transformer.mutate("erase number '" + typed + "'" + by(person, kill), x -> x.erase(typed, null, person, kill));
+                }));
     }
 
     private static Action.Dependent<LifecycleWorld> eraseCall() {
-        return new Action.Dependent<>() {
-            @Override
-            public boolean precondition(LifecycleWorld w) {
-                return !w.calls.isEmpty();
-            }
-
-            @Override
-            public Arbitrary<Transformer<LifecycleWorld>> transformer(LifecycleWorld w) {
-                return Combinators.combine(Arbitraries.of(List.copyOf(w.calls.values())), Arbitraries.integers().between(0, LifecycleWorld.PEOPLE.length - 1),
-                        kill()).as((c, person, kill) -> Transformer.mutate("erase call " + c + (c.live ? " (live)" : "") + " by "
-                        + LifecycleWorld.PEOPLE[person][0] + " for " + LifecycleWorld.PEOPLE[person][1] + (kill == 0 ? "" : ", killed at its step " + kill),
-                        x -> x.erase(null, c.sid, person, kill)));
-            }
-        };
+        return onOneOf(LifecycleModelTest::calls, calls -> Combinators.combine(calls, person(), kill())
+                .as((c, person, kill) -> Transformer.mutate("erase call " + c + (c.live ? " (live)" : "") + by(person, kill),
+                        x -> x.erase(null, c.sid, person, kill))));
     }
 
     private static Action.Independent<LifecycleWorld> twilioFaults() {

@@ -164,18 +164,8 @@ final class LifecycleWorld implements AutoCloseable {
         String jdbcUrl = TestPostgres.freshSchema(name);
         this.schema = name[0];
         this.bucket = s3.versionedBucket();
-        Map<String, String> s = new LinkedHashMap<>();
-        s.put("database.url", jdbcUrl);
-        s.put("database.user", TestPostgres.user());
-        s.put("storage", "s3://" + bucket + "/");
-        s.put("s3.endpoint", s3.endpoint.toString());
-        s.put("s3.region", "us-east-1");
-        s.put("s3.path-style", "true");
-        s.put("s3.access-key-id", TestS3.ACCESS_KEY);
-        s.put("s3.secret-access-key", TestS3.SECRET_KEY);
-        s.put("twilio.api-url", standIn.baseUrl().toString());
-        s.put("twilio.account-sid", TwilioStandIn.ACCOUNT_SID);
-        s.put("twilio.auth-token", TwilioStandIn.AUTH_TOKEN);
+        Map<String, String> s = dev.callvault.testing.Environment.settings(jdbcUrl, bucket, standIn);
+        s.put("s3.endpoint", s3.endpoint.toString()); // the versioned bucket is S3Mock's
         s.put("twilio.max-attempts", "1");
         s.put("twilio.timeout-ms", "250");
         s.put("public-url", "https://calls.example.com");
