@@ -7,7 +7,7 @@ import java.util.Base64;
 import java.util.List;
 
 /**
- * A Media Stream as Twilio sends it (../shared/twilio/media-stream-messages.jsonl shape), made up: the caller says
+ * A Media Stream as Twilio sends it (the shape of src/test/resources/twilio/media-stream-messages.jsonl), made up: the caller says
  * a 440 Hz tone, the assistant a 1000 Hz tone, each in the given seconds. The caller's track carries a frame every
  * 20 ms (silence between tones); the assistant's only while it speaks, as Twilio's outbound track does.
  */

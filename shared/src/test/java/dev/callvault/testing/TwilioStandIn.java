@@ -34,7 +34,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A local stand-in for Twilio's Recordings API that answers with Twilio's JSON shapes (../shared/twilio), real
+ * A local stand-in for Twilio's Recordings API that answers with Twilio's JSON shapes (the examples in src/test/resources/twilio), real
  * audio bytes, paging, basic auth, and faults on demand: 404, 401, 429 with Retry-After, 500, latency, and media
  * redirected to another host (reached as "localhost" while the API is "127.0.0.1").
  */
