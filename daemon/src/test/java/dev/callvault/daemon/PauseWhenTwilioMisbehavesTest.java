@@ -79,7 +79,7 @@ class PauseWhenTwilioMisbehavesTest {
             assertThat(answer.get("detail").asText()).contains("Twilio has not confirmed the pause")
                     .contains("asked again in the background until it confirms or the call ends").contains("the real-time recorder is paused");
             // the evidence exists from the start, with the moment the pause was asked
-            assertThat(Instant.parse(pause.get("started_at").asText())).isBetween(pauseAsked.minusMillis(50), pauseAsked.plusMillis(500));
+            assertThat(Instant.parse(pause.get("started_at").asText())).isBetween(pauseAsked.minusMillis(50), pauseAsked.plusSeconds(1));
             assertThat(pause.get("twilio_may_hold_it").asBoolean()).isTrue();
             assertThat(fixture.call(d, call.callSid).get("twilio_may_hold_paused_audio").asBoolean()).as("the call's flag").isTrue();
             assertThat(metrics).contains("callvault_pauses_total{twilio=\"refused\"} 1.0");
