@@ -55,7 +55,7 @@ public final class CallCommand {
                             r.fileSize() == null ? "-" : r.fileSize(), r.s3Key() == null ? "-" : r.s3Key()));
                     out.text("            " + CallView.origin(r));
                 }
-                pauses.forEach(p -> out.text("  " + (p.twilioFailed() ? out.bad(CallView.pauseWords(p)) : CallView.pauseWords(p))));
+                pauses.forEach(p -> out.text("  " + (p.twilioMayHold() ? out.bad(CallView.pauseWords(p)) : CallView.pauseWords(p))));
                 if (analytics.isPresent()) {
                     CallView.analyticsText(analytics.get()).forEach(out::text);
                 } else {
@@ -106,12 +106,16 @@ public final class CallCommand {
     }
 
     @Command(mixinStandardHelpOptions = true, versionProvider = Callvault.VersionProvider.class, name = "pause",
-            description = {"Pause both recorders of a live call at once, while card data is read: Twilio's recording (Twilio.CURRENT, "
-                    + "recording.pause-behavior) and the real-time recorder (digital silence on every track, nothing of the span kept). Asks the "
-                    + "daemon at public-url (or --daemon-url) with http.api-token; a pause is recorded with who and why (Twilio sends no callback for it).",
+            description = {"Pause both recorders of a live call while card data is read: the real-time recorder at once (digital silence on every "
+                    + "track, nothing of the span kept), then Twilio's recording (Twilio.CURRENT, recording.pause-behavior). Asks the daemon at "
+                    + "public-url (or --daemon-url) with http.api-token; a pause is recorded with who and why from the moment it is asked (Twilio "
+                    + "sends no callback for it).",
                     "",
-                    "Exit codes: 0 paused (or already), 1 Twilio refused: its recording may hold the span (the real-time recorder paused all the same), "
-                            + "64 another daemon records the call (it is named), 69 the daemon is unreachable."},
+                    "The daemon waits for Twilio at most recording.pause-deadline-ms (3 s); a Twilio that has not confirmed by then is asked again "
+                            + "in the background until it confirms or the call ends, and the call stays flagged.",
+                    "",
+                    "Exit codes: 0 paused (or already), 1 Twilio has not confirmed in time: its recording may hold the span (the real-time recorder "
+                            + "paused all the same), 64 another daemon records the call (it is named), 69 the daemon is unreachable."},
             footer = {"", "Examples:", "  callvault call pause CA1f2e3d4c5b6a79880123456789abcdef --reason 'card payment'",
                     "  callvault call resume CA1f2e3d4c5b6a79880123456789abcdef"})
     static final class Pause implements Callable<Integer> {
@@ -137,7 +141,12 @@ public final class CallCommand {
     }
 
     @Command(mixinStandardHelpOptions = true, versionProvider = Callvault.VersionProvider.class, name = "resume",
-            description = {"Resume both recorders of a paused call. After the call has ended it does nothing, and says so."},
+            description = {"Resume both recorders of a paused call: the real-time recorder at once, whatever Twilio's pause is doing, then "
+                    + "Twilio's recording (waiting at most recording.pause-deadline-ms, asked again in the background after it). After the call "
+                    + "has ended it does nothing, and says so.",
+                    "",
+                    "Exit codes: 0 recording again (or already), 1 Twilio has not confirmed the resume in time, 64 another daemon records the call, "
+                            + "69 the daemon is unreachable."},
             footer = {"", "Examples:", "  callvault call resume CA1f2e3d4c5b6a79880123456789abcdef"})
     static final class Resume implements Callable<Integer> {
         @Mixin

@@ -11,10 +11,16 @@ import dev.callvault.testing.TwilioStandIn;
 import dev.callvault.twilio.MediaFormat;
 import dev.callvault.twilio.RecordingRef;
 import dev.callvault.twilio.TwilioRecordings;
+import dev.callvault.config.ConfigLoader;
+import dev.callvault.daemon.Daemon;
+import dev.callvault.daemon.DaemonHarness;
+import dev.callvault.daemon.MediaClient;
+import dev.callvault.testing.SyntheticCall;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +31,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class CallCommandTest {
     @RegisterExtension
     static final Environment env = new Environment();
+
+    private static final String API_TOKEN = "call-command-test-token-0123";
 
     private final Cli cli = new Cli(env);
 
@@ -65,6 +73,40 @@ class CallCommandTest {
         assertThat(text.out()).contains("from +15550100 to +15550199")
                 .contains("Twilio's recording " + r.sid() + ", upgraded from the real-time recording " + realtimeKey);
         assertThat(json.out()).contains("\"upgraded_from\":\"" + realtimeKey + "\"");
+    }
+
+    /** True when the call's three real-time rows all satisfy {@code each}. */
+    private static boolean realtimeRows(String callSid, java.util.function.Predicate<dev.callvault.db.RecordingRow> each) {
+        var call = new dev.callvault.db.CallRepository(env.db().jdbi()).findBySid(callSid);
+        var rows = call.map(c -> new dev.callvault.db.RecordingRepository(env.db().jdbi()).findByCall(c.id())).orElse(List.of());
+        return rows.size() == 3 && rows.stream().allMatch(each);
+    }
+
+    @Test
+    void callShowSaysAPauseTheCallEndedInEndedWithTheCallNotThatItRunsUntilNow() throws Exception {
+        SyntheticCall call = new SyntheticCall(TwilioStandIn.ACCOUNT_SID, 30, new double[][]{{0, 30}}, new double[][]{{0, 30}});
+        Map<String, String> daemon = new java.util.HashMap<>(env.settings());
+        daemon.putAll(Map.of("http.port", "0", "http.management-address", "127.0.0.1:0", "http.api-token", API_TOKEN, "recording.enabled", "true",
+                "recording.format", "wav", "state-dir", java.nio.file.Files.createTempDirectory("call-show-daemon").toString()));
+        try (Daemon d = Daemon.start(ConfigLoader.of(daemon)); MediaClient stream = MediaClient.open(d.port())) {
+            stream.send(List.of(call.connected(), call.start(null)));
+            stream.send(call.media(0, 10));
+            DaemonHarness.await("10 s recorded", Duration.ofSeconds(60),
+                    () -> realtimeRows(call.callSid, r -> r.durationSeconds() != null && r.durationSeconds().doubleValue() >= 9.979));
+            Cli.Result paused = cli.run(List.of("call", "pause"), Map.of("http.api-token", API_TOKEN), call.callSid, "--reason", "card payment",
+                    "--daemon-url", "http://127.0.0.1:" + d.port());
+            assertThat(paused.exit()).as(paused.out() + paused.err()).isZero();
+
+            stream.send(call.media(10, 20));
+            stream.send(call.stop()); // the caller hangs up while paused, and nobody resumes
+            DaemonHarness.await("3 completed rows", Duration.ofSeconds(60), () -> realtimeRows(call.callSid, dev.callvault.db.RecordingRow::completed));
+        }
+
+        Cli.Result shown = cli.run(List.of("call", "show"), Map.of(), call.callSid);
+
+        assertThat(shown.exit()).as(shown.err()).isZero();
+        assertThat(shown.out()).contains("paused 0:10-0:20 by api token (card payment)").contains("the call ended while paused")
+                .doesNotContain("-now");
     }
 
     @Test

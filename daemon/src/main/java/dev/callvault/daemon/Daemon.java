@@ -62,6 +62,7 @@ public final class Daemon implements AutoCloseable {
     private final ScheduledExecutorService ticker;
     private final ScheduledExecutorService probe;
     private final DerivedWork derived;
+    private final dev.callvault.pause.Pauses pauses;
     private volatile boolean stopped;
 
     /** What holds the daemon's data: the pool, the webhooks' own pool and their group commit, the store, the journal. */
@@ -74,7 +75,7 @@ public final class Daemon implements AutoCloseable {
 
     /** The work behind the requests: archive workers, the real-time recorder and its threads, derived work. */
     private record Background(ArchiveWorkers workers, Recorder recorder, ExecutorService finalizers, ScheduledExecutorService ticker,
-                              ScheduledExecutorService probe, DerivedWork derived) {
+                              ScheduledExecutorService probe, DerivedWork derived, dev.callvault.pause.Pauses pauses) {
     }
 
     /** Connections kept for Twilio's webhooks, beside database.pool-size. */
@@ -99,6 +100,7 @@ public final class Daemon implements AutoCloseable {
         this.ticker = background.ticker();
         this.probe = background.probe();
         this.derived = background.derived();
+        this.pauses = background.pauses();
     }
 
     /** Starts everything; the daemon is serving when this returns. */
@@ -165,8 +167,10 @@ public final class Daemon implements AutoCloseable {
             if (hashed > 0) {
                 log.info("{} legal holds on a number now keep its keyed hash instead of the number", hashed);
             }
-            dev.callvault.pause.Pauses pauses = new dev.callvault.pause.Pauses(db, recorder, twilio, () -> live.get().privacy().pauseBehavior(),
-                    recorderId, clock);
+            dev.callvault.pause.Pauses pauses = new dev.callvault.pause.Pauses(db, recorder, twilio, () -> pauseSettings(live.get()), clock);
+            // a call that ends while paused ends its pause: at its stream's end here, or when Twilio says it is over
+            recorder.onEnded(pauses::streamEnded);
+            ticker.scheduleWithFixedDelay(() -> finalizers.submit(() -> endPausesOfEndedCalls(pauses)), 30, 30, TimeUnit.SECONDS);
             GracefulShutdownHandler graceful = new GracefulShutdownHandler(Routes.table(webhooks, privacy,
                     new dev.callvault.daemon.api.PauseApi(auth, pauses, metrics),
                     new RecordingAccess(config.http(), calls, new RecordingRepository(db.jdbi()), store, clock, recorder, new AuditRepository(db.jdbi()), auth,
@@ -192,7 +196,7 @@ public final class Daemon implements AutoCloseable {
             }
             workers.start();
             Daemon d = new Daemon(config, live, twilio, new Data(db, answering, acks, store, journal), new Listeners(server, management, graceful),
-                    new Background(workers, recorder, finalizers, ticker, probe, derived));
+                    new Background(workers, recorder, finalizers, ticker, probe, derived, pauses));
             log.info("management (/readyz, /metrics) on http://{}:{}", config.http().managementHost(), d.managementPort());
             log.info("callvaultd listening on http://{}:{} (public URL {})", config.http().host(), d.port(),
                     config.http().publicUrl() == null ? "not set: Twilio webhooks are refused until public-url is set" : config.http().publicUrl());
@@ -206,6 +210,18 @@ public final class Daemon implements AutoCloseable {
             }
             db.close();
             throw e;
+        }
+    }
+
+    private static dev.callvault.pause.Pauses.Settings pauseSettings(Config config) {
+        return new dev.callvault.pause.Pauses.Settings(config.privacy().pauseBehavior(), config.privacy().pauseDeadline(), config.twilio().backoff());
+    }
+
+    private static void endPausesOfEndedCalls(dev.callvault.pause.Pauses pauses) {
+        try {
+            pauses.endWithEndedCalls();
+        } catch (RuntimeException e) {
+            log.debug("pauses of ended calls not ended now: {}", e.toString());
         }
     }
 
@@ -319,6 +335,7 @@ public final class Daemon implements AutoCloseable {
         } catch (java.io.IOException e) {
             log.warn("closing the journal: {}", e.getMessage());
         }
+        pauses.close();
         derived.close();
         store.close();
         answering.close();

@@ -34,7 +34,8 @@ import static org.assertj.core.api.Assertions.within;
  * Pausing a call's recording while a card number is read: both recorders at once. Every real-time track keeps its
  * timeline with digital silence in the span (in the spool already, and in the stored files), Twilio is asked to pause
  * with PauseBehavior=silence and to resume at those moments, the analytics count no silence in the span, and the call
- * page shows it. When Twilio refuses, the real-time side pauses all the same and the answer (502) and the call say so.
+ * page shows it. When Twilio refuses, the real-time side pauses all the same and the answer (502) and the call say so;
+ * a pause open when the call ends ends with it, and nothing that shows the call fails while one is open.
  */
 class PauseTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -148,6 +149,51 @@ class PauseTest {
         }
     }
 
+    @Test
+    void theCallAndItsPageAnswerWhileAPauseIsOpenAndACallThatEndsPausedClosesThePauseAtItsEnd() throws Exception {
+        SyntheticCall call = new SyntheticCall(TwilioStandIn.ACCOUNT_SID, 30, new double[][]{{0, 30}}, new double[][]{{0, 30}});
+        try (Daemon d = console.start(Map.of()); MediaClient stream = MediaClient.open(d.port())) {
+            stream.send(List.of(call.connected(), call.start(null)));
+            stream.send(call.media(0, 10));
+            recorded(call, 10);
+            assertThat(post(d, call.callSid, "pause", "card payment").statusCode()).isEqualTo(200);
+
+            HttpResponse<byte[]> whilePaused = harness.get(d, "/api/v1/calls/" + call.callSid, "Authorization", "Bearer " + DaemonHarness.API_TOKEN);
+            assertThat(whilePaused.statusCode()).as(new String(whilePaused.body())).isEqualTo(200);
+            JsonNode open = JSON.readTree(whilePaused.body()).get("pauses").get(0);
+            assertThat(open.get("ended_at").isNull()).isTrue();
+            assertThat(open.get("call_to").isNull()).isTrue();
+            assertThat(open.get("words").asText()).contains("paused 0:10-now");
+            try (Browser browser = Browser.start()) {
+                ConsoleFixture.signIn(browser, ConsoleFixture.base(d));
+                browser.driver.get(ConsoleFixture.base(d) + "/ui/calls/" + call.callSid);
+                browser.until("the open pause on the page", w -> !w.findElements(By.id("pauses")).isEmpty());
+                assertThat(browser.text("#pauses")).contains("paused 0:10-now by api token (card payment)");
+            }
+
+            stream.send(call.media(10, 20));
+            stream.send(call.stop()); // the caller hangs up while paused, and nobody resumes
+            DaemonHarness.await("the pause closed", Duration.ofSeconds(60), () -> !callNow(d, call).get("pauses").get(0).get("ended_at").isNull(),
+                    () -> callNow(d, call).get("pauses"));
+
+            JsonNode ended = callNow(d, call).get("pauses").get(0);
+            assertThat(ended.get("stream_to").asDouble()).as("closed at the call's end").isEqualTo(20.0);
+            assertThat(ended.get("call_to").isNull()).isFalse();
+            assertThat(ended.get("words").asText()).contains("paused 0:10-0:20").contains("the call ended while paused").doesNotContain("now");
+        }
+    }
+
+    /** The call as the API has it now. */
+    private JsonNode callNow(Daemon d, SyntheticCall call) {
+        try {
+            HttpResponse<byte[]> r = harness.get(d, "/api/v1/calls/" + call.callSid, "Authorization", "Bearer " + DaemonHarness.API_TOKEN);
+            assertThat(r.statusCode()).as(new String(r.body())).isEqualTo(200);
+            return JSON.readTree(r.body());
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     private JsonNode analytics(Daemon d, SyntheticCall call) {
         try {
             JsonNode a = JSON.readTree(harness.get(d, "/api/v1/calls/" + call.callSid, "Authorization", "Bearer " + DaemonHarness.API_TOKEN).body()).get("analytics");
@@ -169,7 +215,7 @@ class PauseTest {
             HttpResponse<String> paused = post(d, call.callSid, "pause", "card payment");
 
             assertThat(paused.statusCode()).as(paused.body()).isEqualTo(502);
-            assertThat(JSON.readTree(paused.body()).get("detail").asText()).startsWith("Twilio refused to pause its recording")
+            assertThat(JSON.readTree(paused.body()).get("detail").asText()).startsWith("Twilio has not confirmed the pause of its recording (HTTP 500")
                     .contains("the real-time recorder is paused");
             env.twilio().failNext(0, 500, null);
             stream.send(call.media(10, 20));
@@ -187,7 +233,7 @@ class PauseTest {
             }
             JsonNode api = JSON.readTree(harness.get(d, "/api/v1/calls/" + call.callSid, "Authorization", "Bearer " + DaemonHarness.API_TOKEN).body());
             assertThat(api.get("twilio_may_hold_paused_audio").asBoolean()).as("the call is flagged").isTrue();
-            assertThat(api.get("pauses").get(0).get("words").asText()).contains("WARNING: Twilio refused the pause");
+            assertThat(api.get("pauses").get(0).get("words").asText()).contains("WARNING: Twilio");
             assertThat(new String(harness.manage(d, "/metrics").body())).contains("callvault_pauses_total{twilio=\"refused\"} 1.0");
         }
     }

@@ -174,26 +174,56 @@ public final class CallView {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("started_at", p.startedAt().toString());
         m.put("ended_at", p.endedAt() == null ? null : p.endedAt().toString());
+        m.put("ended_with_call", p.endedWithCall());
         m.put("stream_from", p.streamFrom());
         m.put("stream_to", p.streamTo());
         m.put("by", p.by());
         m.put("reason", p.reason());
-        m.put("twilio", p.twilioPaused());
         m.put("realtime", p.realtime());
-        m.put("twilio_may_hold_it", p.twilioFailed());
+        m.put("twilio", p.twilio().paused());
+        m.put("twilio_confirmed_at", p.twilio().pausedAt() == null ? null : p.twilio().pausedAt().toString());
+        m.put("twilio_tries", p.twilio().pauseTries());
+        m.put("twilio_resumed", p.twilio().resumed());
+        m.put("twilio_resume_confirmed_at", p.twilio().resumedAt() == null ? null : p.twilio().resumedAt().toString());
+        m.put("twilio_resume_tries", p.twilio().resumeTries());
+        m.put("twilio_may_hold_it", p.twilioMayHold());
         m.put("words", pauseWords(p));
         return m;
     }
 
-    /** "paused 0:10-0:20 by support-bot (card payment): both recorders" or a warning when Twilio refused. */
+    /**
+     * "paused 0:10-0:20 by support-bot (card payment): the real-time recorder and Twilio's recording paused", with a
+     * warning when Twilio's recording may hold the span, and what ended it when the call did.
+     */
     public static String pauseWords(dev.callvault.pause.Pauses.Pause p) {
         String span = p.streamFrom() != null ? clock(p.streamFrom()) + "-" + (p.streamTo() != null ? clock(p.streamTo()) : (p.endedAt() == null ? "now" : "the end"))
                 : p.startedAt() + " to " + (p.endedAt() == null ? "now" : p.endedAt());
-        String recorders = p.twilioFailed() ? "WARNING: Twilio refused the pause (" + p.twilioPaused().substring("failed: ".length())
-                + "): its recording may hold this span" + (p.realtime() ? "; the real-time recorder paused" : "")
-                : (p.realtime() ? "the real-time recorder" : "") + (p.realtime() && !"no recording".equals(p.twilioPaused()) ? " and " : "")
-                + ("no recording".equals(p.twilioPaused()) ? "" : "Twilio's recording") + " paused";
-        return "paused " + span + " by " + p.by() + " (" + p.reason() + "): " + recorders;
+        String realtime = p.realtime() ? "; the real-time recorder paused" : "";
+        var twilio = p.twilio();
+        String recorders;
+        if (!p.twilioMayHold()) {
+            boolean none = "no recording".equals(twilio.paused());
+            recorders = (p.realtime() ? "the real-time recorder" : "") + (p.realtime() && !none ? " and " : "") + (none ? "" : "Twilio's recording") + " paused";
+        } else if (twilio.pausedAt() != null) {
+            recorders = "WARNING: Twilio confirmed the pause only at " + twilio.pausedAt() + ", " + seconds(p.startedAt(), twilio.pausedAt())
+                    + " s after it was asked (" + tries(twilio.pauseTries()) + "): its recording may hold this span up to then" + realtime;
+        } else if (twilio.paused().startsWith("not confirmed: ")) {
+            recorders = "WARNING: Twilio never confirmed the pause (" + twilio.paused().substring("not confirmed: ".length()) + ", "
+                    + tries(twilio.pauseTries()) + "): its recording may hold this span" + realtime;
+        } else {
+            String last = twilio.paused().startsWith("failed: ") ? twilio.paused().substring("failed: ".length()) : "no answer yet";
+            recorders = "WARNING: Twilio has not confirmed the pause (" + last + ", " + tries(twilio.pauseTries())
+                    + "): its recording may hold this span" + (p.endedAt() == null ? "; it is asked again until it confirms or the call ends" : "") + realtime;
+        }
+        return "paused " + span + " by " + p.by() + " (" + p.reason() + "): " + recorders + (p.endedWithCall() ? "; the call ended while paused" : "");
+    }
+
+    private static String tries(int n) {
+        return n == 1 ? "1 request" : n + " requests";
+    }
+
+    private static String seconds(java.time.Instant from, java.time.Instant to) {
+        return String.format(java.util.Locale.ROOT, "%.1f", java.time.Duration.between(from, to).toMillis() / 1000.0);
     }
 
     /** Seconds as m:ss (or h:mm:ss). */

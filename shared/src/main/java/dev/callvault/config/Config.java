@@ -31,10 +31,12 @@ public record Config(
      * {@code assistantDays} per assistant; the longest that applies wins; {@code realtimeDays} (null: as the call's)
      * for the real-time caller and assistant tracks. {@code hashSecret} keys the hash that replaces an erased number;
      * {@code admins} may place holds and erase in the console. {@code pauseBehavior} is how Twilio pauses its recording for
-     * card data: {@code silence} (the timeline kept, aligned with the real-time tracks) or {@code skip}.
+     * card data: {@code silence} (the timeline kept, aligned with the real-time tracks) or {@code skip};
+     * {@code pauseDeadline} how long a pause or resume waits for Twilio before it answers (and Twilio is asked again in
+     * the background).
      */
     public record Privacy(Integer days, Integer realtimeDays, Map<String, Integer> assistantDays, Secret hashSecret,
-                          java.util.Set<String> admins, String pauseBehavior) {
+                          java.util.Set<String> admins, String pauseBehavior, Duration pauseDeadline) {
         public Privacy {
             assistantDays = Map.copyOf(assistantDays);
             admins = java.util.Set.copyOf(admins);

@@ -268,7 +268,8 @@ public final class ConfigLoader {
         require(hash == null || hash.reveal().length() >= 16, "privacy.hash-secret: at least 16 characters (it keys the hash of erased numbers)");
         String behavior = get("recording.pause-behavior", "silence");
         require(behavior.equals("silence") || behavior.equals("skip"), "recording.pause-behavior: 'silence' (keeps the timeline) or 'skip', not '" + behavior + "'");
-        return new Config.Privacy(days, realtime, perAssistant, hash, admins, behavior);
+        Duration deadline = Duration.ofMillis(integer("recording.pause-deadline-ms", 3_000, 100, 15_000));
+        return new Config.Privacy(days, realtime, perAssistant, hash, admins, behavior, deadline);
     }
 
     private boolean boolOr(String key, boolean fallback) {

@@ -59,6 +59,8 @@ public record Setting(String key, String env, boolean secret, String help) {
             new Setting("recording.record-mixed-audio", "CALLVAULT_RECORD_MIXED_AUDIO", false, "Record both tracks mixed; default true."),
             new Setting("recording.pause-behavior", "CALLVAULT_RECORDING_PAUSE_BEHAVIOR", false,
                     "How Twilio's recording pauses for card data: silence (default: the timeline stays aligned with the real-time tracks and the analytics) or skip (the span is cut out)."),
+            new Setting("recording.pause-deadline-ms", "CALLVAULT_RECORDING_PAUSE_DEADLINE_MS", false,
+                    "How long a pause or resume of a call's recording waits for Twilio's answer, in ms: the real-time recorder pauses at once, and a Twilio that has not confirmed by then is answered 502 (its recording may hold the span) and asked again in the background until it confirms or the call ends; default 3000."),
             new Setting("recording.stale-minutes", "CALLVAULT_RECORDING_STALE_MINUTES", false,
                     "An in-progress real-time recording whose heartbeat is older than this is marked failed; default 10."),
             new Setting("retention.days", "CALLVAULT_RETENTION_DAYS", false,

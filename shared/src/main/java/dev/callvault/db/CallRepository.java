@@ -57,17 +57,19 @@ public final class CallRepository {
     /**
      * Records call starts in {@code h}'s transaction, one statement each sent together: many made durable by one commit.
      * Callers that write concurrently pass them in CallSid order, so two transactions lock rows in the same order. An
-     * erased call's numbers are never written back (a journal drained late, Twilio's retry).
+     * erased call's numbers are never written back (a journal drained late, Twilio's retry). A start is the voice
+     * webhook's, whose TwiML starts Twilio's recording of the call ({@code twiml_recording}): a pause relies on it.
      */
     public void recordStarts(Handle h, List<Start> starts) {
         PreparedBatch batch = h.prepareBatch("""
-                INSERT INTO calls (call_sid, account_sid, from_number, to_number, assistant, started_at)
-                VALUES (:callSid, :accountSid, :from, :to, :assistant, :at)
+                INSERT INTO calls (call_sid, account_sid, from_number, to_number, assistant, started_at, twiml_recording)
+                VALUES (:callSid, :accountSid, :from, :to, :assistant, :at, true)
                 ON CONFLICT (call_sid) DO UPDATE SET
                     from_number = coalesce(calls.from_number, EXCLUDED.from_number),
                     to_number = coalesce(calls.to_number, EXCLUDED.to_number),
                     assistant = coalesce(calls.assistant, EXCLUDED.assistant),
-                    started_at = coalesce(calls.started_at, EXCLUDED.started_at)
+                    started_at = coalesce(calls.started_at, EXCLUDED.started_at),
+                    twiml_recording = true
                 WHERE calls.erased_at IS NULL""");
         for (Start s : starts) {
             batch.bind("callSid", s.callSid()).bind("accountSid", s.accountSid())

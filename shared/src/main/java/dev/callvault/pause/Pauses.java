@@ -1,7 +1,6 @@
 package dev.callvault.pause;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.callvault.CallvaultException;
 import dev.callvault.calls.CallView;
 import dev.callvault.db.CallRepository;
 import dev.callvault.db.CallRow;
@@ -10,69 +9,92 @@ import dev.callvault.db.RecordingRepository;
 import dev.callvault.db.RecordingRow;
 import dev.callvault.recorder.RealtimeRecording;
 import dev.callvault.recorder.Recorder;
-import dev.callvault.twilio.RecordingNotFoundException;
+import dev.callvault.recorder.StreamInfo;
 import dev.callvault.twilio.TwilioRecordings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.math.BigDecimal;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Supplier;
 
 /**
- * Pausing a call's recording while card data is read (DESIGN 10): both recorders at once, Twilio's (the Call Recording
- * API, {@code Twilio.CURRENT}) and this daemon's real-time recorder of the call. Fails closed: when Twilio refuses, the
- * real-time side pauses all the same and the answer says Twilio's recording may hold the span. Twilio sends no callback
- * for a pause, so the stored pauses are the only evidence; the analytics leave their spans out.
+ * Pausing a call's recording while card data is read (DESIGN 10): both recorders, this daemon's real-time recorder of
+ * the call at once and Twilio's (the Call Recording API, {@code Twilio.CURRENT}) within a deadline and in the background
+ * after it. Fails closed: the pause is stored the moment it is asked and flagged until Twilio confirms it in time, so a
+ * Twilio that refuses or hangs leaves a flagged call, never a silent gap in the evidence. Twilio sends no callback for a
+ * pause: the stored pauses are the only evidence, and the analytics leave their spans out.
  */
-public final class Pauses {
+public final class Pauses implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Pauses.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** What a pause or resume request came to. */
-    public enum Outcome { PAUSED, ALREADY_PAUSED, RESUMED, NOT_PAUSED, CALL_ENDED, ELSEWHERE }
+    public enum Outcome { PAUSED, ALREADY_PAUSED, RESUMED, ALREADY_RESUMED, NOT_PAUSED, CALL_ENDED, ELSEWHERE }
 
     /**
-     * {@code realtime}: this daemon's recorder of the call paused (or resumed); {@code twilio}: Twilio's answer in words;
-     * {@code twilioFailed}: Twilio refused (its recording may hold the span); {@code holder}: the daemon that records
-     * the call, when it is another.
+     * How pauses ask Twilio: {@code behavior} its PauseBehavior, {@code deadline} how long an answer waits for it (each
+     * request's time-out too), {@code backoff} the first wait before it is asked again.
      */
-    public record Result(Outcome outcome, boolean realtime, String twilio, boolean twilioFailed, String holder, Optional<Pause> pause) {
+    public record Settings(String behavior, Duration deadline, Duration backoff) {
     }
 
-    /** One pause: wall-clock times, and the stream's own seconds where the real-time recorder paused. */
-    public record Pause(long id, Instant startedAt, Instant endedAt, Double streamFrom, Double streamTo, String by, String reason, String resumedBy,
-                        String twilioPaused, String twilioResumed, boolean realtime) {
-        /** Twilio refused the pause: its recording may hold what was said. */
+    /**
+     * {@code realtime}: this daemon's recorder of the call paused (or resumed); {@code twilio}: Twilio's state in words
+     * when it confirmed ("paused", "resumed", "no recording"), else its last answer; {@code twilioConfirmed}: Twilio did
+     * what was asked before the answer, for a pause also in time to hold nothing of the span; {@code asking}: Twilio is
+     * still asked in the background; {@code holder}: the daemon that records the call, when it is another.
+     */
+    public record Result(Outcome outcome, boolean realtime, String twilio, boolean twilioConfirmed, boolean asking, String holder,
+                         Optional<Pause> pause) {
+        /** Twilio's recording may hold the span (a pause), or was not seen to record again (a resume): 502. */
         public boolean twilioFailed() {
-            return twilioPaused.startsWith("failed");
+            return !twilioConfirmed && (outcome == Outcome.PAUSED || outcome == Outcome.ALREADY_PAUSED || outcome == Outcome.RESUMED
+                    || outcome == Outcome.ALREADY_RESUMED);
         }
+    }
+
+    /** One pause: wall-clock times, the stream's own seconds where the real-time recorder paused, and what Twilio did. */
+    public record Pause(long id, Instant startedAt, Instant endedAt, Double streamFrom, Double streamTo, String by, String reason, String resumedBy,
+                        boolean realtime, boolean endedWithCall, Twilio twilio) {
+        /** Twilio did not confirm the pause before it was answered: its recording may hold what was said. */
+        public boolean twilioMayHold() {
+            return twilio.mayHold();
+        }
+    }
+
+    /**
+     * What Twilio did of a pause: {@code paused} ("asking", "paused", "no recording", "failed: " its last answer while it
+     * is asked again, "not confirmed: " why it is asked no more) and when it confirmed, and as much of the resume; how many
+     * requests each took; {@code mayHold}: the pause was not confirmed before it was answered.
+     */
+    public record Twilio(String paused, Instant pausedAt, int pauseTries, String resumed, Instant resumedAt, int resumeTries, boolean mayHold) {
     }
 
     private final Database db;
     private final Recorder recorder;
-    private final TwilioRecordings twilio;
-    private final Supplier<String> behavior;
-    private final String daemonId;
     private final Clock clock;
     private final CallRepository calls;
     private final RecordingRepository recordings;
+    private final PauseRows rows;
+    private final TwilioPauses twilio;
+    private final Object[] stripes = new Object[64];
 
-    public Pauses(Database db, Recorder recorder, TwilioRecordings twilio, Supplier<String> behavior, String daemonId, Clock clock) {
+    public Pauses(Database db, Recorder recorder, TwilioRecordings twilio, Supplier<Settings> settings, Clock clock) {
         this.db = db;
         this.recorder = recorder;
-        this.twilio = twilio;
-        this.behavior = behavior;
-        this.daemonId = daemonId;
         this.clock = clock;
         this.calls = new CallRepository(db.jdbi());
         this.recordings = new RecordingRepository(db.jdbi());
+        this.rows = new PauseRows(db.jdbi());
+        this.twilio = new TwilioPauses(twilio, rows, settings, clock);
+        for (int i = 0; i < stripes.length; i++) {
+            stripes[i] = new Object();
+        }
     }
 
     /** The call {@code callSid} names; empty when there is none. */
@@ -80,120 +102,192 @@ public final class Pauses {
         return calls.findBySid(callSid);
     }
 
+    /** What {@link #pause} and {@link #resume} decided under the call's lock. */
+    private record Step(Outcome outcome, long pauseId, TwilioPauses.Request request, String holder) {
+    }
+
+    /**
+     * Pauses the real-time recorder of the call at once, stores the pause from the moment it was asked, and asks Twilio
+     * to pause its recording; answers when Twilio confirms or the deadline passes. A second pause, at the same moment or
+     * later, changes nothing and is told what the first was.
+     */
     public Result pause(CallRow call, String reason, String who) {
-        Optional<Pause> open = open(call.id());
-        if (open.isPresent()) {
-            return new Result(Outcome.ALREADY_PAUSED, open.get().realtime(), open.get().twilioPaused(), open.get().twilioFailed(), null, open);
-        }
-        List<RecordingRow> live = liveStreamRows(call);
+        Instant asked = clock.instant();
         Optional<RealtimeRecording> here = local(call);
-        if (here.isEmpty() && !live.isEmpty()) {
-            return new Result(Outcome.ELSEWHERE, false, null, false, holder(live), Optional.empty());
-        }
-        Double from = null;
-        if (here.isPresent()) {
-            synchronized (here.get()) {
-                from = here.get().pause();
+        Double from = here.map(r -> {
+            synchronized (r) {
+                return r.pause();
             }
-        }
-        String answer;
-        boolean failed = false;
+        }).orElse(null);
+        List<RecordingRow> live = liveStreamRows(call);
+        TwilioPauses.Request[] prepared = new TwilioPauses.Request[1];
+        Step step;
         try {
-            twilio.updateCurrentRecording(call.accountSid(), call.callSid(), "paused", behavior.get());
-            answer = "paused";
-        } catch (RecordingNotFoundException none) {
-            answer = "no recording"; // Twilio records nothing of this call now: nothing of the span reaches it
-        } catch (CallvaultException | com.twilio.exception.TwilioException e) {
-            failed = true;
-            answer = "failed: " + brief(e.getMessage());
-            log.warn("pause of call {}: Twilio refused ({}); the real-time recorder is {}paused; Twilio's recording may hold the span",
-                    call.callSid(), e.getMessage(), here.isPresent() ? "" : "not recording it, so not ");
+            step = locked(call, h -> {
+                Optional<Pause> open = PauseRows.open(h, call.id());
+                if (open.isPresent()) {
+                    return new Step(Outcome.ALREADY_PAUSED, open.get().id(), null, null);
+                }
+                if (here.isEmpty() && !live.isEmpty()) {
+                    return new Step(Outcome.ELSEWHERE, 0, null, holder(live));
+                }
+                if (here.isEmpty() && PauseRows.callOver(h, call.id())) {
+                    return new Step(Outcome.CALL_ENDED, 0, null, null);
+                }
+                long id = PauseRows.insert(h, call.id(), asked, from, who, reason, here.isPresent());
+                prepared[0] = twilio.prepare(call, id, TwilioPauses.Action.PAUSE, PauseRows.twimlRecording(h, call.id()));
+                return new Step(Outcome.PAUSED, id, prepared[0], null);
+            });
+        } catch (RuntimeException e) {
+            if (prepared[0] != null) {
+                twilio.forget(prepared[0]);
+            }
+            throw e;
         }
-        if (here.isEmpty() && answer.equals("no recording")) {
-            // neither recorder records this call now: it has ended (or was never recorded), and there is nothing to pause
-            return new Result(Outcome.CALL_ENDED, false, answer, false, null, Optional.empty());
-        }
-        String twilioAnswer = answer;
-        Double streamFrom = from;
-        long id = db.jdbi().withHandle(h -> h.createQuery("""
-                        INSERT INTO pauses (call_id, started_at, stream_from, paused_by, reason, twilio_paused, realtime)
-                        VALUES (:call, :at, :from, :by, :reason, :twilio, :realtime) RETURNING id""")
-                .bind("call", call.id()).bind("at", OffsetDateTime.ofInstant(clock.instant(), ZoneOffset.UTC))
-                .bind("from", streamFrom == null ? null : BigDecimal.valueOf(streamFrom)).bind("by", who).bind("reason", reason)
-                .bind("twilio", twilioAnswer).bind("realtime", here.isPresent()).mapTo(Long.class).one());
-        log.info("call {} paused by {} (real-time recorder {}, Twilio: {})", call.callSid(), who, here.isPresent() ? "paused" : "not here",
-                failed ? "refused" : twilioAnswer);
-        return new Result(Outcome.PAUSED, here.isPresent(), twilioAnswer, failed, null, find(id));
+        return switch (step.outcome()) {
+            case PAUSED -> paused(call, step, here.isPresent(), who);
+            case ALREADY_PAUSED -> joined(Outcome.ALREADY_PAUSED, call, step.pauseId(), TwilioPauses.Action.PAUSE);
+            default -> new Result(step.outcome(), false, null, true, false, step.holder(), Optional.empty());
+        };
     }
 
+    private Result paused(CallRow call, Step step, boolean realtime, String who) {
+        step.request().start();
+        TwilioPauses.Answer answer = step.request().firstAnswer();
+        Pause p = rows.find(step.pauseId()).orElseThrow();
+        if (!realtime && answer.confirmed() && answer.words().equals("no recording")) {
+            // neither recorder records the call now: it has ended (or was never recorded), and there was nothing to pause
+            rows.endedWithCall(call.id(), clock.instant(), 0);
+            return new Result(Outcome.CALL_ENDED, false, answer.words(), true, false, null, rows.find(step.pauseId()));
+        }
+        log.info("call {} paused by {} (real-time recorder {}, Twilio: {})", call.callSid(), who, realtime ? "paused" : "not here",
+                answer.confirmed() ? answer.words() : "not confirmed yet");
+        return result(Outcome.PAUSED, p, realtime, answer);
+    }
+
+    /**
+     * Resumes the real-time recorder of the call at once, whatever Twilio's pause is doing, ends the pause there, and
+     * then asks Twilio to resume (after the pause's request on its way, if any). A second resume is told what the first was.
+     */
     public Result resume(CallRow call, String who) {
-        Optional<Pause> open = open(call.id());
-        List<RecordingRow> live = liveStreamRows(call);
+        Instant asked = clock.instant();
         Optional<RealtimeRecording> here = local(call);
-        if (open.isEmpty()) {
-            return new Result(live.isEmpty() ? Outcome.CALL_ENDED : Outcome.NOT_PAUSED, false, null, false, null, Optional.empty());
-        }
-        if (here.isEmpty() && !live.isEmpty()) {
-            return new Result(Outcome.ELSEWHERE, false, null, false, holder(live), open);
-        }
-        if (here.isEmpty() && open.get().realtime()) { // the stream it paused is gone: the call has ended
-            close(open.get().id(), null, who, "the call had ended");
-            return new Result(Outcome.CALL_ENDED, false, "the call had ended", false, null, find(open.get().id()));
-        }
-        Double to = null;
-        if (here.isPresent()) {
-            synchronized (here.get()) {
-                double end = here.get().resume();
-                to = Double.isNaN(end) ? null : end;
+        Double to = here.map(r -> {
+            synchronized (r) {
+                r.resume();
+                double end = r.lastPauseEnd();
+                return Double.isNaN(end) ? null : end;
             }
-        }
-        String answer;
-        boolean failed = false;
+        }).orElse(null);
+        List<RecordingRow> live = liveStreamRows(call);
+        TwilioPauses.Request[] prepared = new TwilioPauses.Request[1];
+        Step step;
         try {
-            twilio.updateCurrentRecording(call.accountSid(), call.callSid(), "in-progress", null);
-            answer = "resumed";
-        } catch (RecordingNotFoundException none) {
-            answer = "no recording";
-        } catch (CallvaultException | com.twilio.exception.TwilioException e) {
-            failed = true;
-            answer = "failed: " + brief(e.getMessage());
-            log.warn("resume of call {}: Twilio refused ({}); its recording stays paused", call.callSid(), e.getMessage());
+            step = locked(call, h -> {
+                Optional<Pause> open = PauseRows.open(h, call.id());
+                if (open.isEmpty()) {
+                    return new Step(live.isEmpty() && here.isEmpty() ? Outcome.CALL_ENDED : Outcome.NOT_PAUSED, 0, null, null);
+                }
+                if (here.isEmpty() && !live.isEmpty()) {
+                    return new Step(Outcome.ELSEWHERE, open.get().id(), null, holder(live));
+                }
+                PauseRows.resumed(h, open.get().id(), asked, to, who);
+                prepared[0] = twilio.prepare(call, open.get().id(), TwilioPauses.Action.RESUME, PauseRows.twimlRecording(h, call.id()));
+                return new Step(Outcome.RESUMED, open.get().id(), prepared[0], null);
+            });
+        } catch (RuntimeException e) {
+            if (prepared[0] != null) {
+                twilio.forget(prepared[0]);
+            }
+            throw e;
         }
-        close(open.get().id(), to, who, answer);
-        log.info("call {} resumed by {} (Twilio: {})", call.callSid(), who, failed ? "refused" : answer);
-        return new Result(Outcome.RESUMED, here.isPresent(), answer, failed, null, find(open.get().id()));
+        return switch (step.outcome()) {
+            case RESUMED -> {
+                step.request().start();
+                TwilioPauses.Answer answer = step.request().firstAnswer();
+                log.info("call {} resumed by {} (Twilio: {})", call.callSid(), who, answer.confirmed() ? answer.words() : "not confirmed yet");
+                yield result(Outcome.RESUMED, rows.find(step.pauseId()).orElseThrow(), here.isPresent(), answer);
+            }
+            case NOT_PAUSED, CALL_ENDED -> twilio.newest(call.callSid()).filter(r -> r.action == TwilioPauses.Action.RESUME)
+                    .map(r -> joined(Outcome.ALREADY_RESUMED, call, r.pauseId, TwilioPauses.Action.RESUME))
+                    .orElse(new Result(step.outcome(), false, null, true, false, null, Optional.empty()));
+            default -> new Result(step.outcome(), false, null, true, false, step.holder(), rows.find(step.pauseId()));
+        };
     }
 
-    /** Twilio's refusal in a line (its client quotes whole response bodies). */
-    private static String brief(String message) {
-        String m = message == null ? "no answer" : message.replaceAll("\\s+", " ");
-        return m.length() > 240 ? m.substring(0, 240) + "..." : m;
+    /**
+     * Runs {@code work} in a transaction that holds the call's row, one call at a time here (so that requests waiting
+     * for a call hold no connection) and across daemons (the row's lock).
+     */
+    private Step locked(CallRow call, org.jdbi.v3.core.HandleCallback<Step, RuntimeException> work) {
+        synchronized (stripes[Math.floorMod(call.callSid().hashCode(), stripes.length)]) {
+            return db.jdbi().inTransaction(h -> {
+                PauseRows.lockCall(h, call.id());
+                return work.withHandle(h);
+            });
+        }
+    }
+
+    /** A second pause or resume: what the first came to, once it has come to something. */
+    private Result joined(Outcome outcome, CallRow call, long pauseId, TwilioPauses.Action action) {
+        Optional<TwilioPauses.Answer> answer = twilio.current(call.callSid(), pauseId, action).map(TwilioPauses.Request::firstAnswer);
+        Pause p = rows.find(pauseId).orElseThrow();
+        String state = action == TwilioPauses.Action.PAUSE ? p.twilio().paused() : p.twilio().resumed();
+        TwilioPauses.Answer known = answer.orElseGet(() -> new TwilioPauses.Answer(isConfirmed(state), words(state)));
+        return result(outcome, p, p.realtime(), known);
+    }
+
+    private Result result(Outcome outcome, Pause p, boolean realtime, TwilioPauses.Answer answer) {
+        boolean pause = outcome == Outcome.PAUSED || outcome == Outcome.ALREADY_PAUSED;
+        String state = pause ? p.twilio().paused() : p.twilio().resumed();
+        boolean asking = state != null && (state.equals(PauseRows.ASKING) || state.startsWith(PauseRows.FAILED));
+        boolean confirmed = pause ? !p.twilioMayHold() : answer.confirmed();
+        return new Result(outcome, realtime, answer.words(), confirmed, asking, null, Optional.of(p));
+    }
+
+    private static boolean isConfirmed(String state) {
+        return state != null && !state.equals(PauseRows.ASKING) && !state.startsWith(PauseRows.FAILED) && !state.startsWith(PauseRows.NOT_CONFIRMED);
+    }
+
+    /** Twilio's state in words: its confirmed state, or its last answer. */
+    private static String words(String state) {
+        if (state == null || state.equals(PauseRows.ASKING)) {
+            return "no answer yet";
+        }
+        return state.startsWith(PauseRows.FAILED) ? state.substring(PauseRows.FAILED.length()) : state;
+    }
+
+    /**
+     * A real-time stream of a call ended with the call ({@link Recorder#onEnded}): a pause still open ends at the call's
+     * end, and Twilio is asked nothing more of the call.
+     */
+    public void streamEnded(StreamInfo stream, double seconds) {
+        twilio.callEnded(stream.callSid());
+        calls.findBySid(stream.callSid()).ifPresent(call -> {
+            if (rows.endedWithCall(call.id(), clock.instant(), seconds)) {
+                log.info("call {} ended while paused: the pause ends with it", call.callSid());
+            }
+        });
+    }
+
+    /** Ends the open pauses of calls that Twilio has said are over (and that no real-time stream records); returns how many. */
+    public int endWithEndedCalls() {
+        List<String> ended = rows.endWithEndedCalls();
+        ended.forEach(sid -> {
+            log.info("call {} ended while paused: the pause ends with it", sid);
+            twilio.callEnded(sid);
+        });
+        return ended.size();
+    }
+
+    @Override
+    public void close() {
+        twilio.close();
     }
 
     /** A call's pauses, oldest first. */
-    public List<Pause> of(UUID callId) {
-        return of(db.jdbi(), callId);
-    }
-
     public static List<Pause> of(org.jdbi.v3.core.Jdbi jdbi, UUID callId) {
-        return jdbi.withHandle(h -> h.createQuery(SELECT + " WHERE call_id = :call ORDER BY started_at, id").bind("call", callId)
-                .map((rs, ctx) -> pause(rs)).list());
-    }
-
-    private Optional<Pause> open(UUID callId) {
-        return db.jdbi().withHandle(h -> h.createQuery(SELECT + " WHERE call_id = :call AND ended_at IS NULL").bind("call", callId)
-                .map((rs, ctx) -> pause(rs)).findOne());
-    }
-
-    private Optional<Pause> find(long id) {
-        return db.jdbi().withHandle(h -> h.createQuery(SELECT + " WHERE id = :id").bind("id", id).map((rs, ctx) -> pause(rs)).findOne());
-    }
-
-    private void close(long id, Double streamTo, String who, String twilioAnswer) {
-        db.jdbi().useHandle(h -> h.createUpdate("""
-                        UPDATE pauses SET ended_at = :at, stream_to = :to, resumed_by = :by, twilio_resumed = :twilio WHERE id = :id""")
-                .bind("at", OffsetDateTime.ofInstant(clock.instant(), ZoneOffset.UTC)).bind("to", streamTo == null ? null : BigDecimal.valueOf(streamTo))
-                .bind("by", who).bind("twilio", twilioAnswer).bind("id", id).execute());
+        return PauseRows.of(jdbi, callId);
     }
 
     private List<RecordingRow> liveStreamRows(CallRow call) {
@@ -212,17 +306,6 @@ public final class Pauses {
         } catch (java.io.IOException e) {
             return "another daemon";
         }
-    }
-
-    private static final String SELECT = """
-            SELECT id, started_at, ended_at, stream_from, stream_to, paused_by, reason, resumed_by, twilio_paused, twilio_resumed, realtime FROM pauses""";
-
-    private static Pause pause(java.sql.ResultSet rs) throws java.sql.SQLException {
-        OffsetDateTime ended = rs.getObject("ended_at", OffsetDateTime.class);
-        return new Pause(rs.getLong("id"), rs.getObject("started_at", OffsetDateTime.class).toInstant(), ended == null ? null : ended.toInstant(),
-                rs.getObject("stream_from") == null ? null : rs.getDouble("stream_from"), rs.getObject("stream_to") == null ? null : rs.getDouble("stream_to"),
-                rs.getString("paused_by"), rs.getString("reason"), rs.getString("resumed_by"), rs.getString("twilio_paused"),
-                rs.getString("twilio_resumed"), rs.getBoolean("realtime"));
     }
 
     /**

@@ -116,6 +116,17 @@ public final class RealtimeRecording implements AutoCloseable {
         return open[1] / (double) AudioSink.SAMPLE_RATE;
     }
 
+    /**
+     * Where the last paused span ended, in seconds of the stream: the same for every caller after a resume, whichever of
+     * several resumes at once ended it; NaN while paused or before any pause.
+     */
+    public double lastPauseEnd() {
+        if (paused.isEmpty() || isPaused()) {
+            return Double.NaN;
+        }
+        return paused.get(paused.size() - 1)[1] / (double) AudioSink.SAMPLE_RATE;
+    }
+
     public boolean isPaused() {
         return !paused.isEmpty() && paused.get(paused.size() - 1)[1] == Long.MAX_VALUE;
     }

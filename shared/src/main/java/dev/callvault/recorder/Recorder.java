@@ -49,6 +49,7 @@ public final class Recorder {
     private final dev.callvault.analysis.CallAnalyzer analyzer;
     private final dev.callvault.derived.DerivedWork derived;
     private volatile java.util.function.ObjIntConsumer<String> failures = (reason, n) -> { };
+    private volatile java.util.function.ObjDoubleConsumer<StreamInfo> ended = (info, seconds) -> { };
     private final Map<String, RealtimeRecording> active = new ConcurrentHashMap<>();
     private final Map<String, Unfinished> unfinished = new ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicBoolean retrying = new java.util.concurrent.atomic.AtomicBoolean();
@@ -191,6 +192,9 @@ public final class Recorder {
             return;
         }
         Unfinished u = new Unfinished(r.dir(), files, peaks, r.seconds(), interrupted);
+        if (!interrupted) {
+            tellEnded(r.info(), u.seconds());
+        }
         Files.writeString(r.dir().resolve(FINISHED), Double.toString(u.seconds()));
         unfinished.put(r.info().streamSid(), u);
         complete(u);
@@ -396,6 +400,22 @@ public final class Recorder {
     /** Told how many real-time recordings were marked failed, and why ("spool_write_failed", "abandoned"): the daemon's metric. */
     public void onFailed(java.util.function.ObjIntConsumer<String> listener) {
         this.failures = listener;
+    }
+
+    /**
+     * Told when a stream ends with its call (Twilio's stop, or its socket closed; not this daemon's shutdown), with the
+     * stream's seconds, before its files are uploaded: the pauses close what the call left open.
+     */
+    public void onEnded(java.util.function.ObjDoubleConsumer<StreamInfo> listener) {
+        this.ended = listener;
+    }
+
+    private void tellEnded(StreamInfo info, double seconds) {
+        try {
+            ended.accept(info, seconds);
+        } catch (RuntimeException e) {
+            log.warn("stream {} of call {} ended, but what waits for its end failed: {}", info.streamSid(), info.callSid(), e.toString());
+        }
     }
 
     /** Analyses calls as their recordings complete. */

@@ -35,6 +35,7 @@ import java.util.function.Consumer;
  * media, delete it. Media URLs are always built from AccountSid + RecordingSid, never taken from a caller.
  */
 public final class TwilioRecordings {
+    private static final com.fasterxml.jackson.databind.ObjectMapper ERROR_BODY = new com.fasterxml.jackson.databind.ObjectMapper();
     private volatile Config.Twilio config;
     private final HttpClient httpClient;
     private final RetryPolicy retry;
@@ -150,19 +151,57 @@ public final class TwilioRecordings {
         });
     }
 
-    /**
-     * Pauses ({@code paused}) or resumes ({@code in-progress}) the recording a call is making now ({@code Twilio.CURRENT}),
-     * with {@code pauseBehavior} ({@code silence} keeps the timeline, {@code skip} cuts the span out). Twilio sends no
-     * callback for either: the caller keeps its own record. Throws what Twilio's refusal means (404: no recording now).
-     */
-    public void updateCurrentRecording(String accountSid, String callSid, String status, String pauseBehavior) {
-        Sids.require("CA", callSid, "CallSid");
-        var updater = com.twilio.rest.api.v2010.account.call.Recording.updater(accountSid, callSid, "Twilio.CURRENT",
-                com.twilio.rest.api.v2010.account.call.Recording.Status.forValue(status));
-        if (pauseBehavior != null) {
-            updater.setPauseBehavior(pauseBehavior);
+    /** What Twilio answered to one request that sets a call's current recording: its HTTP status (0: no answer) and in words. */
+    public record RecordingUpdate(int status, String words) {
+        /** Twilio did what was asked. */
+        public boolean done() {
+            return status >= 200 && status < 300;
         }
-        twilio("POST", "the recording of call " + callSid + " (set to " + status + ")", accountSid, () -> updater.update(rest(accountSid)));
+
+        /** Twilio finds no recording of the call now (404): the call has none, or has ended, or Twilio cannot say. */
+        public boolean noRecording() {
+            return status == 404;
+        }
+    }
+
+    /**
+     * One request that pauses ({@code paused}) or resumes ({@code in-progress}) the recording a call is making now
+     * ({@code Twilio.CURRENT}), with {@code pauseBehavior} ({@code silence} keeps the timeline, {@code skip} cuts the span
+     * out), waiting at most {@code timeout}. It is not retried here: the caller retries with its own backoff and keeps
+     * each try, since Twilio sends no callback for either.
+     */
+    public RecordingUpdate updateCurrentRecording(String accountSid, String callSid, String status, String pauseBehavior, Duration timeout) {
+        Sids.require("CA", callSid, "CallSid");
+        TwilioHttp once = new TwilioHttp(httpClient, config.apiUrl(), credentials(accountSid), new RetryPolicy(1, Duration.ZERO, Duration.ZERO),
+                retries, timeout);
+        String form = "Status=" + java.net.URLEncoder.encode(status, java.nio.charset.StandardCharsets.UTF_8)
+                + (pauseBehavior == null ? "" : "&PauseBehavior=" + java.net.URLEncoder.encode(pauseBehavior, java.nio.charset.StandardCharsets.UTF_8));
+        HttpResponse<InputStream> r;
+        try {
+            r = once.send("POST", once.resolve("/2010-04-01/Accounts/" + accountSid + "/Calls/" + callSid + "/Recordings/Twilio.CURRENT.json"),
+                    "the recording of call " + callSid + " (set to " + status + ")", form);
+        } catch (RetryableException e) {
+            return new RecordingUpdate(0, e.getCause() instanceof java.net.http.HttpTimeoutException ? "no answer within " + words(timeout)
+                    : "Twilio unreachable (" + (e.getCause() == null ? e.getMessage() : e.getCause().toString()) + ")");
+        }
+        String body = TwilioHttp.readSmall(r);
+        int code = r.statusCode();
+        return new RecordingUpdate(code, code >= 200 && code < 300 ? "done" : "HTTP " + code + twilioMessage(body));
+    }
+
+    /** ": " and the message of Twilio's error body ({"code": ..., "message": ...}), or nothing when it has none. */
+    private static String twilioMessage(String body) {
+        try {
+            var json = ERROR_BODY.readTree(body);
+            String m = json == null ? "" : json.path("message").asText("");
+            return m.isBlank() ? "" : ": " + m;
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private static String words(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
     }
 
     /** A recording's media as Twilio serves it. The stream's read failures are retryable exceptions. */

@@ -35,8 +35,9 @@ import java.util.regex.Pattern;
 
 /**
  * A local stand-in for Twilio's Recordings API that answers with Twilio's JSON shapes (the examples in src/test/resources/twilio), real
- * audio bytes, paging, basic auth, and faults on demand: 404, 401, 429 with Retry-After, 500, latency, and media
- * redirected to another host (reached as "localhost" while the API is "127.0.0.1").
+ * audio bytes, paging, basic auth, and faults on demand: 404, 401, 429 with Retry-After, 500, latency, media
+ * redirected to another host (reached as "localhost" while the API is "127.0.0.1"), and pauses and resumes of a call's
+ * recording answered 500 or 404, or not at all ({@link #answerPauses}, {@link #answerResumes}).
  */
 public final class TwilioStandIn implements AutoCloseable {
     public static final String ACCOUNT_SID = "AC0123456789abcdef0123456789abcdef";
@@ -176,6 +177,53 @@ public final class TwilioStandIn implements AutoCloseable {
     }
 
     private final List<RecordingUpdate> recordingUpdates = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /**
+     * How Twilio answers an update of a call's recording: done (200), 500, 404 (Twilio finds no recording of the call
+     * now), or not at all: {@code HANG} holds the request until the answer for it is changed (or the stand-in is reset or
+     * closed), then answers as the new setting says, whether or not the client still waits.
+     */
+    public enum UpdateAnswer { DONE, FAIL_500, NOT_FOUND, HANG }
+
+    private final Object updateAnswers = new Object();
+    private UpdateAnswer pauseAnswer = UpdateAnswer.DONE;
+    private UpdateAnswer resumeAnswer = UpdateAnswer.DONE;
+    private boolean closed;
+
+    /** From now on every pause of a call's recording ({@code Status=paused}) is answered so. */
+    public void answerPauses(UpdateAnswer answer) {
+        synchronized (updateAnswers) {
+            pauseAnswer = answer;
+            updateAnswers.notifyAll();
+        }
+    }
+
+    /** From now on every resume of a call's recording ({@code Status=in-progress}) is answered so. */
+    public void answerResumes(UpdateAnswer answer) {
+        synchronized (updateAnswers) {
+            resumeAnswer = answer;
+            updateAnswers.notifyAll();
+        }
+    }
+
+    /** The answer for an update to {@code status}, once it is not HANG (or the stand-in stops). */
+    private UpdateAnswer updateAnswer(String status) {
+        synchronized (updateAnswers) {
+            while (!closed) {
+                UpdateAnswer a = "paused".equals(status) ? pauseAnswer : resumeAnswer;
+                if (a != UpdateAnswer.HANG) {
+                    return a;
+                }
+                try {
+                    updateAnswers.wait();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return UpdateAnswer.FAIL_500;
+                }
+            }
+            return UpdateAnswer.FAIL_500;
+        }
+    }
 
     /** Every update (pause, resume) of a call's recording received since the last reset, in order. */
     public List<RecordingUpdate> recordingUpdates() {
@@ -339,6 +387,8 @@ public final class TwilioStandIn implements AutoCloseable {
         deleteFaults.clear();
         deleteHangs.clear();
         deleteLatency = Duration.ZERO;
+        answerPauses(UpdateAnswer.DONE);
+        answerResumes(UpdateAnswer.DONE);
     }
 
     private void handleApi(HttpExchange ex) throws IOException {
@@ -366,7 +416,11 @@ public final class TwilioStandIn implements AutoCloseable {
                 }
                 Map<String, String> form = form(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
                 recordingUpdates.add(new RecordingUpdate(Instant.now(), update.group(2), update.group(3), form.get("Status"), form.get("PauseBehavior")));
-                json(ex, 200, callRecordingJson(update.group(1), update.group(2), form.get("Status")));
+                switch (updateAnswer(form.get("Status"))) {
+                    case FAIL_500 -> error(ex, 500, 20500, "Internal Server Error");
+                    case NOT_FOUND -> error(ex, 404, 20404, "The requested resource " + path + " was not found");
+                    default -> json(ex, 200, callRecordingJson(update.group(1), update.group(2), form.get("Status")));
+                }
                 return;
             }
             Matcher call = CALL.matcher(path);
@@ -654,6 +708,10 @@ public final class TwilioStandIn implements AutoCloseable {
 
     @Override
     public void close() {
+        synchronized (updateAnswers) {
+            closed = true;
+            updateAnswers.notifyAll();
+        }
         api.stop(0);
         mediaHost.stop(0);
         executor.shutdownNow();

@@ -104,18 +104,17 @@ public final class CallsApi {
         body.put("analytics", analytics.find(c.id()).map(CallView::analytics).orElse(null));
         body.put("privacy", privacy.about(c, rows, who));
         var pauses = dev.callvault.pause.Pauses.of(recordings.jdbi(), c.id());
+        // on the call's timeline: the stream's seconds placed where the real-time tracks start, else the wall clock
+        Instant streamStart = rows.stream().filter(r -> r.streamSid() != null && r.recordingSid() == null).map(CallView::startOf)
+                .filter(java.util.Objects::nonNull).min(Instant::compareTo).orElse(null);
+        double offset = streamStart != null && zero != null ? seconds(zero, streamStart) : 0;
         body.put("pauses", pauses.stream().map(p -> {
             Map<String, Object> m = CallView.pause(p);
-            // on the call's timeline: the stream's seconds placed where the real-time tracks start, else the wall clock
-            Instant streamStart = rows.stream().filter(r -> r.streamSid() != null && r.recordingSid() == null).map(CallView::startOf)
-                    .filter(java.util.Objects::nonNull).min(Instant::compareTo).orElse(null);
-            double offset = streamStart != null && zero != null ? java.time.Duration.between(zero, streamStart).toMillis() / 1000.0 : 0;
-            m.put("call_from", p.streamFrom() != null ? offset + p.streamFrom() : zero == null ? 0 : java.time.Duration.between(zero, p.startedAt()).toMillis() / 1000.0);
-            m.put("call_to", p.streamTo() != null ? offset + p.streamTo() : p.endedAt() == null || zero == null ? null
-                    : java.time.Duration.between(zero, p.endedAt()).toMillis() / 1000.0);
+            m.put("call_from", p.streamFrom() != null ? offset + p.streamFrom() : zero == null ? 0 : seconds(zero, p.startedAt()));
+            m.put("call_to", callTo(p, offset, zero));
             return m;
         }).toList());
-        body.put("twilio_may_hold_paused_audio", pauses.stream().anyMatch(dev.callvault.pause.Pauses.Pause::twilioFailed));
+        body.put("twilio_may_hold_paused_audio", pauses.stream().anyMatch(dev.callvault.pause.Pauses.Pause::twilioMayHold));
         body.put("audit", audit.forCall(c.id()).stream().map(e -> {
             Map<String, Object> m = CallView.audit(e);
             m.put("words", CallView.auditWords(e));
@@ -220,6 +219,18 @@ public final class CallsApi {
         ex.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
         ex.getResponseHeaders().put(Headers.CACHE_CONTROL, "private, max-age=3600");
         ex.getResponseSender().send(json);
+    }
+
+    /** Where a pause ends on the call's timeline (seconds from {@code zero}); null while it is open. */
+    private static Double callTo(dev.callvault.pause.Pauses.Pause p, double offset, Instant zero) {
+        if (p.streamTo() != null) {
+            return offset + p.streamTo();
+        }
+        return p.endedAt() == null || zero == null ? null : seconds(zero, p.endedAt());
+    }
+
+    private static double seconds(Instant from, Instant to) {
+        return java.time.Duration.between(from, to).toMillis() / 1000.0;
     }
 
     private void authenticate(HttpServerExchange ex) {

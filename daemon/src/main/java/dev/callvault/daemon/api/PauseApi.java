@@ -18,8 +18,11 @@ import java.util.Map;
 /**
  * {@code POST /calls/{CallSid}/pause} and {@code .../resume}: the voice application that knows a card is being read
  * pauses both recorders of the call (API token, or a signed-in person with the session's CSRF token; the reason in the
- * body). 200 paused or resumed (or already, or the call has ended: a no-op that says so); 502 when Twilio refused, the
- * real-time recorder paused all the same; 409 naming the daemon that records the call when it is another.
+ * body). The real-time recorder pauses (or resumes) at once; the answer waits for Twilio at most
+ * {@code recording.pause-deadline-ms}. 200 paused or resumed (or already, or the call has ended: a no-op that says so);
+ * 502 when Twilio has not confirmed in time (its recording may hold the span; it is asked again in the background until
+ * it confirms or the call ends), the real-time recorder paused all the same; 409 naming the daemon that records the call
+ * when it is another.
  */
 public final class PauseApi {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -85,29 +88,58 @@ public final class PauseApi {
         body.put("call_sid", HttpSupport.param(ex, "call_sid").orElse(""));
         body.put("state", switch (r.outcome()) {
             case PAUSED, ALREADY_PAUSED -> "paused";
-            case RESUMED, NOT_PAUSED -> "recording";
+            case RESUMED, ALREADY_RESUMED, NOT_PAUSED -> "recording";
             case CALL_ENDED -> "ended";
             case ELSEWHERE -> "elsewhere";
         });
         body.put("realtime", r.realtime());
         body.put("twilio", r.twilio());
+        body.put("twilio_asked_again", r.asking());
         r.pause().ifPresent(p -> body.put("pause", CallView.pause(p)));
-        String detail = switch (r.outcome()) {
-            case PAUSED -> r.twilioFailed() ? "Twilio refused to pause its recording (" + r.twilio().substring("failed: ".length()) + "): it may hold "
-                    + "this span" + (r.realtime() ? "; the real-time recorder is paused" : "") : "both recorders paused";
-            case ALREADY_PAUSED -> "already paused";
-            case RESUMED -> r.twilioFailed() ? "the real-time recorder resumed, but Twilio refused to resume its recording (" + r.twilio() + ")"
-                    : "recording again";
+        body.put("detail", detail(r, action));
+        if (r.outcome() == Pauses.Outcome.PAUSED) {
+            metrics.paused(r.twilioFailed() ? "refused" : "paused".equals(r.twilio()) ? "paused" : "none");
+        }
+        int status = r.outcome() == Pauses.Outcome.ELSEWHERE ? 409 : r.twilioFailed() ? 502 : 200;
+        HttpSupport.json(ex, status, status == 200 ? "application/json" : "application/problem+json", withStatus(body, status));
+    }
+
+    /** The answer in words: what each recorder did, and when Twilio has not confirmed, what it answered and what happens next. */
+    private static String detail(Pauses.Result r, String action) {
+        return switch (r.outcome()) {
+            case PAUSED -> r.twilioFailed() ? pauseNotConfirmed(r) : paused(r);
+            case ALREADY_PAUSED -> "already paused" + (r.twilioFailed() ? ": " + pauseNotConfirmed(r) : "");
+            case RESUMED -> r.twilioFailed() ? resumeNotConfirmed(r) : "recording again";
+            case ALREADY_RESUMED -> "already resumed" + (r.twilioFailed() ? ": " + resumeNotConfirmed(r) : "");
             case NOT_PAUSED -> "not paused: nothing to resume";
             case CALL_ENDED -> "the call has ended: nothing to " + action;
             case ELSEWHERE -> "the call is recorded by daemon " + r.holder() + ": send the " + action + " there";
         };
-        body.put("detail", detail);
-        if (r.outcome() == Pauses.Outcome.PAUSED) {
-            metrics.paused(r.twilioFailed() ? "refused" : r.twilio().equals("paused") ? "paused" : "none");
+    }
+
+    private static String pauseNotConfirmed(Pauses.Result r) {
+        String recorder = r.realtime() ? "; the real-time recorder is paused" : "";
+        if ("paused".equals(r.twilio())) {
+            return "Twilio confirmed the pause of its recording only after the answer went out: it may hold the start of this span" + recorder;
         }
-        int status = r.outcome() == Pauses.Outcome.ELSEWHERE ? 409 : r.twilioFailed() ? 502 : 200;
-        HttpSupport.json(ex, status, status == 200 ? "application/json" : "application/problem+json", withStatus(body, status));
+        return "Twilio has not confirmed the pause of its recording (" + r.twilio() + "): it may hold this span" + askedAgain(r) + recorder;
+    }
+
+    private static String resumeNotConfirmed(Pauses.Result r) {
+        return (r.realtime() ? "the real-time recorder is recording again; " : "") + "Twilio has not confirmed the resume of its recording ("
+                + r.twilio() + ")" + askedAgain(r);
+    }
+
+    private static String askedAgain(Pauses.Result r) {
+        return r.asking() ? ". It is asked again in the background until it confirms or the call ends" : "";
+    }
+
+    /** A pause Twilio confirmed in time, or that has nothing to pause at Twilio. */
+    private static String paused(Pauses.Result r) {
+        if ("no recording".equals(r.twilio())) {
+            return r.realtime() ? "the real-time recorder paused; Twilio records nothing of this call" : "nothing records this call";
+        }
+        return r.realtime() ? "both recorders paused" : "Twilio's recording paused (no real-time recorder records this call)";
     }
 
     private static Map<String, Object> withStatus(Map<String, Object> body, int status) {
