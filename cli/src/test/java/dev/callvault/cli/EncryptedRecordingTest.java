@@ -1,5 +1,6 @@
 package dev.callvault.cli;
 
+import dev.callvault.archive.Archiver;
 import dev.callvault.config.ConfigLoader;
 import dev.callvault.daemon.Daemon;
 import dev.callvault.daemon.DaemonHarness;
@@ -9,9 +10,13 @@ import dev.callvault.db.RecordingRow;
 import dev.callvault.storage.RecordingStore;
 import dev.callvault.storage.RecordingStores;
 import dev.callvault.testing.Environment;
+import dev.callvault.testing.RecordingKeyPair;
 import dev.callvault.testing.Sids;
 import dev.callvault.testing.StandInRecording;
 import dev.callvault.testing.TwilioStandIn;
+import dev.callvault.twilio.MediaFormat;
+import dev.callvault.twilio.RecordingRef;
+import dev.callvault.twilio.TwilioRecordings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,6 +32,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
@@ -40,7 +46,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Twilio's encrypted recordings (Voice Recording Encryption): archived as the ciphertext Twilio serves (asked for as WAV,
  * never MP3), played back decrypted as it streams (the whole WAV bit for bit, a range in the middle exactly those bytes),
- * and a byte changed in storage found by {@code verify --deep} ("authentication failed", CRITICAL) and refused by /play.
+ * and a byte changed in storage found by {@code verify --deep} ("authentication failed", CRITICAL) and refused by /play;
+ * a private key of another pair told apart from altered bytes by {@code verify --deep} (and left alone by {@code --fix}).
  */
 class EncryptedRecordingTest {
     private static final String KEY_SID = "CR" + "0123456789abcdef".repeat(2);
@@ -132,5 +139,39 @@ class EncryptedRecordingTest {
         }
         assertThat(cli.run(List.of("doctor"), Map.of()).out()).as("doctor without the key").contains("FAIL encryption keys").contains(KEY_SID);
         assertThat(cli.run(List.of("doctor"), keys).out()).as("doctor with it").contains("PASS encryption keys");
+    }
+
+    /** A recording Twilio encrypted for {@code pair}, archived here (by an archiver without the private key, as a backfill may). */
+    private RecordingRow archive(RecordingKeyPair pair, byte[] wav, Instant created) {
+        String callSid = Sids.call();
+        String recordingSid = Sids.recording();
+        env.twilio().addEncrypted(StandInRecording.completed(TwilioStandIn.ACCOUNT_SID, callSid, recordingSid, created, 0), wav, pair.publicKey(), pair.sid());
+        try (RecordingStore store = RecordingStores.open(env.config().storage())) {
+            new Archiver(new TwilioRecordings(env.config().twilio()), store, env.db(), MediaFormat.MP3, Clock.systemUTC())
+                    .archive(Archiver.Request.of(new RecordingRef(TwilioStandIn.ACCOUNT_SID, recordingSid, callSid)));
+        }
+        return new RecordingRepository(env.db().jdbi()).findByRecordingSid(recordingSid).orElseThrow();
+    }
+
+    @Test
+    void verifyDeepSaysAKeyOfAnotherPairDoesNotOpenTheRecordingAndFixMovesNothing() throws Exception {
+        RecordingKeyPair pair = RecordingKeyPair.generate(KEY_SID, dir);
+        RecordingKeyPair other = RecordingKeyPair.generate("CR" + "0".repeat(32), dir);
+        Instant created = Instant.now().minusSeconds(600);
+        RecordingRow row = archive(pair, RecordingKeyPair.wav(4), created);
+        int downloads = env.twilio().mediaDownloads();
+
+        Cli.Result deep = cli.run(List.of("verify"), pair.settingWithKeyOf(other), "--since", created.minusSeconds(3600).toString(), "--deep");
+        Cli.Result fix = cli.run(List.of("verify"), pair.settingWithKeyOf(other), "--since", created.minusSeconds(3600).toString(), "--deep", "--fix");
+
+        assertThat(deep.out()).as(deep.out() + deep.err()).contains("key does not open this recording").contains(KEY_SID)
+                .doesNotContain("authentication failed");
+        assertThat(deep.lines()).as("nothing called corrupt").noneMatch(l -> l.startsWith("corrupt"));
+        assertThat(fix.out()).doesNotContain("damaged/").doesNotContain("re-archived");
+        assertThat(env.s3().countObjects(env.bucket(), "damaged/")).as("nothing set aside").isZero();
+        try (RecordingStore store = RecordingStores.open(env.config().storage()); InputStream in = store.get(row.s3Key(), 0, -1)) {
+            assertThat(in.readAllBytes()).as("the intact object, where it was").isEqualTo(env.twilio().ciphertext(row.recordingSid()));
+        }
+        assertThat(env.twilio().mediaDownloads()).as("nothing fetched again from Twilio").isEqualTo(downloads);
     }
 }
