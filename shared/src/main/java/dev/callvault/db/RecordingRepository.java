@@ -157,6 +157,17 @@ public final class RecordingRepository {
                 .bindList("ids", List.copyOf(ids)).bind("reason", reason).execute());
     }
 
+    /**
+     * Keeps what authenticating the row's encrypted object found ({@code seal}, JSON) as its {@code authentication}, while
+     * the row still names that object (one archived again meanwhile keeps its own). True when kept.
+     */
+    public boolean seal(UUID id, String s3Key, String sealJson) {
+        return jdbi.withHandle(h -> h.createUpdate("""
+                        UPDATE recordings SET recording_metadata = recording_metadata || jsonb_build_object('authentication', :seal::jsonb)
+                        WHERE id = :id AND s3_key = :key""")
+                .bind("id", id).bind("key", s3Key).bind("seal", sealJson).execute()) == 1;
+    }
+
     /** Marks real-time rows whose heartbeat stopped longer ago than {@code limit} as failed. Returns how many. */
     public int markAbandoned(java.time.Duration limit, String reason) {
         return jdbi.withHandle(h -> h.createUpdate("""

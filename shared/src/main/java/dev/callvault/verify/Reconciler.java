@@ -9,6 +9,7 @@ import dev.callvault.db.Marks;
 import dev.callvault.storage.RecordingKeys;
 import dev.callvault.db.RecordingRepository;
 import dev.callvault.db.RecordingRow;
+import dev.callvault.encrypted.EncryptedRecordings;
 import dev.callvault.storage.RecordingStore;
 import dev.callvault.storage.StoredObject;
 import dev.callvault.twilio.TwilioRecording;
@@ -89,6 +90,7 @@ public final class Reconciler {
 
     private final java.time.Duration stale;
     private final dev.callvault.crypto.PrivateKeys keys;
+    private final EncryptedRecordings encrypted;
 
     public Reconciler(TwilioRecordings twilio, RecordingRepository recordings, RecordingStore store, Archiver archiver) {
         this(twilio, recordings, store, archiver, java.time.Duration.ofMinutes(10));
@@ -103,6 +105,7 @@ public final class Reconciler {
     public Reconciler(TwilioRecordings twilio, RecordingRepository recordings, RecordingStore store, Archiver archiver, java.time.Duration stale,
                       dev.callvault.crypto.PrivateKeys keys) {
         this.keys = keys;
+        this.encrypted = new EncryptedRecordings(store, keys, recordings, java.time.Clock.systemUTC());
         this.stale = stale;
         this.twilio = twilio;
         this.recordings = recordings;
@@ -163,14 +166,14 @@ public final class Reconciler {
     }
 
     /**
-     * Encrypted recordings: their tag checked with the private key where this host has it; a changed byte is
-     * "authentication failed" (without the key, its SHA-256 says it). A key that does not open a recording goes to
-     * {@code wrongKey}: the key is wrong, not the bytes. A store that fails while read is not a verdict on the object: it
-     * is thrown, and verify says it could not check.
+     * Encrypted recordings: their tag checked with the private key where this host has it, and the verdict bound to the
+     * object read ({@link dev.callvault.encrypted.Seal}); a changed byte is "authentication failed" (without the key, its
+     * SHA-256 says it). A key that does not open a recording goes to {@code wrongKey}: the key is wrong, not the bytes.
+     * A store that fails while read is not a verdict on the object: it is thrown, and verify says it could not check.
      */
     private void authenticate(java.util.Collection<RecordingRow> rows, Map<String, String> problems, Map<String, String> wrongKey) {
         for (RecordingRow r : rows) {
-            Map<String, String> enc = dev.callvault.crypto.RecordingCipher.details(r.metadataJson());
+            Map<String, String> enc = EncryptedRecordings.details(r);
             if (enc == null) {
                 continue;
             }
@@ -183,20 +186,19 @@ public final class Reconciler {
             }
             RecordingCipher cipher;
             try {
-                cipher = keys.cipher(r.recordingSid() != null ? r.recordingSid() : r.id().toString(), enc);
+                cipher = encrypted.cipher(r);
             } catch (RecordingCipher.KeyDoesNotOpen e) {
                 wrongKey.put(r.s3Key(), "key does not open this recording: the private key configured for " + e.publicKeySid() + " ("
                         + dev.callvault.crypto.PrivateKeys.SETTING + e.publicKeySid() + ") is another pair's" + (problems.containsKey(r.s3Key())
                         ? "" : "; the recording is intact (its SHA-256 matches its row), so --fix leaves it: configure the right key"));
                 continue;
             }
-            try (java.io.InputStream whole = store.get(r.s3Key(), 0, -1)) {
-                if (!cipher.authentic(whole)) {
-                    String hash = problems.containsKey(r.s3Key()) ? " (" + problems.get(r.s3Key()) + ")" : "";
-                    problems.put(r.s3Key(), "authentication failed: the stored ciphertext is not what Twilio encrypted (a byte changed in storage)" + hash);
-                }
-            } catch (java.io.IOException e) {
-                throw dev.callvault.storage.StorageException.unavailable("reading", r.s3Key(), e);
+            Optional<StoredObject> object = store.head(r.s3Key());
+            if (object.isEmpty()) {
+                problems.putIfAbsent(r.s3Key(), "the object went missing while verify read it");
+            } else if (!encrypted.authenticate(r, cipher, object.get()).authentic()) {
+                String hash = problems.containsKey(r.s3Key()) ? " (" + problems.get(r.s3Key()) + ")" : "";
+                problems.put(r.s3Key(), "authentication failed: the stored ciphertext is not what Twilio encrypted (a byte changed in storage)" + hash);
             }
         }
     }
