@@ -47,7 +47,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Twilio's encrypted recordings (Voice Recording Encryption): archived as the ciphertext Twilio serves (asked for as WAV,
  * never MP3), played back decrypted as it streams (the whole WAV bit for bit, a range in the middle exactly those bytes),
  * and a byte changed in storage found by {@code verify --deep} ("authentication failed", CRITICAL) and refused by /play;
- * a private key of another pair told apart from altered bytes by {@code verify --deep} (and left alone by {@code --fix}).
+ * downloaded decrypted and authenticated as /play serves it, or refused with nothing written; a private key of another
+ * pair told apart from altered bytes by {@code verify --deep} (and left alone by {@code --fix}).
  */
 class EncryptedRecordingTest {
     private static final String KEY_SID = "CR" + "0123456789abcdef".repeat(2);
@@ -151,6 +152,56 @@ class EncryptedRecordingTest {
                     .archive(Archiver.Request.of(new RecordingRef(TwilioStandIn.ACCOUNT_SID, recordingSid, callSid)));
         }
         return new RecordingRepository(env.db().jdbi()).findByRecordingSid(recordingSid).orElseThrow();
+    }
+
+    private static List<Path> files(Path dir) throws java.io.IOException {
+        try (var listing = Files.list(dir)) {
+            return listing.toList();
+        }
+    }
+
+    @Test
+    void downloadWritesTheWavDecryptedAndAuthenticatedAsPlayServesIt() throws Exception {
+        RecordingKeyPair pair = RecordingKeyPair.generate(KEY_SID, dir);
+        byte[] wav = RecordingKeyPair.wav(4);
+        RecordingRow row = archive(pair, wav, Instant.now().minusSeconds(600));
+        Path out = Files.createDirectory(dir.resolve("out"));
+
+        Cli.Result r = cli.run(List.of("download"), pair.setting(), "--recording-sid", row.recordingSid(), "-o", out + "/");
+
+        assertThat(r.exit()).as(r.out() + r.err()).isZero();
+        assertThat(files(out)).as("one file, nothing partial").hasSize(1);
+        Path file = files(out).get(0);
+        assertThat(file.getFileName().toString()).endsWith(".wav");
+        assertThat(Files.readAllBytes(file)).as("the WAV Twilio recorded, not its ciphertext").isEqualTo(wav);
+        assertThat(r.out()).contains("decrypted").contains("authenticated");
+    }
+
+    @Test
+    void downloadWithoutThePrivateKeyRefusesAndWritesNothing() throws Exception {
+        RecordingKeyPair pair = RecordingKeyPair.generate(KEY_SID, dir);
+        RecordingRow row = archive(pair, RecordingKeyPair.wav(4), Instant.now().minusSeconds(600));
+        Path out = Files.createDirectory(dir.resolve("out"));
+
+        Cli.Result r = cli.run(List.of("download"), Map.of(), "--recording-sid", row.recordingSid(), "-o", out.resolve("call.wav").toString());
+
+        assertThat(r.exit()).as(r.out() + r.err()).isEqualTo(1);
+        assertThat(r.err()).contains("twilio.encryption.private-key." + KEY_SID);
+        assertThat(files(out)).as("no ciphertext under a plaintext name, nothing partial").isEmpty();
+    }
+
+    @Test
+    void downloadOfAnEncryptedRecordingWhoseStoredBytesChangedFailsAndLeavesNoFile() throws Exception {
+        RecordingKeyPair pair = RecordingKeyPair.generate(KEY_SID, dir);
+        RecordingRow row = archive(pair, RecordingKeyPair.wav(4), Instant.now().minusSeconds(600));
+        env.s3().overwriteInPlace(env.bucket(), row.s3Key(), 70_000, new byte[]{(byte) (env.twilio().ciphertext(row.recordingSid())[70_000] ^ 0x40)});
+        Path out = Files.createDirectory(dir.resolve("out"));
+
+        Cli.Result r = cli.run(List.of("download"), pair.setting(), "--recording-sid", row.recordingSid(), "-o", out.resolve("call.wav").toString());
+
+        assertThat(r.exit()).as(r.out() + r.err()).isEqualTo(1);
+        assertThat(r.err()).contains("failed authentication");
+        assertThat(files(out)).as("no unverified file left behind").isEmpty();
     }
 
     @Test
