@@ -48,7 +48,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * never MP3), played back decrypted as it streams (the whole WAV bit for bit, a range in the middle exactly those bytes),
  * and a byte changed in storage found by {@code verify --deep} ("authentication failed", CRITICAL) and refused by /play;
  * downloaded decrypted and authenticated as /play serves it, or refused with nothing written; a private key of another
- * pair told apart from altered bytes by {@code verify --deep} (and left alone by {@code --fix}).
+ * pair told apart from altered bytes by {@code verify --deep} (and left alone by {@code --fix}) and by {@code doctor}.
  */
 class EncryptedRecordingTest {
     private static final String KEY_SID = "CR" + "0123456789abcdef".repeat(2);
@@ -224,5 +224,18 @@ class EncryptedRecordingTest {
             assertThat(in.readAllBytes()).as("the intact object, where it was").isEqualTo(env.twilio().ciphertext(row.recordingSid()));
         }
         assertThat(env.twilio().mediaDownloads()).as("nothing fetched again from Twilio").isEqualTo(downloads);
+    }
+
+    @Test
+    void doctorProvesEachConfiguredKeyOpensARecordingThatNamesIt() throws Exception {
+        RecordingKeyPair pair = RecordingKeyPair.generate(KEY_SID, dir);
+        RecordingKeyPair other = RecordingKeyPair.generate("CR" + "0".repeat(32), dir);
+        RecordingRow row = archive(pair, RecordingKeyPair.wav(2), Instant.now().minusSeconds(600));
+
+        String wrong = cli.run(List.of("doctor"), pair.settingWithKeyOf(other)).out();
+        String right = cli.run(List.of("doctor"), pair.setting()).out();
+
+        assertThat(wrong).as("a valid key of another pair").contains("FAIL encryption keys").contains(KEY_SID).contains("does not open");
+        assertThat(right).contains("PASS encryption keys").contains(KEY_SID + " opens recording " + row.recordingSid());
     }
 }
