@@ -1,6 +1,7 @@
 package dev.callvault.cli;
 
 import dev.callvault.archive.Archiver;
+import dev.callvault.archive.CallbackProcessor;
 import dev.callvault.config.ConfigLoader;
 import dev.callvault.daemon.Daemon;
 import dev.callvault.daemon.DaemonHarness;
@@ -48,7 +49,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * never MP3), played back decrypted as it streams (the whole WAV bit for bit, a range in the middle exactly those bytes),
  * and a byte changed in storage found by {@code verify --deep} ("authentication failed", CRITICAL) and refused by /play;
  * downloaded decrypted and authenticated as /play serves it, or refused with nothing written; a private key of another
- * pair told apart from altered bytes by {@code verify --deep} (and left alone by {@code --fix}) and by {@code doctor}.
+ * pair told apart from altered bytes by {@code verify --deep} (and left alone by {@code --fix}) and by {@code doctor};
+ * Twilio's encryption errors (16105, 16107) shown with their meaning by {@code call show}.
  */
 class EncryptedRecordingTest {
     private static final String KEY_SID = "CR" + "0123456789abcdef".repeat(2);
@@ -237,5 +239,31 @@ class EncryptedRecordingTest {
 
         assertThat(wrong).as("a valid key of another pair").contains("FAIL encryption keys").contains(KEY_SID).contains("does not open");
         assertThat(right).contains("PASS encryption keys").contains(KEY_SID + " opens recording " + row.recordingSid());
+    }
+
+    @Test
+    void callShowSaysWhatTwilio16105And16107Mean() throws Exception {
+        RecordingKeyPair alternate = RecordingKeyPair.generate("CR" + "a1".repeat(16), dir);
+        String notStored = Sids.call();
+        String otherKey = Sids.call();
+        String encrypted = Sids.recording();
+        env.twilio().addEncrypted(StandInRecording.completed(TwilioStandIn.ACCOUNT_SID, otherKey, encrypted, Instant.now().minusSeconds(600), 0),
+                RecordingKeyPair.wav(2), alternate.publicKey(), alternate.sid());
+        try (RecordingStore store = RecordingStores.open(env.config().storage())) {
+            CallbackProcessor callbacks = new CallbackProcessor(new Archiver(new TwilioRecordings(env.config().twilio()), store, env.db(),
+                    MediaFormat.MP3, Clock.systemUTC()));
+            Map<String, String> failed = DaemonHarness.callback(notStored, Sids.recording(), "failed");
+            failed.put("ErrorCode", "16105");
+            callbacks.process(failed);
+            Map<String, String> completed = DaemonHarness.callback(otherKey, encrypted, "completed");
+            completed.put("ErrorCode", "16107");
+            callbacks.process(completed);
+        }
+
+        Cli.Result first = cli.run(List.of("call", "show"), Map.of(), notStored);
+        Cli.Result second = cli.run(List.of("call", "show"), Map.of(), otherKey);
+
+        assertThat(first.out()).as(first.err()).contains("16105: ").contains("no valid public key");
+        assertThat(second.out()).as(second.err()).contains("16107: ").contains("alternate public key");
     }
 }

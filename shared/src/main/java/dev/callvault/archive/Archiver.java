@@ -318,8 +318,8 @@ public final class Archiver {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("twilio_status", status);
         m.put("twilio_recording_sid", ref.recordingSid());
-        if (callback.get("ErrorCode") != null) {
-            m.put("twilio_error_code", callback.get("ErrorCode"));
+        if (dev.callvault.twilio.TwilioErrors.isError(callback.get("ErrorCode"))) {
+            m.put("twilio_error_code", callback.get("ErrorCode").strip());
             String meaning = dev.callvault.twilio.TwilioErrors.meaning(callback.get("ErrorCode"));
             if (meaning != null) {
                 m.put("twilio_error", meaning); // shown with the recording: "Twilio's recording ... is failed (16105: ...)"
@@ -346,6 +346,15 @@ public final class Archiver {
 
     /** What an upload stored: its size and SHA-256, and for an encrypted recording authenticated on the way, its seal (else null). */
     private record Uploaded(long size, String sha256, Seal seal) {
+    }
+
+    /**
+     * Keeps the error code a status callback gave an archived recording ({@code 16107}: encrypted with an alternate public
+     * key), with its meaning where callvault knows it, in the recording's row: {@code call show}, the API and the console
+     * show it.
+     */
+    public void noteTwilioError(String recordingSid, String errorCode) {
+        recordings.noteTwilioError(recordingSid, errorCode, dev.callvault.twilio.TwilioErrors.meaning(errorCode));
     }
 
     private Uploaded upload(TwilioRecording rec, MediaFormat format, String key) {

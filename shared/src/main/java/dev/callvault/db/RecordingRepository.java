@@ -168,6 +168,18 @@ public final class RecordingRepository {
                 .bind("id", id).bind("key", s3Key).bind("seal", sealJson).execute()) == 1;
     }
 
+    /**
+     * Keeps the error code Twilio's status callback gave the recording {@code recordingSid}, and its meaning where callvault
+     * knows it ({@code meaning}, may be null), with the row of that recording. False when no row holds it.
+     */
+    public boolean noteTwilioError(String recordingSid, String code, String meaning) {
+        return jdbi.withHandle(h -> h.createUpdate("""
+                        UPDATE recordings SET recording_metadata = recording_metadata
+                               || jsonb_build_object('twilio_error_code', :code, 'twilio_error', CAST(:meaning AS text))
+                        WHERE recording_sid = :sid""")
+                .bind("sid", recordingSid).bind("code", code).bind("meaning", meaning).execute()) > 0;
+    }
+
     /** Marks real-time rows whose heartbeat stopped longer ago than {@code limit} as failed. Returns how many. */
     public int markAbandoned(java.time.Duration limit, String reason) {
         return jdbi.withHandle(h -> h.createUpdate("""
