@@ -170,13 +170,14 @@ public final class RecordingRepository {
 
     /**
      * Keeps the error code Twilio's status callback gave the recording {@code recordingSid}, and its meaning where callvault
-     * knows it ({@code meaning}, may be null), with the row of that recording. False when no row holds it.
+     * knows it ({@code meaning}, may be null), with the row of that recording; a tombstone (erased or expired meanwhile)
+     * keeps nothing more. False when no live row holds it.
      */
     public boolean noteTwilioError(String recordingSid, String code, String meaning) {
         return jdbi.withHandle(h -> h.createUpdate("""
                         UPDATE recordings SET recording_metadata = recording_metadata
                                || jsonb_build_object('twilio_error_code', :code, 'twilio_error', CAST(:meaning AS text))
-                        WHERE recording_sid = :sid""")
+                        WHERE recording_sid = :sid AND deleted_at IS NULL""")
                 .bind("sid", recordingSid).bind("code", code).bind("meaning", meaning).execute()) > 0;
     }
 
