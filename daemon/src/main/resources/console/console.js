@@ -426,6 +426,7 @@
         const dl = el("dl", { class: "facts" });
         const row = (k, v) => dl.append(el("dt", {}, k), el("dd", {}, v));
         row("Status", r.status);
+        if (r.twilio_error) row("Twilio's error", el("span", { class: "twilio-error error" }, r.twilio_error.meaning));
         row("Source", r.recording_sid ? "Twilio (" + r.recording_sid + ")" : r.stream_sid ? "real-time stream " + r.stream_sid : known(r.source));
         row("Starts", clock(r.offset_seconds) + " into the call");
         row("Format", r.format ? r.format + (r.channels ? ", " + r.channels + " channel" + (r.channels > 1 ? "s" : "") : "") : "unknown");

@@ -20,9 +20,16 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 
-/** {@code callvault download}: a recording's bytes, checked against the database's SHA-256. */
+/**
+ * {@code callvault download}: a recording's bytes, checked against the database's SHA-256; Twilio's encrypted recordings
+ * decrypted and authenticated as {@code /play} serves them.
+ */
 @Command(mixinStandardHelpOptions = true, versionProvider = Callvault.VersionProvider.class, name = "download", sortOptions = false,
-        description = {"Download recordings: one (--call and --recording, or --recording-sid) or every recording of a call (--call alone). From S3, checked against the SHA-256 in the database, resuming a partial file; or from Twilio when the recording is not archived yet (--from twilio forces it)."},
+        description = {"Download recordings: one (--call and --recording, or --recording-sid) or every recording of a call (--call alone). From S3, checked against the SHA-256 in the database; or from Twilio when the recording is not archived yet (--from twilio forces it).",
+                "",
+                "A file is written as NAME.part and renamed to NAME once checked: a download that fails leaves nothing behind, and one that was interrupted (killed) is resumed from its NAME.part.",
+                "",
+                "Twilio's encrypted recordings are written as the WAV Twilio recorded, as the daemon's /play serves them: decrypted with the private key (twilio.encryption.private-key.CR...) and authenticated (AES-GCM) before a byte is written. Without the key, with another pair's key, or when the stored bytes changed, the download is refused and nothing is written."},
         footer = {"", "Examples:",
                 "  callvault download --recording-sid RE5f6e7d8c9b0a11223344556677889900 -o call.mp3",
                 "  callvault download --call CA1f2e3d4c5b6a79880123456789abcdef -o recordings/",
@@ -68,7 +75,8 @@ public final class DownloadCommand implements Callable<Integer> {
             if (rows.size() > 1 && "-".equals(target)) {
                 throw new UsageError("the call has " + rows.size() + " recordings: -o - takes one; name a directory instead");
             }
-            Downloader downloader = new Downloader(s.store, s.twilio);
+            Downloader downloader = new Downloader(s.store, s.twilio, new dev.callvault.encrypted.EncryptedRecordings(s.store,
+                    new dev.callvault.crypto.PrivateKeys(s.config.twilio().encryptionKeys()), recordings, java.time.Clock.systemUTC()));
             int failed = 0;
             for (RecordingRow row : rows) {
                 CallRow c = calls.findById(row.callId()).orElseThrow();
@@ -131,10 +139,13 @@ public final class DownloadCommand implements Callable<Integer> {
         m.put("resumed_from", r.resumedFrom());
         m.put("sha256", r.sha256());
         m.put("verified", r.verified());
+        m.put("decrypted", r.decrypted());
         out.json(m);
         if (!"-".equals(target)) {
+            String check = r.decrypted() ? ", decrypted and authenticated (its AES-GCM tag: exactly what Twilio encrypted)"
+                    : r.verified() ? ", SHA-256 verified" : ", not verified (no hash on record)";
             out.text(where + ": " + (r.alreadyComplete() ? "already complete" : (r.bytes() + r.resumedFrom()) + " bytes from " + r.source().name().toLowerCase()
-                    + (r.resumedFrom() > 0 ? ", resumed at byte " + r.resumedFrom() : "")) + (r.verified() ? ", SHA-256 verified" : ", not verified (no hash on record)"));
+                    + (r.resumedFrom() > 0 ? ", resumed at byte " + r.resumedFrom() : "")) + check);
         }
     }
 

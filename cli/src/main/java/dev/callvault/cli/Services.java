@@ -72,11 +72,13 @@ final class Services implements AutoCloseable {
     /**
      * The archiver, made when first asked for (it brings Jdbi's start with it: a tenth of a second that a command with
      * nothing to archive does without). A bulk backfill stores recordings as fast as it can; their waveforms come on
-     * first view, their calls' analytics from 'callvault analyze'.
+     * first view, their calls' analytics from 'callvault analyze'. Encrypted recordings are authenticated as they are
+     * stored where this host has their private keys.
      */
     synchronized Archiver archiver() {
         if (archiver == null) {
-            archiver = new Archiver(twilio, store, db, MediaFormat.MP3, Clock.systemUTC(), dev.callvault.derived.DerivedWork.none());
+            archiver = new Archiver(twilio, store, db, MediaFormat.MP3, Clock.systemUTC(), dev.callvault.derived.DerivedWork.none(),
+                    new dev.callvault.crypto.PrivateKeys(config.twilio().encryptionKeys()));
         }
         return archiver;
     }

@@ -58,27 +58,31 @@ class DownloadCommandTest {
     }
 
     @Test
-    void resumesATruncatedFile(@TempDir Path dir) throws Exception {
+    void resumesThePartialFileAnInterruptedDownloadLeft(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("call.mp3");
-        Files.write(file, Arrays.copyOf(audio, 100_000));
+        Files.write(dir.resolve("call.mp3.part"), Arrays.copyOf(audio, 100_000));
         int downloadsBefore = env.twilio().mediaDownloads();
 
         Cli.Result r = cli.run("download", "--call", twilio.callSid(), "--recording", archived.recordingId().toString(), "-o", file.toString(), "--json");
 
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(Files.readAllBytes(file)).isEqualTo(audio);
+        assertThat(dir.resolve("call.mp3.part")).as("renamed once verified").doesNotExist();
         assertThat(r.out()).contains("\"resumed_from\":100000").contains("\"verified\":true");
         assertThat(env.twilio().mediaDownloads()).as("from the store, not Twilio").isEqualTo(downloadsBefore);
     }
 
     @Test
-    void refusesBytesThatDoNotMatchTheDatabase(@TempDir Path dir) {
+    void refusesBytesThatDoNotMatchTheDatabaseAndLeavesNoFileBehind(@TempDir Path dir) throws Exception {
         env.db().jdbi().useHandle(h -> h.createUpdate("UPDATE recordings SET sha256 = repeat('0', 64)").execute());
 
         Cli.Result r = cli.run("download", "--recording-sid", twilio.sid(), "-o", dir.resolve("x.mp3").toString());
 
         assertThat(r.exit()).isEqualTo(1);
         assertThat(r.err()).contains("differs from the database");
+        try (var left = Files.list(dir)) {
+            assertThat(left.toList()).as("no unverified file, whole or partial").isEmpty();
+        }
     }
 
     @Test

@@ -1,5 +1,7 @@
 package dev.callvault.cli;
 
+import dev.callvault.archive.Archiver;
+import dev.callvault.archive.CallbackProcessor;
 import dev.callvault.config.ConfigLoader;
 import dev.callvault.daemon.Daemon;
 import dev.callvault.daemon.DaemonHarness;
@@ -9,9 +11,13 @@ import dev.callvault.db.RecordingRow;
 import dev.callvault.storage.RecordingStore;
 import dev.callvault.storage.RecordingStores;
 import dev.callvault.testing.Environment;
+import dev.callvault.testing.RecordingKeyPair;
 import dev.callvault.testing.Sids;
 import dev.callvault.testing.StandInRecording;
 import dev.callvault.testing.TwilioStandIn;
+import dev.callvault.twilio.MediaFormat;
+import dev.callvault.twilio.RecordingRef;
+import dev.callvault.twilio.TwilioRecordings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,6 +33,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
@@ -40,7 +47,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Twilio's encrypted recordings (Voice Recording Encryption): archived as the ciphertext Twilio serves (asked for as WAV,
  * never MP3), played back decrypted as it streams (the whole WAV bit for bit, a range in the middle exactly those bytes),
- * and a byte changed in storage found by {@code verify --deep} ("authentication failed", CRITICAL) and refused by /play.
+ * and a byte changed in storage found by {@code verify --deep} ("authentication failed", CRITICAL) and refused by /play;
+ * downloaded decrypted and authenticated as /play serves it, or refused with nothing written; a private key of another
+ * pair told apart from altered bytes by {@code verify --deep} (and left alone by {@code --fix}) and by {@code doctor};
+ * Twilio's encryption errors (16105, 16107) shown with their meaning by {@code call show}.
  */
 class EncryptedRecordingTest {
     private static final String KEY_SID = "CR" + "0123456789abcdef".repeat(2);
@@ -132,5 +142,128 @@ class EncryptedRecordingTest {
         }
         assertThat(cli.run(List.of("doctor"), Map.of()).out()).as("doctor without the key").contains("FAIL encryption keys").contains(KEY_SID);
         assertThat(cli.run(List.of("doctor"), keys).out()).as("doctor with it").contains("PASS encryption keys");
+    }
+
+    /** A recording Twilio encrypted for {@code pair}, archived here (by an archiver without the private key, as a backfill may). */
+    private RecordingRow archive(RecordingKeyPair pair, byte[] wav, Instant created) {
+        String callSid = Sids.call();
+        String recordingSid = Sids.recording();
+        env.twilio().addEncrypted(StandInRecording.completed(TwilioStandIn.ACCOUNT_SID, callSid, recordingSid, created, 0), wav, pair.publicKey(), pair.sid());
+        try (RecordingStore store = RecordingStores.open(env.config().storage())) {
+            new Archiver(new TwilioRecordings(env.config().twilio()), store, env.db(), MediaFormat.MP3, Clock.systemUTC())
+                    .archive(Archiver.Request.of(new RecordingRef(TwilioStandIn.ACCOUNT_SID, recordingSid, callSid)));
+        }
+        return new RecordingRepository(env.db().jdbi()).findByRecordingSid(recordingSid).orElseThrow();
+    }
+
+    private static List<Path> files(Path dir) throws java.io.IOException {
+        try (var listing = Files.list(dir)) {
+            return listing.toList();
+        }
+    }
+
+    @Test
+    void downloadWritesTheWavDecryptedAndAuthenticatedAsPlayServesIt() throws Exception {
+        RecordingKeyPair pair = RecordingKeyPair.generate(KEY_SID, dir);
+        byte[] wav = RecordingKeyPair.wav(4);
+        RecordingRow row = archive(pair, wav, Instant.now().minusSeconds(600));
+        Path out = Files.createDirectory(dir.resolve("out"));
+
+        Cli.Result r = cli.run(List.of("download"), pair.setting(), "--recording-sid", row.recordingSid(), "-o", out + "/");
+
+        assertThat(r.exit()).as(r.out() + r.err()).isZero();
+        assertThat(files(out)).as("one file, nothing partial").hasSize(1);
+        Path file = files(out).get(0);
+        assertThat(file.getFileName().toString()).endsWith(".wav");
+        assertThat(Files.readAllBytes(file)).as("the WAV Twilio recorded, not its ciphertext").isEqualTo(wav);
+        assertThat(r.out()).contains("decrypted").contains("authenticated");
+    }
+
+    @Test
+    void downloadWithoutThePrivateKeyRefusesAndWritesNothing() throws Exception {
+        RecordingKeyPair pair = RecordingKeyPair.generate(KEY_SID, dir);
+        RecordingRow row = archive(pair, RecordingKeyPair.wav(4), Instant.now().minusSeconds(600));
+        Path out = Files.createDirectory(dir.resolve("out"));
+
+        Cli.Result r = cli.run(List.of("download"), Map.of(), "--recording-sid", row.recordingSid(), "-o", out.resolve("call.wav").toString());
+
+        assertThat(r.exit()).as(r.out() + r.err()).isEqualTo(1);
+        assertThat(r.err()).contains("twilio.encryption.private-key." + KEY_SID);
+        assertThat(files(out)).as("no ciphertext under a plaintext name, nothing partial").isEmpty();
+    }
+
+    @Test
+    void downloadOfAnEncryptedRecordingWhoseStoredBytesChangedFailsAndLeavesNoFile() throws Exception {
+        RecordingKeyPair pair = RecordingKeyPair.generate(KEY_SID, dir);
+        RecordingRow row = archive(pair, RecordingKeyPair.wav(4), Instant.now().minusSeconds(600));
+        env.s3().overwriteInPlace(env.bucket(), row.s3Key(), 70_000, new byte[]{(byte) (env.twilio().ciphertext(row.recordingSid())[70_000] ^ 0x40)});
+        Path out = Files.createDirectory(dir.resolve("out"));
+
+        Cli.Result r = cli.run(List.of("download"), pair.setting(), "--recording-sid", row.recordingSid(), "-o", out.resolve("call.wav").toString());
+
+        assertThat(r.exit()).as(r.out() + r.err()).isEqualTo(1);
+        assertThat(r.err()).contains("failed authentication");
+        assertThat(files(out)).as("no unverified file left behind").isEmpty();
+    }
+
+    @Test
+    void verifyDeepSaysAKeyOfAnotherPairDoesNotOpenTheRecordingAndFixMovesNothing() throws Exception {
+        RecordingKeyPair pair = RecordingKeyPair.generate(KEY_SID, dir);
+        RecordingKeyPair other = RecordingKeyPair.generate("CR" + "0".repeat(32), dir);
+        Instant created = Instant.now().minusSeconds(600);
+        RecordingRow row = archive(pair, RecordingKeyPair.wav(4), created);
+        int downloads = env.twilio().mediaDownloads();
+
+        Cli.Result deep = cli.run(List.of("verify"), pair.settingWithKeyOf(other), "--since", created.minusSeconds(3600).toString(), "--deep");
+        Cli.Result fix = cli.run(List.of("verify"), pair.settingWithKeyOf(other), "--since", created.minusSeconds(3600).toString(), "--deep", "--fix");
+
+        assertThat(deep.out()).as(deep.out() + deep.err()).contains("key does not open this recording").contains(KEY_SID)
+                .doesNotContain("authentication failed");
+        assertThat(deep.lines()).as("nothing called corrupt").noneMatch(l -> l.startsWith("corrupt"));
+        assertThat(fix.out()).doesNotContain("damaged/").doesNotContain("re-archived");
+        assertThat(env.s3().countObjects(env.bucket(), "damaged/")).as("nothing set aside").isZero();
+        try (RecordingStore store = RecordingStores.open(env.config().storage()); InputStream in = store.get(row.s3Key(), 0, -1)) {
+            assertThat(in.readAllBytes()).as("the intact object, where it was").isEqualTo(env.twilio().ciphertext(row.recordingSid()));
+        }
+        assertThat(env.twilio().mediaDownloads()).as("nothing fetched again from Twilio").isEqualTo(downloads);
+    }
+
+    @Test
+    void doctorProvesEachConfiguredKeyOpensARecordingThatNamesIt() throws Exception {
+        RecordingKeyPair pair = RecordingKeyPair.generate(KEY_SID, dir);
+        RecordingKeyPair other = RecordingKeyPair.generate("CR" + "0".repeat(32), dir);
+        RecordingRow row = archive(pair, RecordingKeyPair.wav(2), Instant.now().minusSeconds(600));
+
+        String wrong = cli.run(List.of("doctor"), pair.settingWithKeyOf(other)).out();
+        String right = cli.run(List.of("doctor"), pair.setting()).out();
+
+        assertThat(wrong).as("a valid key of another pair").contains("FAIL encryption keys").contains(KEY_SID).contains("does not open");
+        assertThat(right).contains("PASS encryption keys").contains(KEY_SID + " opens recording " + row.recordingSid());
+    }
+
+    @Test
+    void callShowSaysWhatTwilio16105And16107Mean() throws Exception {
+        RecordingKeyPair alternate = RecordingKeyPair.generate("CR" + "a1".repeat(16), dir);
+        String notStored = Sids.call();
+        String otherKey = Sids.call();
+        String encrypted = Sids.recording();
+        env.twilio().addEncrypted(StandInRecording.completed(TwilioStandIn.ACCOUNT_SID, otherKey, encrypted, Instant.now().minusSeconds(600), 0),
+                RecordingKeyPair.wav(2), alternate.publicKey(), alternate.sid());
+        try (RecordingStore store = RecordingStores.open(env.config().storage())) {
+            CallbackProcessor callbacks = new CallbackProcessor(new Archiver(new TwilioRecordings(env.config().twilio()), store, env.db(),
+                    MediaFormat.MP3, Clock.systemUTC()));
+            Map<String, String> failed = DaemonHarness.callback(notStored, Sids.recording(), "failed");
+            failed.put("ErrorCode", "16105");
+            callbacks.process(failed);
+            Map<String, String> completed = DaemonHarness.callback(otherKey, encrypted, "completed");
+            completed.put("ErrorCode", "16107");
+            callbacks.process(completed);
+        }
+
+        Cli.Result first = cli.run(List.of("call", "show"), Map.of(), notStored);
+        Cli.Result second = cli.run(List.of("call", "show"), Map.of(), otherKey);
+
+        assertThat(first.out()).as(first.err()).contains("16105: ").contains("no valid public key");
+        assertThat(second.out()).as(second.err()).contains("16107: ").contains("alternate public key");
     }
 }

@@ -120,7 +120,9 @@ public final class Daemon implements AutoCloseable {
             // waveforms and analytics are made off the archive's and the finalize's path, best effort
             DerivedWork derived = DerivedWork.background(1000);
             metrics.derivedDropped(derived);
-            Archiver archiver = new Archiver(twilio, store, db, MediaFormat.MP3, clock, derived);
+            // the private keys of Twilio's encrypted recordings: the archive authenticates them as it stores them, playback opens them
+            dev.callvault.crypto.PrivateKeys keys = new dev.callvault.crypto.PrivateKeys(config.twilio().encryptionKeys());
+            Archiver archiver = new Archiver(twilio, store, db, MediaFormat.MP3, clock, derived, keys);
             ArchiveWorkers workers = new ArchiveWorkers(db, archiver, metrics, config.worker());
             CallRepository calls = new CallRepository(db.jdbi());
             Journal journal = new Journal(config.stateDir().resolve("journal"));
@@ -174,7 +176,7 @@ public final class Daemon implements AutoCloseable {
             GracefulShutdownHandler graceful = new GracefulShutdownHandler(Routes.table(webhooks, privacy,
                     new dev.callvault.daemon.api.PauseApi(auth, pauses, metrics),
                     new RecordingAccess(config.http(), calls, new RecordingRepository(db.jdbi()), store, clock, recorder, new AuditRepository(db.jdbi()), auth,
-                            new dev.callvault.crypto.PrivateKeys(config.twilio().encryptionKeys())),
+                            keys),
                     new CallsApi(auth, new CallSearch(db.jdbi()), calls, new RecordingRepository(db.jdbi()), new AuditRepository(db.jdbi()),
                             new dev.callvault.db.AnalyticsRepository(db.jdbi()), new Waveforms(store), () -> live.get().phoneRegion(), privacy),
                     new Console(auth, clock), health, metrics, media.handler()));

@@ -20,6 +20,8 @@ import java.time.Clock;
 import java.time.Duration;
 import dev.callvault.crypto.PrivateKeys;
 import dev.callvault.crypto.RecordingCipher;
+import dev.callvault.encrypted.EncryptedRecordings;
+import dev.callvault.storage.ObjectChangedException;
 
 import java.util.Date;
 import java.util.Map;
@@ -57,13 +59,13 @@ final class RecordingAccess {
     private final dev.callvault.recorder.Recorder recorder;
     private final dev.callvault.db.AuditRepository audit;
     private final dev.callvault.daemon.console.ConsoleAuth auth;
-    private final PrivateKeys keys;
+    private final EncryptedRecordings encrypted;
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RecordingAccess.class);
 
     RecordingAccess(Config.Http http, CallRepository calls, RecordingRepository recordings, RecordingStore store, Clock clock,
                     dev.callvault.recorder.Recorder recorder, dev.callvault.db.AuditRepository audit,
                     dev.callvault.daemon.console.ConsoleAuth auth, PrivateKeys keys) {
-        this.keys = keys;
+        this.encrypted = new EncryptedRecordings(store, keys, recordings, clock);
         this.auth = auth;
         this.recorder = recorder;
         this.audit = audit;
@@ -106,9 +108,8 @@ final class RecordingAccess {
         audit(ex, who, row, inline);
         String filename = dev.callvault.calls.CallView.fileName(call, row);
         String disposition = (inline ? "inline" : "attachment") + "; filename=\"" + filename + "\"";
-        Map<String, String> encryption = encryption(row);
-        if (encryption != null) {
-            serveEncrypted(ex, row, object, encryption, disposition);
+        if (encryption(row) != null) {
+            serveEncrypted(ex, row, object, disposition);
             return;
         }
         if (http.presignedRedirects()) {
@@ -160,20 +161,24 @@ final class RecordingAccess {
     }
 
     private static Map<String, String> encryption(RecordingRow row) {
-        return RecordingCipher.details(row.metadataJson());
+        return EncryptedRecordings.details(row);
     }
 
     /**
      * An encrypted Twilio recording, decrypted as it streams (the store keeps the ciphertext): a range from its block's
-     * counter, so players seek; a whole read authenticated first, so bytes changed in storage are refused rather than
-     * played. The answer is the WAV Twilio recorded, its length the ciphertext's less the tag.
+     * counter, so players seek, and only ever from the stored object found authentic, read by its ETag: one whose bytes
+     * changed in storage is refused for every range, never played as noise. A read from the start reads the object whole
+     * again first. A private key of another pair is 503, naming the setting, as a missing one is. The answer is the WAV
+     * Twilio recorded, its length the ciphertext's less the tag.
      */
-    private void serveEncrypted(HttpServerExchange ex, RecordingRow row, StoredObject object, Map<String, String> encryption, String disposition)
-            throws Exception {
-        String keySid = encryption.get("public_key_sid");
-        java.security.PrivateKey key = keys.get(keySid).orElseThrow(() -> new Problem(503, "recording " + row.id() + " is encrypted with the public key "
-                + keySid + " and this daemon has no private key for it (twilio.encryption.private-key." + keySid + ")"));
-        RecordingCipher cipher = RecordingCipher.open(encryption, key);
+    private void serveEncrypted(HttpServerExchange ex, RecordingRow row, StoredObject object, String disposition) throws Exception {
+        RecordingCipher cipher;
+        try {
+            cipher = encrypted.cipher(row);
+        } catch (PrivateKeys.KeyMissing | RecordingCipher.KeyDoesNotOpen e) {
+            log.warn("recording {} not played: {}", row.id(), e.getMessage());
+            throw new Problem(503, e.getMessage());
+        }
         long size = RecordingCipher.plaintextLength(object.size());
         String etag = "\"" + object.sha256() + "\"";
         var h = ex.getResponseHeaders();
@@ -187,27 +192,27 @@ final class RecordingAccess {
             h.put(Headers.CONTENT_RANGE, "bytes */" + size);
             throw new Problem(416, "range not satisfiable for a " + size + "-byte recording");
         }
-        // a read from the start (a download, a player's first request) is authenticated, every time: bytes that rot in
-        // place change no metadata, so no earlier answer can be trusted; a seek further on is served from its counter
-        if (range == null || range.first() == 0) {
-            boolean authentic;
-            try (InputStream whole = store.get(row.s3Key(), 0, -1)) {
-                authentic = cipher.authentic(whole);
-            }
-            if (!authentic) {
-                log.error("recording {} ({}): authentication failed: its stored bytes are not what Twilio encrypted; not played", row.id(), row.s3Key());
-                throw new Problem(500, "recording " + row.id() + " failed authentication: its stored bytes are not what Twilio encrypted, "
-                        + "so it is not played (callvault verify --deep; fetch it again from Twilio with callvault verify --fix)");
-            }
-        }
+        boolean head = ex.getRequestMethod().toString().equals("HEAD");
         long offset = range == null ? 0 : range.first();
-        long length = rangeHeaders(ex, h, range, size);
-        if (ex.getRequestMethod().toString().equals("HEAD") || length == 0) {
+        long length = range == null ? size : range.length();
+        InputStream in = null;
+        try {
+            EncryptedRecordings.require(row, encrypted.verdict(row, cipher, object, !head && offset == 0));
+            if (!head && length > 0) {
+                in = encrypted.plaintext(cipher, object, offset, length); // before the headers: a changed object is still a clean refusal
+            }
+        } catch (EncryptedRecordings.NotAuthentic e) {
+            throw new Problem(500, e.getMessage());
+        } catch (ObjectChangedException e) {
+            throw new Problem(503, "recording " + row.id() + " changed in storage while it was being read; ask again");
+        }
+        rangeHeaders(ex, h, range, size);
+        if (in == null) {
             ex.endExchange();
             return;
         }
-        try (InputStream in = cipher.decryptFrom(store.get(row.s3Key(), offset, length), offset); OutputStream out = new ToClient(ex.getOutputStream())) {
-            in.transferTo(new BoundedOutput(out, length));
+        try (InputStream plain = in; OutputStream out = new ToClient(ex.getOutputStream())) {
+            plain.transferTo(new BoundedOutput(out, length));
         }
     }
 

@@ -4,12 +4,15 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.callvault.PermanentException;
 import dev.callvault.RetryableException;
+import dev.callvault.crypto.PrivateKeys;
+import dev.callvault.crypto.RecordingCipher;
 import dev.callvault.db.CallRepository;
 import dev.callvault.db.Database;
 import dev.callvault.db.Marks;
 import dev.callvault.db.RecordingRepository;
 import dev.callvault.db.RecordingRow;
 import dev.callvault.db.TwilioUpgrade;
+import dev.callvault.encrypted.Seal;
 import dev.callvault.storage.RecordingKeys;
 import dev.callvault.storage.RecordingStore;
 import dev.callvault.storage.StoredObject;
@@ -50,6 +53,7 @@ public final class Archiver {
     private final dev.callvault.analysis.CallAnalyzer analyzer;
     private final dev.callvault.derived.DerivedWork derived;
     private final Leftovers leftovers;
+    private final PrivateKeys keys;
 
     public Archiver(TwilioRecordings twilio, RecordingStore store, Database db, MediaFormat preferredFormat, Clock clock) {
         this(twilio, store, db, preferredFormat, clock, dev.callvault.derived.DerivedWork.inline());
@@ -58,6 +62,16 @@ public final class Archiver {
     /** {@code derived}: where the waveform and the call's analytics are made once a recording is archived. */
     public Archiver(TwilioRecordings twilio, RecordingStore store, Database db, MediaFormat preferredFormat, Clock clock,
                     dev.callvault.derived.DerivedWork derived) {
+        this(twilio, store, db, preferredFormat, clock, derived, new PrivateKeys(Map.of()));
+    }
+
+    /**
+     * {@code keys}: the private keys of Twilio's encrypted recordings, where this host has them: an encrypted recording is
+     * then authenticated as it is stored, and the verdict bound to the stored object ({@link Seal}).
+     */
+    public Archiver(TwilioRecordings twilio, RecordingStore store, Database db, MediaFormat preferredFormat, Clock clock,
+                    dev.callvault.derived.DerivedWork derived, PrivateKeys keys) {
+        this.keys = keys;
         this.derived = derived;
         this.twilio = twilio;
         this.store = store;
@@ -191,7 +205,7 @@ public final class Archiver {
         private final MediaFormat format;
         private final Instant started;
         private final String key;
-        private final StoredObject stored;
+        private final Uploaded stored;
         private final HandleConsumer<RuntimeException> alsoInTransaction;
 
         private Staged(ArchiveResult finished) {
@@ -199,7 +213,7 @@ public final class Archiver {
         }
 
         private Staged(TwilioRecording rec, RecordingRef ref, Instant start, ArchiveResult finished, MediaFormat format, Instant started,
-                       String key, StoredObject stored, HandleConsumer<RuntimeException> alsoInTransaction) {
+                       String key, Uploaded stored, HandleConsumer<RuntimeException> alsoInTransaction) {
             this.rec = rec;
             this.ref = ref;
             this.start = start;
@@ -257,7 +271,8 @@ public final class Archiver {
                 CallRepository.ended(h, rec.callSid(), s.started.plusMillis(rec.durationSeconds().movePointRight(3).longValue()), true);
             }
             RecordingRow upgraded = recordings.applyTwilioRecording(h, callId, new TwilioUpgrade(rec.sid(), s.key, store.url(s.key),
-                    s.format.extension(), rec.channels(), rec.durationSeconds(), s.stored.size(), s.stored.sha256(), metadataJson(rec, s.started)));
+                    s.format.extension(), rec.channels(), rec.durationSeconds(), s.stored.size(), s.stored.sha256(),
+                    metadataJson(rec, s.started, s.stored.seal())));
             s.alsoInTransaction.useHandle(h);
             if (s.stored.size() <= dev.callvault.peaks.Waveforms.INLINE_LIMIT && !rec.encrypted()) { // a larger one: first view, 'callvault analyze'
                 // once committed: the daemon's worker archives inside the transaction that claimed the callback, and
@@ -303,8 +318,8 @@ public final class Archiver {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("twilio_status", status);
         m.put("twilio_recording_sid", ref.recordingSid());
-        if (callback.get("ErrorCode") != null) {
-            m.put("twilio_error_code", callback.get("ErrorCode"));
+        if (dev.callvault.twilio.TwilioErrors.isError(callback.get("ErrorCode"))) {
+            m.put("twilio_error_code", callback.get("ErrorCode").strip());
             String meaning = dev.callvault.twilio.TwilioErrors.meaning(callback.get("ErrorCode"));
             if (meaning != null) {
                 m.put("twilio_error", meaning); // shown with the recording: "Twilio's recording ... is failed (16105: ...)"
@@ -329,7 +344,20 @@ public final class Archiver {
         return row;
     }
 
-    private StoredObject upload(TwilioRecording rec, MediaFormat format, String key) {
+    /** What an upload stored: its size and SHA-256, and for an encrypted recording authenticated on the way, its seal (else null). */
+    private record Uploaded(long size, String sha256, Seal seal) {
+    }
+
+    /**
+     * Keeps the error code a status callback gave an archived recording ({@code 16107}: encrypted with an alternate public
+     * key), with its meaning where callvault knows it, in the recording's row: {@code call show}, the API and the console
+     * show it.
+     */
+    public void noteTwilioError(String recordingSid, String errorCode) {
+        recordings.noteTwilioError(recordingSid, errorCode, dev.callvault.twilio.TwilioErrors.meaning(errorCode));
+    }
+
+    private Uploaded upload(TwilioRecording rec, MediaFormat format, String key) {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("account-sid", rec.accountSid());
         meta.put("call-sid", rec.callSid());
@@ -341,20 +369,49 @@ public final class Archiver {
         if (rec.encrypted()) {
             meta.put("encrypted", "rsa-aes " + rec.encryption().get("public_key_sid")); // ciphertext: only the private key opens it
         }
+        RecordingCipher cipher = rec.encrypted() ? cipherHere(rec) : null;
         try (TwilioRecordings.Media media = twilio.media(rec, format)) {
-            StoredObject stored = store.put(key, media.body(), format.contentType(), meta);
+            RecordingCipher.Checked checked = cipher == null ? null : cipher.checking(media.body());
+            StoredObject stored = store.put(key, checked != null ? checked : media.body(), format.contentType(), meta);
             if (media.contentLength().isPresent() && media.contentLength().getAsLong() != stored.size()) {
                 store.delete(key);
                 throw new RetryableException("recording " + rec.sid() + ": Twilio announced " + media.contentLength().getAsLong()
                         + " bytes but sent " + stored.size() + "; the truncated copy was removed");
             }
-            return stored;
+            if (checked == null) {
+                return new Uploaded(stored.size(), stored.sha256(), null);
+            }
+            if (checked.transferTo(java.io.OutputStream.nullOutputStream()) > 0 || !checked.authentic()) {
+                store.delete(key);
+                throw new RetryableException("recording " + rec.sid() + ": what Twilio sent does not authenticate with its content key (its GCM tag "
+                        + "differs): a download cut or changed on the way; the copy was removed");
+            }
+            return new Uploaded(stored.size(), stored.sha256(), seal(key, stored));
         } catch (IOException e) {
-            throw new RetryableException("closing the media stream of recording " + rec.sid() + " failed: " + e.getMessage(), e);
+            throw new RetryableException("reading or closing the media stream of recording " + rec.sid() + " failed: " + e.getMessage(), e);
         }
     }
 
-    private String metadataJson(TwilioRecording rec, Instant started) {
+    /** What opens an encrypted recording here, or null when this host has no key for it or the one it has does not open it. */
+    private RecordingCipher cipherHere(TwilioRecording rec) {
+        if (!keys.has(rec.encryption().get("public_key_sid"))) {
+            return null; // authenticated where the key is: at its first play, or by verify --deep
+        }
+        try {
+            return keys.cipher(rec.sid(), rec.encryption());
+        } catch (dev.callvault.config.ConfigException e) { // another pair's key, or a file that holds none: archiving needs neither
+            log.warn("recording {} of call {} is archived as Twilio encrypted it, not authenticated: {}", rec.sid(), rec.callSid(), e.getMessage());
+            return null;
+        }
+    }
+
+    /** The seal of an object authenticated as it was stored, bound to the object the store now holds (when it is that one). */
+    private Seal seal(String key, StoredObject stored) {
+        return store.head(key).filter(o -> o.matches(stored.size(), stored.sha256()))
+                .map(o -> Seal.of(o, true, clock.instant())).orElse(null);
+    }
+
+    private String metadataJson(TwilioRecording rec, Instant started, Seal seal) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("source", "twilio_override");
         m.put("original_source", "s3");
@@ -368,6 +425,8 @@ public final class Archiver {
             // kept as Twilio encrypted it: the ciphertext in the store, what opens it here (the private key stays with the
             // daemons that serve playback)
             m.put("encryption", rec.encryption());
+            // what this archive found, for this object; none (null) replaces what an earlier object of the row was found
+            m.put(Seal.KEY, seal == null ? null : seal.json());
         }
         return json(m);
     }

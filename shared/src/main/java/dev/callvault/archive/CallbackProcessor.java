@@ -29,13 +29,19 @@ public final class CallbackProcessor {
             throw new PermanentException("callback has no valid AccountSid, RecordingSid and CallSid: " + params.keySet());
         }
         RecordingRef ref = new RecordingRef(account, recordingSid, callSid);
-        String meaning = dev.callvault.twilio.TwilioErrors.meaning(params.get("ErrorCode"));
+        String errorCode = params.get("ErrorCode");
+        String meaning = dev.callvault.twilio.TwilioErrors.meaning(errorCode);
         if (meaning != null) {
             org.slf4j.LoggerFactory.getLogger(CallbackProcessor.class).warn("recording {} of call {} ({}): {}", recordingSid, callSid, status, meaning);
         }
         switch (status) {
             case "completed":
-                return Optional.of(archiver.archive(Archiver.Request.of(ref)));
+                ArchiveResult archived = archiver.archive(Archiver.Request.of(ref));
+                if (dev.callvault.twilio.TwilioErrors.isError(errorCode) && archived.recordingId() != null) {
+                    // 16107: stored, but encrypted with an alternate public key; kept with the row, shown wherever it is
+                    archiver.noteTwilioError(recordingSid, errorCode.strip());
+                }
+                return Optional.of(archived);
             case "absent":
             case "failed":
                 archiver.recordStatusWithoutMedia(ref, status, params);

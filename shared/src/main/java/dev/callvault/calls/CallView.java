@@ -42,14 +42,34 @@ public final class CallView {
         if (meta.hasNonNull("failure")) {
             base += "; failed: " + meta.get("failure").asText();
         }
+        Map<String, String> error = twilioError(r);
         if (meta.hasNonNull("twilio_status") && r.recordingSid() == null) {
             base += "; Twilio's recording " + meta.path("twilio_recording_sid").asText(UNKNOWN) + " is " + meta.get("twilio_status").asText()
-                    + (meta.hasNonNull("twilio_error") ? " (" + meta.get("twilio_error").asText() + ")" : "");
+                    + (error != null ? " (" + error.get("meaning") + ")" : "");
+        } else if (error != null) {
+            base += "; Twilio reported " + error.get("meaning");
         }
         if (meta.path("encryption").isObject()) {
             base += "; encrypted by Twilio with public key " + meta.path("encryption").path("public_key_sid").asText(UNKNOWN) + " (kept encrypted here)";
         }
         return base;
+    }
+
+    /**
+     * The error Twilio's status callback gave the recording, kept with its row ({@code code}, and its {@code meaning}: what
+     * callvault knows of it, as "16105: Twilio did not store the recording: ..."); null when Twilio reported none.
+     */
+    public static Map<String, String> twilioError(RecordingRow r) {
+        JsonNode meta = metadata(r);
+        String code = meta.hasNonNull("twilio_error_code") ? meta.get("twilio_error_code").asText() : null;
+        if (!dev.callvault.twilio.TwilioErrors.isError(code)) {
+            return null;
+        }
+        String meaning = meta.hasNonNull("twilio_error") ? meta.get("twilio_error").asText() : dev.callvault.twilio.TwilioErrors.meaning(code);
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("code", code);
+        m.put("meaning", meaning != null ? meaning : code + ": Twilio's error " + code + " (its error dictionary says what it means)");
+        return m;
     }
 
     /** The real-time object a mixed row was upgraded from, or null when it never had one. */
@@ -140,6 +160,7 @@ public final class CallView {
         m.put("sha256", r.sha256());
         m.put("upgraded_from", upgradedFrom(r));
         m.put("origin", origin(r));
+        m.put("twilio_error", twilioError(r));
         return m;
     }
 

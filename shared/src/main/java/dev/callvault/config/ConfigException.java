@@ -7,4 +7,8 @@ public class ConfigException extends PermanentException {
     public ConfigException(String message) {
         super(message);
     }
+
+    public ConfigException(String message, Throwable cause) {
+        super(message, cause);
+    }
 }

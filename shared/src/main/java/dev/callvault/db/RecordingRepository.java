@@ -157,6 +157,30 @@ public final class RecordingRepository {
                 .bindList("ids", List.copyOf(ids)).bind("reason", reason).execute());
     }
 
+    /**
+     * Keeps what authenticating the row's encrypted object found ({@code seal}, JSON) as its {@code authentication}, while
+     * the row still names that object (one archived again meanwhile keeps its own). True when kept.
+     */
+    public boolean seal(UUID id, String s3Key, String sealJson) {
+        return jdbi.withHandle(h -> h.createUpdate("""
+                        UPDATE recordings SET recording_metadata = recording_metadata || jsonb_build_object('authentication', :seal::jsonb)
+                        WHERE id = :id AND s3_key = :key""")
+                .bind("id", id).bind("key", s3Key).bind("seal", sealJson).execute()) == 1;
+    }
+
+    /**
+     * Keeps the error code Twilio's status callback gave the recording {@code recordingSid}, and its meaning where callvault
+     * knows it ({@code meaning}, may be null), with the row of that recording; a tombstone (erased or expired meanwhile)
+     * keeps nothing more. False when no live row holds it.
+     */
+    public boolean noteTwilioError(String recordingSid, String code, String meaning) {
+        return jdbi.withHandle(h -> h.createUpdate("""
+                        UPDATE recordings SET recording_metadata = recording_metadata
+                               || jsonb_build_object('twilio_error_code', :code, 'twilio_error', CAST(:meaning AS text))
+                        WHERE recording_sid = :sid AND deleted_at IS NULL""")
+                .bind("sid", recordingSid).bind("code", code).bind("meaning", meaning).execute()) > 0;
+    }
+
     /** Marks real-time rows whose heartbeat stopped longer ago than {@code limit} as failed. Returns how many. */
     public int markAbandoned(java.time.Duration limit, String reason) {
         return jdbi.withHandle(h -> h.createUpdate("""

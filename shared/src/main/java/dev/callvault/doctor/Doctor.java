@@ -61,8 +61,10 @@ public final class Doctor {
     }
 
     /**
-     * Every public key SID Twilio encrypted an archived recording with has its private key here, and every configured key
-     * file is an RSA private key: a recording without its key cannot be played.
+     * Every public key SID Twilio encrypted an archived recording with has its private key here, every configured key file
+     * is an RSA private key, and each configured key opens a stored recording that names it (its content key unwrapped:
+     * the one step that needs the private key, and the one a key of another pair fails): a recording without its key, or
+     * with the wrong one, cannot be played.
      */
     private static Check encryptionKeys(Config config) {
         var keys = new dev.callvault.crypto.PrivateKeys(config.twilio().encryptionKeys());
@@ -78,8 +80,33 @@ public final class Doctor {
                 return new Check("encryption keys", false, "encrypted recordings use public keys with no private key here: " + missing,
                         "set twilio.encryption.private-key.CR... = FILE (PEM PKCS#8) for each; without it they cannot be played");
             }
+            List<String> proofs = new ArrayList<>();
+            List<String> wrong = new ArrayList<>();
+            for (String sid : keys.sids().stream().sorted().toList()) {
+                var stored = db.jdbi().withHandle(h -> h.createQuery("""
+                                SELECT coalesce(recording_sid, id::text) AS recording, recording_metadata::text AS metadata FROM recordings
+                                WHERE recording_metadata->'encryption'->>'public_key_sid' = :sid AND status = 'completed' AND s3_key IS NOT NULL
+                                ORDER BY created_at DESC LIMIT 1""").bind("sid", sid)
+                        .map((rs, ctx) -> Map.entry(rs.getString("recording"), rs.getString("metadata"))).findOne());
+                if (stored.isEmpty()) {
+                    proofs.add(sid + ": no stored recording names it yet");
+                    continue;
+                }
+                try {
+                    keys.cipher(stored.get().getKey(), dev.callvault.crypto.RecordingCipher.details(stored.get().getValue()));
+                    proofs.add(sid + " opens recording " + stored.get().getKey());
+                } catch (dev.callvault.crypto.RecordingCipher.KeyDoesNotOpen e) {
+                    wrong.add(e.getMessage());
+                }
+            }
+            if (!wrong.isEmpty()) {
+                return new Check("encryption keys", false, String.join("; ", wrong),
+                        "point each twilio.encryption.private-key.CR... at the private key of the pair Twilio knows by that SID (its public key is in "
+                                + "Twilio's console under Public Keys); until then its recordings cannot be played");
+            }
             return new Check("encryption keys", true, seen.isEmpty() && keys.sids().isEmpty() ? "no encrypted recordings, no keys configured"
-                    : seen.size() + " public keys used by encrypted recordings, all with their private key (" + keys.sids().size() + " configured)", null);
+                    : seen.size() + " public keys used by encrypted recordings, all with their private key (" + keys.sids().size() + " configured)"
+                    + (proofs.isEmpty() ? "" : ": " + String.join("; ", proofs)), null);
         } catch (dev.callvault.config.ConfigException e) {
             return new Check("encryption keys", false, e.getMessage(), "point the setting at the private key's PEM PKCS#8 file");
         } catch (CallvaultException | org.jdbi.v3.core.JdbiException e) {

@@ -195,6 +195,25 @@ public final class DirectoryRecordingStore implements RecordingStore {
         }
     }
 
+    /**
+     * The file as opened, when it is still the one {@code object} describes (its size and time of change, the ETag a
+     * directory gives): a file replaced by a put is another inode, and an open channel keeps reading the one it opened.
+     */
+    @Override
+    public InputStream getExactly(StoredObject object, long offset, long length) {
+        InputStream in = get(object.key(), offset, length);
+        String now = head(object.key()).map(StoredObject::etag).orElse(null);
+        if (!java.util.Objects.equals(now, object.etag())) {
+            try {
+                in.close();
+            } catch (IOException ignored) {
+                // it was only opened
+            }
+            throw new ObjectChangedException(object.key(), object.etag(), null);
+        }
+        return in;
+    }
+
     @Override
     public Optional<URI> presignedGet(String key, Duration ttl, String downloadName) {
         return Optional.empty();

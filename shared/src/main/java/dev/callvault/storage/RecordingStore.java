@@ -45,6 +45,13 @@ public interface RecordingStore extends AutoCloseable {
     /** Bytes {@code [offset, offset+length)} of the object; {@code length < 0} means to the end. */
     InputStream get(String key, long offset, long length);
 
+    /**
+     * Bytes {@code [offset, offset+length)} of exactly {@code object}, as a {@link #head} found it (by its ETag): throws
+     * {@link ObjectChangedException} when its key holds another object now, so that what was checked of one object is
+     * never taken for what another holds. An object without an ETag is read as {@link #get} reads it.
+     */
+    InputStream getExactly(StoredObject object, long offset, long length);
+
     /** A short-lived URL a client can fetch the object from without our credentials, where the store can mint one. */
     Optional<URI> presignedGet(String key, Duration ttl, String downloadName);
 

@@ -204,7 +204,7 @@ public final class S3RecordingStore implements RecordingStore {
         try {
             HeadObjectResponse r = s3.headObject(b -> b.bucket(target.bucket()).key(key));
             return Optional.of(new StoredObject(key, r.contentLength(), r.metadata().get(SHA256), r.metadata(), r.lastModified(),
-                    r.eTag(), r.contentType()));
+                    r.eTag(), r.contentType(), r.versionId()));
         } catch (NoSuchKeyException e) {
             return Optional.empty();
         } catch (S3Exception e) {
@@ -223,6 +223,29 @@ public final class S3RecordingStore implements RecordingStore {
         ResponseInputStream<GetObjectResponse> in = call("downloading", key,
                 () -> s3.getObject(b -> b.bucket(target.bucket()).key(key).range(offset == 0 && length < 0 ? null : range)));
         return in;
+    }
+
+    /**
+     * A GET that names the object's ETag (If-Match): S3 answers 412 rather than another object's bytes. Not its version
+     * id: that would need s3:GetObjectVersion, and the ETag already tells other bytes apart.
+     */
+    @Override
+    public InputStream getExactly(StoredObject object, long offset, long length) {
+        if (object.etag() == null) {
+            return get(object.key(), offset, length); // a store that names no object by its bytes: nothing to hold it to
+        }
+        String range = length < 0 ? "bytes=" + offset + "-" : "bytes=" + offset + "-" + (offset + length - 1);
+        try {
+            return s3.getObject(b -> b.bucket(target.bucket()).key(object.key()).ifMatch(object.etag())
+                    .range(offset == 0 && length < 0 ? null : range));
+        } catch (S3Exception e) {
+            if (e.statusCode() == 412 || e.statusCode() == 404) {
+                throw new ObjectChangedException(object.key(), object.etag(), e);
+            }
+            throw translate("downloading", object.key(), e);
+        } catch (SdkException e) {
+            throw translate("downloading", object.key(), e);
+        }
     }
 
     @Override

@@ -9,15 +9,23 @@ public final class TwilioErrors {
     private TwilioErrors() {
     }
 
-    /** What an error code of a recording status callback means, for the ones an operator must act on; null for others. */
+    /**
+     * What an error code of a recording status callback means, for the ones an operator must act on (those of Voice
+     * Recording Encryption); null for others and for none ("0" or blank).
+     */
     public static String meaning(String errorCode) {
         return switch (errorCode == null ? "" : errorCode.strip()) {
-            case "16105" -> "16105: Twilio could not encrypt the recording, the account has no valid public key for Voice Recording Encryption "
+            case "16105" -> "16105: Twilio did not store the recording: the account has no valid public key for Voice Recording Encryption "
                     + "(check the public keys in Twilio's console)";
             case "16107" -> "16107: Twilio encrypted the recording with an alternate public key, the primary one being invalid "
                     + "(its private key must be configured here: twilio.encryption.private-key.CR...)";
             default -> null;
         };
+    }
+
+    /** True when a status callback's {@code ErrorCode} names an error: not absent, blank or "0". */
+    public static boolean isError(String errorCode) {
+        return errorCode != null && !errorCode.isBlank() && !errorCode.strip().equals("0");
     }
 
     static CallvaultException forStatus(int status, String doing, String what, String accountSid, String detail) {

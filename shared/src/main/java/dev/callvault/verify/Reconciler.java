@@ -4,10 +4,12 @@ import dev.callvault.CallvaultException;
 import dev.callvault.archive.ArchiveResult;
 import dev.callvault.archive.Archiver;
 import dev.callvault.archive.Leftovers;
+import dev.callvault.crypto.RecordingCipher;
 import dev.callvault.db.Marks;
 import dev.callvault.storage.RecordingKeys;
 import dev.callvault.db.RecordingRepository;
 import dev.callvault.db.RecordingRow;
+import dev.callvault.encrypted.EncryptedRecordings;
 import dev.callvault.storage.RecordingStore;
 import dev.callvault.storage.StoredObject;
 import dev.callvault.twilio.TwilioRecording;
@@ -47,7 +49,9 @@ public final class Reconciler {
         NOT_UPGRADED(1, "Twilio has a completed recording that our mixed row lacks"),
         OBJECT_MISSING(2, "the row names an object that is not in the store"),
         MISMATCH(2, "the object's size or SHA-256 differs from the row"),
-        CORRUPT(2, "the object's bytes do not hash to the row's SHA-256 (found by --deep)"),
+        CORRUPT(2, "the object's bytes do not hash to the row's SHA-256, or an encrypted one fails authentication (found by --deep)"),
+        WRONG_KEY(2, "an encrypted recording the private key configured for its public key does not open (another pair's key): the "
+                + "recording is intact, the key is wrong; --fix leaves it (found by --deep)"),
         ORPHAN(1, "an object that no row names"),
         REALTIME_FAILED(1, "a real-time recording failed or was abandoned mid-call (its daemon is gone)");
 
@@ -86,6 +90,7 @@ public final class Reconciler {
 
     private final java.time.Duration stale;
     private final dev.callvault.crypto.PrivateKeys keys;
+    private final EncryptedRecordings encrypted;
 
     public Reconciler(TwilioRecordings twilio, RecordingRepository recordings, RecordingStore store, Archiver archiver) {
         this(twilio, recordings, store, archiver, java.time.Duration.ofMinutes(10));
@@ -100,6 +105,7 @@ public final class Reconciler {
     public Reconciler(TwilioRecordings twilio, RecordingRepository recordings, RecordingStore store, Archiver archiver, java.time.Duration stale,
                       dev.callvault.crypto.PrivateKeys keys) {
         this.keys = keys;
+        this.encrypted = new EncryptedRecordings(store, keys, recordings, java.time.Clock.systemUTC());
         this.stale = stale;
         this.twilio = twilio;
         this.recordings = recordings;
@@ -118,7 +124,8 @@ public final class Reconciler {
 
     /**
      * The report for a window; with {@code deep}, every object that passed the metadata check (Twilio's recordings and
-     * the real-time ones of the window) is read back and hashed, and one whose bytes differ from its row is CORRUPT.
+     * the real-time ones of the window) is read back and hashed, and one whose bytes differ from its row is CORRUPT; an
+     * encrypted one is authenticated where its private key is, and one that key does not open is WRONG_KEY, never CORRUPT.
      */
     public Report check(String accountSid, Instant since, Instant until, Deep deep) {
         Report report = headCheck(accountSid, since, until);
@@ -137,11 +144,18 @@ public final class Reconciler {
         deep.total().accept(rows.values().stream().mapToLong(RecordingRow::fileSize).sum());
         Map<String, String> problems = new java.util.HashMap<>(new ContentCheck(store, deep.concurrency()).problems(rows.values().stream()
                 .map(r -> new ContentCheck.Expected(r.s3Key(), r.fileSize(), r.sha256())).toList(), deep.read()));
-        authenticate(rows.values(), problems);
+        Map<String, String> wrongKey = new java.util.HashMap<>();
+        authenticate(rows.values(), problems, wrongKey);
         List<Item> items = new ArrayList<>();
         for (Item i : report.items()) {
-            boolean corrupt = i.status() == Status.OK && problems.containsKey(i.key());
-            items.add(corrupt ? new Item(Status.CORRUPT, i.callSid(), i.recordingSid(), i.key(), problems.get(i.key())) : i);
+            if (i.status() == Status.OK && problems.containsKey(i.key())) {
+                String alsoKey = wrongKey.containsKey(i.key()) ? "; and " + wrongKey.get(i.key()) : "";
+                items.add(new Item(Status.CORRUPT, i.callSid(), i.recordingSid(), i.key(), problems.get(i.key()) + alsoKey));
+            } else if (i.status() == Status.OK && wrongKey.containsKey(i.key())) {
+                items.add(new Item(Status.WRONG_KEY, i.callSid(), i.recordingSid(), i.key(), wrongKey.get(i.key())));
+            } else {
+                items.add(i);
+            }
         }
         realtimeCalls.forEach((key, callSid) -> {
             if (problems.containsKey(key)) {
@@ -152,33 +166,41 @@ public final class Reconciler {
     }
 
     /**
-     * Encrypted recordings: their tag checked with the private key where this host has it; a changed byte is
-     * "authentication failed" (without the key, its SHA-256 says it).
+     * Encrypted recordings: their tag checked with the private key where this host has it, and the verdict bound to the
+     * object read ({@link dev.callvault.encrypted.Seal}); a changed byte is "authentication failed" (without the key, its
+     * SHA-256 says it). A key that does not open a recording goes to {@code wrongKey}: the key is wrong, not the bytes.
+     * A store that fails while read is not a verdict on the object: it is thrown, and verify says it could not check.
      */
-    private void authenticate(java.util.Collection<RecordingRow> rows, Map<String, String> problems) {
+    private void authenticate(java.util.Collection<RecordingRow> rows, Map<String, String> problems, Map<String, String> wrongKey) {
         for (RecordingRow r : rows) {
-            Map<String, String> enc = encryption(r);
+            Map<String, String> enc = EncryptedRecordings.details(r);
             if (enc == null) {
                 continue;
             }
-            var key = keys.get(enc.get("public_key_sid"));
-            if (key.isPresent()) {
-                try (java.io.InputStream whole = store.get(r.s3Key(), 0, -1)) {
-                    if (!dev.callvault.crypto.RecordingCipher.open(enc, key.get()).authentic(whole)) {
-                        problems.put(r.s3Key(), "authentication failed: the stored ciphertext is not what Twilio encrypted (a byte changed in storage)");
-                    }
-                } catch (java.io.IOException | RuntimeException e) {
-                    problems.put(r.s3Key(), "authentication failed: " + e.getMessage());
+            if (!keys.has(enc.get("public_key_sid"))) {
+                if (problems.containsKey(r.s3Key())) {
+                    problems.put(r.s3Key(), "authentication failed (by its SHA-256: no private key for " + enc.get("public_key_sid")
+                            + " here to check its tag): " + problems.get(r.s3Key()));
                 }
-            } else if (problems.containsKey(r.s3Key())) {
-                problems.put(r.s3Key(), "authentication failed (by its SHA-256: no private key for " + enc.get("public_key_sid") + " here to check its tag): "
-                        + problems.get(r.s3Key()));
+                continue;
+            }
+            RecordingCipher cipher;
+            try {
+                cipher = encrypted.cipher(r);
+            } catch (RecordingCipher.KeyDoesNotOpen e) {
+                wrongKey.put(r.s3Key(), "key does not open this recording: the private key configured for " + e.publicKeySid() + " ("
+                        + dev.callvault.crypto.PrivateKeys.SETTING + e.publicKeySid() + ") is another pair's" + (problems.containsKey(r.s3Key())
+                        ? "" : "; the recording is intact (its SHA-256 matches its row), so --fix leaves it: configure the right key"));
+                continue;
+            }
+            Optional<StoredObject> object = store.head(r.s3Key());
+            if (object.isEmpty()) {
+                problems.putIfAbsent(r.s3Key(), "the object went missing while verify read it");
+            } else if (!encrypted.authenticate(r, cipher, object.get()).authentic()) {
+                String hash = problems.containsKey(r.s3Key()) ? " (" + problems.get(r.s3Key()) + ")" : "";
+                problems.put(r.s3Key(), "authentication failed: the stored ciphertext is not what Twilio encrypted (a byte changed in storage)" + hash);
             }
         }
-    }
-
-    private static Map<String, String> encryption(RecordingRow r) {
-        return dev.callvault.crypto.RecordingCipher.details(r.metadataJson());
     }
 
     /** A thread of its own for one blocking task (the common pool is for computing, not for waiting on a database). */
@@ -321,8 +343,10 @@ public final class Reconciler {
     public List<Fixed> fix(String accountSid, Report report) {
         List<Fixed> out = new ArrayList<>();
         for (Item i : report.items()) {
-            if (i.status().severity == 0 || i.status() == Status.REALTIME_FAILED || i.status() == Status.DELETING) {
-                continue; // a lost real-time recording cannot be made again; a call being deleted is its deletion's to finish
+            if (i.status().severity == 0 || i.status() == Status.REALTIME_FAILED || i.status() == Status.DELETING || i.status() == Status.WRONG_KEY) {
+                // a lost real-time recording cannot be made again; a call being deleted is its deletion's to finish; an
+                // intact recording the configured key does not open is mended by configuring the right key, not by moving it
+                continue;
             }
             try {
                 if (i.status() == Status.LEFT_AT_TWILIO) {
