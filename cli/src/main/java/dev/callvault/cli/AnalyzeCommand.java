@@ -1,6 +1,6 @@
 package dev.callvault.cli;
 
-import dev.callvault.analysis.CallAnalyzer;
+import dev.callvault.derived.CallAnalyzer;
 import dev.callvault.calls.CallView;
 import dev.callvault.db.AnalyticsRepository;
 import dev.callvault.db.CallRepository;

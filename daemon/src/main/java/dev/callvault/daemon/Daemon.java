@@ -17,7 +17,7 @@ import dev.callvault.db.RecordingRepository;
 import dev.callvault.db.SessionRepository;
 import dev.callvault.daemon.console.Console;
 import dev.callvault.daemon.console.ConsoleAuth;
-import dev.callvault.peaks.Waveforms;
+import dev.callvault.derived.Waveforms;
 import dev.callvault.derived.DerivedWork;
 import dev.callvault.journal.Journal;
 import dev.callvault.storage.RecordingStore;
@@ -139,7 +139,9 @@ public final class Daemon implements AutoCloseable {
             Webhooks webhooks = new Webhooks(live, acks, outage, metrics, clock);
             String recorderId = daemonId();
             Recorder recorder = new Recorder(db, store, config.stateDir().resolve("realtime"), recorderId, clock, derived);
-            recorder.analyzer().onAnalyzed(metrics::analyzed);
+            dev.callvault.derived.CallAnalyzer analyzer = new dev.callvault.derived.CallAnalyzer(db.jdbi(), store);
+            analyzer.onAnalyzed(metrics::analyzed);
+            recorder.onCompleted(analyzer::afterCompleted); // a finished real-time recording is analysed, as an archived one is
             recorder.onFailed(metrics::realtimeFailed);
             archiver.analyzer().onAnalyzed(metrics::analyzed);
             int recovered = recorder.recover();

@@ -87,7 +87,7 @@ class ConversationAnalyticsTest {
             String key = env.db().jdbi().withHandle(h -> h.createQuery("SELECT s3_key FROM recordings WHERE recording_sid = :s")
                     .bind("s", r.sid()).mapTo(String.class).one());
             try (var store = dev.callvault.storage.RecordingStores.open(env.config().storage())) {
-                String peaks = dev.callvault.peaks.Waveforms.key(key);
+                String peaks = dev.callvault.derived.Waveforms.key(key);
                 DaemonHarness.await("the waveform of Twilio's recording", Duration.ofSeconds(60), () -> store.head(peaks).isPresent());
                 try (var stored = store.get(peaks, 0, -1); var audio = store.get(key, 0, -1)) {
                     assertThat(new String(stored.readAllBytes(), StandardCharsets.UTF_8))

@@ -61,7 +61,7 @@ class PlaybackTest {
 
     @Test
     void theArchiveStoresWaveformPeaksBesideTheObjectAndAFirstViewMakesMissingOnes() throws Exception {
-        String peaksKey = dev.callvault.peaks.Waveforms.key(archived.key());
+        String peaksKey = dev.callvault.derived.Waveforms.key(archived.key());
         String apiPath = "/api/v1/calls/" + callSid + "/recordings/" + archived.recordingId() + "/peaks";
         try (var store = RecordingStores.open(env.config().storage())) {
             assertThat(store.head(peaksKey)).as("peaks stored by the archive").isPresent();

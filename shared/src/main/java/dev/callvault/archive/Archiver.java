@@ -49,8 +49,8 @@ public final class Archiver {
     private final RecordingRepository recordings;
     private final MediaFormat preferredFormat;
     private final Clock clock;
-    private final dev.callvault.peaks.Waveforms waveforms;
-    private final dev.callvault.analysis.CallAnalyzer analyzer;
+    private final dev.callvault.derived.Waveforms waveforms;
+    private final dev.callvault.derived.CallAnalyzer analyzer;
     private final dev.callvault.derived.DerivedWork derived;
     private final Leftovers leftovers;
     private final PrivateKeys keys;
@@ -80,8 +80,8 @@ public final class Archiver {
         this.recordings = new RecordingRepository(db.jdbi());
         this.preferredFormat = preferredFormat;
         this.clock = clock;
-        this.waveforms = new dev.callvault.peaks.Waveforms(store);
-        this.analyzer = new dev.callvault.analysis.CallAnalyzer(db.jdbi(), store);
+        this.waveforms = new dev.callvault.derived.Waveforms(store);
+        this.analyzer = new dev.callvault.derived.CallAnalyzer(db.jdbi(), store);
         this.leftovers = new Leftovers(db, twilio, clock);
     }
 
@@ -91,7 +91,7 @@ public final class Archiver {
     }
 
     /** Analyses calls as their recordings are archived. */
-    public dev.callvault.analysis.CallAnalyzer analyzer() {
+    public dev.callvault.derived.CallAnalyzer analyzer() {
         return analyzer;
     }
 
@@ -274,7 +274,7 @@ public final class Archiver {
                     s.format.extension(), rec.channels(), rec.durationSeconds(), s.stored.size(), s.stored.sha256(),
                     metadataJson(rec, s.started, s.stored.seal())));
             s.alsoInTransaction.useHandle(h);
-            if (s.stored.size() <= dev.callvault.peaks.Waveforms.INLINE_LIMIT && !rec.encrypted()) { // a larger one: first view, 'callvault analyze'
+            if (s.stored.size() <= dev.callvault.derived.Waveforms.INLINE_LIMIT && !rec.encrypted()) { // a larger one: first view, 'callvault analyze'
                 // once committed: the daemon's worker archives inside the transaction that claimed the callback, and
                 // work that starts before that commits would read the call as it was
                 h.afterCommit(() -> derived.submit(() -> derive(callId, s.key, s.format, s.stored.size())));
@@ -283,7 +283,7 @@ public final class Archiver {
             });
         } catch (Tombstoned erasedMeanwhile) {
             store.eraseAllVersions(s.key); // written while its call was being erased: it must not stay
-            store.eraseAllVersions(s.key + dev.callvault.peaks.Waveforms.SUFFIX);
+            store.eraseAllVersions(s.key + dev.callvault.derived.Waveforms.SUFFIX);
             return refused(new RecordingRef(rec.accountSid(), rec.sid(), rec.callSid()), s.start);
         }
         ArchiveResult result = new ArchiveResult(ArchiveResult.Outcome.ARCHIVED, rec.ref(), row.id(), s.key, s.stored.size(), s.stored.sha256(),

@@ -191,7 +191,7 @@ public final class CallView {
     }
 
     /** A pause of the call's recording as a JSON object, with its span in the stream's seconds where known. */
-    public static Map<String, Object> pause(dev.callvault.pause.Pauses.Pause p) {
+    public static Map<String, Object> pause(dev.callvault.db.PauseRepository.Pause p) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("started_at", p.startedAt().toString());
         m.put("ended_at", p.endedAt() == null ? null : p.endedAt().toString());
@@ -216,7 +216,7 @@ public final class CallView {
      * "paused 0:10-0:20 by support-bot (card payment): the real-time recorder and Twilio's recording paused", with a
      * warning when Twilio's recording may hold the span, and what ended it when the call did.
      */
-    public static String pauseWords(dev.callvault.pause.Pauses.Pause p) {
+    public static String pauseWords(dev.callvault.db.PauseRepository.Pause p) {
         String span = p.streamFrom() != null ? clock(p.streamFrom()) + "-" + (p.streamTo() != null ? clock(p.streamTo()) : (p.endedAt() == null ? "now" : "the end"))
                 : p.startedAt() + " to " + (p.endedAt() == null ? "now" : p.endedAt());
         String realtime = p.realtime() ? "; the real-time recorder paused" : "";

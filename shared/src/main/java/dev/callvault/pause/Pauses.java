@@ -1,7 +1,8 @@
 package dev.callvault.pause;
 
+import dev.callvault.db.PauseRepository;
+import dev.callvault.db.PauseRepository.Pause;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.callvault.calls.CallView;
 import dev.callvault.db.CallRepository;
 import dev.callvault.db.CallRow;
 import dev.callvault.db.Database;
@@ -58,29 +59,12 @@ public final class Pauses implements AutoCloseable {
         }
     }
 
-    /** One pause: wall-clock times, the stream's own seconds where the real-time recorder paused, and what Twilio did. */
-    public record Pause(long id, Instant startedAt, Instant endedAt, Double streamFrom, Double streamTo, String by, String reason, String resumedBy,
-                        boolean realtime, boolean endedWithCall, Twilio twilio) {
-        /** Twilio did not confirm the pause before it was answered: its recording may hold what was said. */
-        public boolean twilioMayHold() {
-            return twilio.mayHold();
-        }
-    }
-
-    /**
-     * What Twilio did of a pause: {@code paused} ("asking", "paused", "no recording", "failed: " its last answer while it
-     * is asked again, "not confirmed: " why it is asked no more) and when it confirmed, and as much of the resume; how many
-     * requests each took; {@code mayHold}: the pause was not confirmed before it was answered.
-     */
-    public record Twilio(String paused, Instant pausedAt, int pauseTries, String resumed, Instant resumedAt, int resumeTries, boolean mayHold) {
-    }
-
     private final Database db;
     private final Recorder recorder;
     private final Clock clock;
     private final CallRepository calls;
     private final RecordingRepository recordings;
-    private final PauseRows rows;
+    private final PauseRepository rows;
     private final TwilioPauses twilio;
     private final Object[] stripes = new Object[64];
 
@@ -90,7 +74,7 @@ public final class Pauses implements AutoCloseable {
         this.clock = clock;
         this.calls = new CallRepository(db.jdbi());
         this.recordings = new RecordingRepository(db.jdbi());
-        this.rows = new PauseRows(db.jdbi());
+        this.rows = new PauseRepository(db.jdbi());
         this.twilio = new TwilioPauses(twilio, rows, settings, clock);
         for (int i = 0; i < stripes.length; i++) {
             stripes[i] = new Object();
@@ -124,18 +108,18 @@ public final class Pauses implements AutoCloseable {
         Step step;
         try {
             step = locked(call, h -> {
-                Optional<Pause> open = PauseRows.open(h, call.id());
+                Optional<Pause> open = PauseRepository.open(h, call.id());
                 if (open.isPresent()) {
                     return new Step(Outcome.ALREADY_PAUSED, open.get().id(), null, null);
                 }
                 if (here.isEmpty() && !live.isEmpty()) {
                     return new Step(Outcome.ELSEWHERE, 0, null, holder(live));
                 }
-                if (here.isEmpty() && PauseRows.callOver(h, call.id())) {
+                if (here.isEmpty() && PauseRepository.callOver(h, call.id())) {
                     return new Step(Outcome.CALL_ENDED, 0, null, null);
                 }
-                long id = PauseRows.insert(h, call.id(), asked, from, who, reason, here.isPresent());
-                prepared[0] = twilio.prepare(call, id, TwilioPauses.Action.PAUSE, PauseRows.twimlRecording(h, call.id()));
+                long id = PauseRepository.insert(h, call.id(), asked, from, who, reason, here.isPresent());
+                prepared[0] = twilio.prepare(call, id, TwilioPauses.Action.PAUSE, PauseRepository.twimlRecording(h, call.id()));
                 return new Step(Outcome.PAUSED, id, prepared[0], null);
             });
         } catch (RuntimeException e) {
@@ -184,15 +168,15 @@ public final class Pauses implements AutoCloseable {
         Step step;
         try {
             step = locked(call, h -> {
-                Optional<Pause> open = PauseRows.open(h, call.id());
+                Optional<Pause> open = PauseRepository.open(h, call.id());
                 if (open.isEmpty()) {
                     return new Step(live.isEmpty() && here.isEmpty() ? Outcome.CALL_ENDED : Outcome.NOT_PAUSED, 0, null, null);
                 }
                 if (here.isEmpty() && !live.isEmpty()) {
                     return new Step(Outcome.ELSEWHERE, open.get().id(), null, holder(live));
                 }
-                PauseRows.resumed(h, open.get().id(), asked, to, who);
-                prepared[0] = twilio.prepare(call, open.get().id(), TwilioPauses.Action.RESUME, PauseRows.twimlRecording(h, call.id()));
+                PauseRepository.resumed(h, open.get().id(), asked, to, who);
+                prepared[0] = twilio.prepare(call, open.get().id(), TwilioPauses.Action.RESUME, PauseRepository.twimlRecording(h, call.id()));
                 return new Step(Outcome.RESUMED, open.get().id(), prepared[0], null);
             });
         } catch (RuntimeException e) {
@@ -222,7 +206,7 @@ public final class Pauses implements AutoCloseable {
     private Step locked(CallRow call, org.jdbi.v3.core.HandleCallback<Step, RuntimeException> work) {
         synchronized (stripes[Math.floorMod(call.callSid().hashCode(), stripes.length)]) {
             return db.jdbi().inTransaction(h -> {
-                PauseRows.lockCall(h, call.id());
+                PauseRepository.lockCall(h, call.id());
                 return work.withHandle(h);
             });
         }
@@ -240,21 +224,21 @@ public final class Pauses implements AutoCloseable {
     private Result result(Outcome outcome, Pause p, boolean realtime, TwilioPauses.Answer answer) {
         boolean pause = outcome == Outcome.PAUSED || outcome == Outcome.ALREADY_PAUSED;
         String state = pause ? p.twilio().paused() : p.twilio().resumed();
-        boolean asking = state != null && (state.equals(PauseRows.ASKING) || state.startsWith(PauseRows.FAILED));
+        boolean asking = state != null && (state.equals(PauseRepository.ASKING) || state.startsWith(PauseRepository.FAILED));
         boolean confirmed = pause ? !p.twilioMayHold() : answer.confirmed();
         return new Result(outcome, realtime, answer.words(), confirmed, asking, null, Optional.of(p));
     }
 
     private static boolean isConfirmed(String state) {
-        return state != null && !state.equals(PauseRows.ASKING) && !state.startsWith(PauseRows.FAILED) && !state.startsWith(PauseRows.NOT_CONFIRMED);
+        return state != null && !state.equals(PauseRepository.ASKING) && !state.startsWith(PauseRepository.FAILED) && !state.startsWith(PauseRepository.NOT_CONFIRMED);
     }
 
     /** Twilio's state in words: its confirmed state, or its last answer. */
     private static String words(String state) {
-        if (state == null || state.equals(PauseRows.ASKING)) {
+        if (state == null || state.equals(PauseRepository.ASKING)) {
             return "no answer yet";
         }
-        return state.startsWith(PauseRows.FAILED) ? state.substring(PauseRows.FAILED.length()) : state;
+        return state.startsWith(PauseRepository.FAILED) ? state.substring(PauseRepository.FAILED.length()) : state;
     }
 
     /**
@@ -287,7 +271,7 @@ public final class Pauses implements AutoCloseable {
 
     /** A call's pauses, oldest first. */
     public static List<Pause> of(org.jdbi.v3.core.Jdbi jdbi, UUID callId) {
-        return PauseRows.of(jdbi, callId);
+        return PauseRepository.of(jdbi, callId);
     }
 
     private List<RecordingRow> liveStreamRows(CallRow call) {
@@ -308,21 +292,4 @@ public final class Pauses implements AutoCloseable {
         }
     }
 
-    /**
-     * A call's paused spans in the timeline of {@code recording} (seconds from its start): the stream's own seconds for a
-     * real-time track, else the wall clock against the recording's start (Twilio's). An open pause runs to the end.
-     */
-    public static List<dev.callvault.analysis.Segment> spans(List<Pause> pauses, RecordingRow recording) {
-        Instant start = CallView.startOf(recording);
-        boolean stream = recording.streamSid() != null && recording.recordingSid() == null;
-        return pauses.stream().map(p -> {
-            double from = stream && p.streamFrom() != null ? p.streamFrom() : seconds(start, p.startedAt());
-            double to = p.endedAt() == null ? Double.MAX_VALUE / 4 : stream && p.streamTo() != null ? p.streamTo() : seconds(start, p.endedAt());
-            return new dev.callvault.analysis.Segment(Math.max(0, from), Math.max(Math.max(0, from), to));
-        }).filter(s -> s.end() > s.start()).toList();
-    }
-
-    private static double seconds(Instant from, Instant to) {
-        return from == null ? 0 : java.time.Duration.between(from, to).toMillis() / 1000.0;
-    }
 }

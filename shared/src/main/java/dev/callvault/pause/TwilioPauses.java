@@ -1,5 +1,6 @@
 package dev.callvault.pause;
 
+import dev.callvault.db.PauseRepository;
 import dev.callvault.db.CallRow;
 import dev.callvault.twilio.RetryPolicy;
 import dev.callvault.twilio.TwilioRecordings;
@@ -51,7 +52,7 @@ final class TwilioPauses implements AutoCloseable {
     }
 
     private final TwilioRecordings twilio;
-    private final PauseRows rows;
+    private final PauseRepository rows;
     private final Supplier<Pauses.Settings> settings;
     private final Clock clock;
     private final ExecutorService senders = Executors.newCachedThreadPool(daemonThreads("twilio-pause"));
@@ -59,7 +60,7 @@ final class TwilioPauses implements AutoCloseable {
     /** Each call's newest request, by CallSid: a second caller waits for its answer; a newer request takes its turn after it. */
     private final Map<String, Request> newest = new ConcurrentHashMap<>();
 
-    TwilioPauses(TwilioRecordings twilio, PauseRows rows, Supplier<Pauses.Settings> settings, Clock clock) {
+    TwilioPauses(TwilioRecordings twilio, PauseRepository rows, Supplier<Pauses.Settings> settings, Clock clock) {
         this.twilio = twilio;
         this.rows = rows;
         this.settings = settings;
@@ -200,7 +201,7 @@ final class TwilioPauses implements AutoCloseable {
                 return;
             }
             try {
-                Optional<String> why = rows.noLongerWanted(pauseId, action);
+                Optional<String> why = rows.noLongerWanted(pauseId, action == Action.PAUSE);
                 if (why.isEmpty() && Duration.between(started, clock.instant()).compareTo(LONGEST_CALL) > 0) {
                     why = Optional.of("no call lasts longer than " + LONGEST_CALL.toHours() + " hours at Twilio");
                 }
@@ -247,7 +248,7 @@ final class TwilioPauses implements AutoCloseable {
                     ? u.words() + " (Twilio finds no recording of the call now, though its TwiML started one: we do not know that it is "
                     + action.twilioStatus + ")"
                     : u.words();
-            rows.tried(pauseId, action, sent, clock.instant(), words);
+            rows.tried(pauseId, action == Action.PAUSE, sent, clock.instant(), words);
             if (u.done() || u.noRecording() && !twimlRecording) {
                 confirmed(u.done() ? (action == Action.PAUSE ? "paused" : "resumed") : "no recording");
                 return true;
@@ -256,7 +257,7 @@ final class TwilioPauses implements AutoCloseable {
                 tries++;
                 last = words;
             }
-            rows.unconfirmed(pauseId, action, PauseRows.FAILED + words);
+            rows.unconfirmed(pauseId, action == Action.PAUSE, PauseRepository.FAILED + words);
             log.debug("{} of call {}: Twilio answered try {}: {}", action.word, call.callSid(), attempt, words);
             return false;
         }
@@ -267,7 +268,7 @@ final class TwilioPauses implements AutoCloseable {
                 tries++;
                 sending = false;
                 inTime = !first.isDone();
-                rows.confirmed(pauseId, action, state, clock.instant(), inTime);
+                rows.confirmed(pauseId, action == Action.PAUSE, state, clock.instant(), inTime);
                 first.complete(new Answer(true, state));
                 finished.complete(null);
             }
@@ -292,12 +293,12 @@ final class TwilioPauses implements AutoCloseable {
                 if (finished.isDone()) {
                     return;
                 }
-                words = PauseRows.NOT_CONFIRMED + stop + (tries == 0 ? " (nothing was sent)" : " (last: " + last + ")");
+                words = PauseRepository.NOT_CONFIRMED + stop + (tries == 0 ? " (nothing was sent)" : " (last: " + last + ")");
                 first.complete(new Answer(false, last));
                 finished.complete(null);
             }
             try {
-                rows.unconfirmed(pauseId, action, words);
+                rows.unconfirmed(pauseId, action == Action.PAUSE, words);
             } catch (RuntimeException e) {
                 log.warn("{} of call {}: {}; could not be kept ({})", action.word, call.callSid(), words, e.toString());
             }

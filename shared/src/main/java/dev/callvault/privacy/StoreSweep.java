@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.callvault.CallvaultException;
 import dev.callvault.db.RecordingRow;
-import dev.callvault.peaks.Waveforms;
+import dev.callvault.derived.Waveforms;
 import dev.callvault.storage.RecordingKeys;
 import dev.callvault.storage.RecordingStore;
 

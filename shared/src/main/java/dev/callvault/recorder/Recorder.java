@@ -45,8 +45,9 @@ public final class Recorder {
     private final Path spool;
     private final String daemonId;
     private final Clock clock;
-    private final dev.callvault.peaks.Waveforms waveforms;
-    private final dev.callvault.analysis.CallAnalyzer analyzer;
+    private final dev.callvault.derived.Waveforms waveforms;
+    /** Told the id of each call whose real-time recording was completed (the daemon analyses it then). */
+    private volatile java.util.function.Consumer<UUID> completed = callId -> { };
     private final dev.callvault.derived.DerivedWork derived;
     private volatile java.util.function.ObjIntConsumer<String> failures = (reason, n) -> { };
     private volatile java.util.function.ObjDoubleConsumer<StreamInfo> ended = (info, seconds) -> { };
@@ -73,8 +74,7 @@ public final class Recorder {
         this.spool = spool;
         this.daemonId = daemonId;
         this.clock = clock;
-        this.waveforms = new dev.callvault.peaks.Waveforms(store);
-        this.analyzer = new dev.callvault.analysis.CallAnalyzer(db.jdbi(), store);
+        this.waveforms = new dev.callvault.derived.Waveforms(store);
     }
 
     /**
@@ -328,7 +328,7 @@ public final class Recorder {
         }
         deleteTree(spool.resolve(info.streamSid()));
         if (callId != null) {
-            derived.submit(() -> analyzer.afterCompleted(callId));
+            derived.submit(() -> completed.accept(callId));
         }
         log.info("stream {} of call {} recorded: {} s{}", info.streamSid(), info.callSid(), String.format("%.2f", seconds),
                 interrupted ? " (interrupted)" : "");
@@ -418,9 +418,9 @@ public final class Recorder {
         }
     }
 
-    /** Analyses calls as their recordings complete. */
-    public dev.callvault.analysis.CallAnalyzer analyzer() {
-        return analyzer;
+    /** Tells {@code listener} of each call whose real-time recording is completed, off the finalizer's path ({@code derived}). */
+    public void onCompleted(java.util.function.Consumer<UUID> listener) {
+        this.completed = listener;
     }
 
     public Optional<RealtimeRecording> active(String streamSid) {

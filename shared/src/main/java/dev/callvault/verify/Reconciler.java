@@ -285,7 +285,7 @@ public final class Reconciler {
         List<Item> out = new ArrayList<>();
         // a waveform kept beside a recording's object belongs to it: an orphan only when that object is one
         java.util.function.Predicate<String> owned = k -> referenced.contains(k)
-                || k.endsWith(dev.callvault.peaks.Waveforms.SUFFIX) && referenced.contains(k.substring(0, k.length() - dev.callvault.peaks.Waveforms.SUFFIX.length()));
+                || k.endsWith(dev.callvault.derived.Waveforms.SUFFIX) && referenced.contains(k.substring(0, k.length() - dev.callvault.derived.Waveforms.SUFFIX.length()));
         List<String> orphaned = keys.stream().filter(owned.negate()).sorted().toList();
         Map<String, Boolean> marked = recordings.jdbi().withHandle(h -> Marks.calls(h, orphaned.stream().map(k -> CALL_IN_KEY.matcher(k))
                 .filter(Matcher::find).map(m -> m.group(1)).collect(Collectors.toSet())));

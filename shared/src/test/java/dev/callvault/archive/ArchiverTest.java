@@ -151,7 +151,7 @@ class ArchiverTest {
         assertThat(again.outcome()).isEqualTo(ArchiveResult.Outcome.ALREADY_ARCHIVED);
         assertThat(recordings.findByRecordingSid(recordingSid).orElseThrow()).isEqualTo(before);
         assertThat(env.twilio().mediaDownloads()).isEqualTo(downloads);
-        assertThat(objectsUnder("recordings/")).containsExactly(before.s3Key(), dev.callvault.peaks.Waveforms.key(before.s3Key()));
+        assertThat(objectsUnder("recordings/")).containsExactly(before.s3Key(), dev.callvault.derived.Waveforms.key(before.s3Key()));
         assertThat(store.unfinishedUploads("")).isEmpty();
     }
 
@@ -199,7 +199,7 @@ class ArchiverTest {
 
         assertThat(retried.outcome()).isEqualTo(ArchiveResult.Outcome.ARCHIVED);
         assertThat(store.unfinishedUploads("")).isEmpty();
-        assertThat(objectsUnder("recordings/")).containsExactly(retried.key(), dev.callvault.peaks.Waveforms.key(retried.key()));
+        assertThat(objectsUnder("recordings/")).containsExactly(retried.key(), dev.callvault.derived.Waveforms.key(retried.key()));
     }
 
     @Test

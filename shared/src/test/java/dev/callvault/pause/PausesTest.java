@@ -3,6 +3,7 @@ package dev.callvault.pause;
 import dev.callvault.calls.CallView;
 import dev.callvault.db.CallRepository;
 import dev.callvault.db.CallRow;
+import dev.callvault.db.PauseRepository;
 import dev.callvault.testing.Environment;
 import dev.callvault.testing.Rows;
 import dev.callvault.testing.Sids;
@@ -44,7 +45,7 @@ class PausesTest {
             Pauses.Result resumed = pauses.resume(call, "support-bot");
 
             assertThat(ended).isEqualTo(1);
-            Pauses.Pause p = Pauses.of(env.db().jdbi(), call.id()).get(0);
+            PauseRepository.Pause p = Pauses.of(env.db().jdbi(), call.id()).get(0);
             assertThat(p.endedAt()).isNotNull();
             assertThat(p.endedWithCall()).isTrue();
             assertThat(CallView.pauseWords(p)).contains("by support-bot (card payment): Twilio's recording paused; the call ended while paused");

@@ -4,7 +4,7 @@ import dev.callvault.calls.CallSearch;
 import dev.callvault.calls.CallView;
 import dev.callvault.daemon.console.ConsoleAuth;
 import dev.callvault.db.RecordingRow;
-import dev.callvault.peaks.Waveforms;
+import dev.callvault.derived.Waveforms;
 import dev.callvault.daemon.HttpSupport;
 import dev.callvault.daemon.HttpSupport.Problem;
 import dev.callvault.db.AuditRepository;
@@ -114,7 +114,7 @@ public final class CallsApi {
             m.put("call_to", callTo(p, offset, zero));
             return m;
         }).toList());
-        body.put("twilio_may_hold_paused_audio", pauses.stream().anyMatch(dev.callvault.pause.Pauses.Pause::twilioMayHold));
+        body.put("twilio_may_hold_paused_audio", pauses.stream().anyMatch(dev.callvault.db.PauseRepository.Pause::twilioMayHold));
         body.put("audit", audit.forCall(c.id()).stream().map(e -> {
             Map<String, Object> m = CallView.audit(e);
             m.put("words", CallView.auditWords(e));
@@ -222,7 +222,7 @@ public final class CallsApi {
     }
 
     /** Where a pause ends on the call's timeline (seconds from {@code zero}); null while it is open. */
-    private static Double callTo(dev.callvault.pause.Pauses.Pause p, double offset, Instant zero) {
+    private static Double callTo(dev.callvault.db.PauseRepository.Pause p, double offset, Instant zero) {
         if (p.streamTo() != null) {
             return offset + p.streamTo();
         }

@@ -74,7 +74,7 @@ public final class Metrics {
      * A call's conversation analytics: each reply's latency into one histogram across calls (alert on its p95), the
      * call's barge-ins into another.
      */
-    public void analyzed(dev.callvault.analysis.CallAnalyzer.Result result) {
+    public void analyzed(dev.callvault.derived.CallAnalyzer.Result result) {
         var c = result.conversation();
         io.micrometer.core.instrument.DistributionSummary latency = io.micrometer.core.instrument.DistributionSummary
                 .builder("callvault.response.latency").baseUnit("seconds").tag("source", result.source())

@@ -1,5 +1,6 @@
-package dev.callvault.peaks;
+package dev.callvault.derived;
 
+import dev.callvault.peaks.Peaks;
 import dev.callvault.db.RecordingRow;
 import dev.callvault.storage.RecordingStore;
 import org.slf4j.Logger;

@@ -1,5 +1,7 @@
-package dev.callvault.analysis;
+package dev.callvault.derived;
 
+import dev.callvault.analysis.Conversation;
+import dev.callvault.analysis.TrackAnalyzer;
 import dev.callvault.audio.PcmReader;
 import dev.callvault.db.AnalyticsRepository;
 import dev.callvault.db.RecordingRepository;
@@ -11,6 +13,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -97,9 +100,9 @@ public final class CallAnalyzer {
             }
         }
         // a paused span (card data) is left out: no silence, turn or latency counted in it
-        var pauses = dev.callvault.pause.Pauses.of(jdbi, callId);
+        var pauses = dev.callvault.db.PauseRepository.of(jdbi, callId);
         if (!pauses.isEmpty()) {
-            c = c.withPaused(dev.callvault.pause.Pauses.spans(pauses, twilio.isPresent() ? twilio.get() : user.get()));
+            c = c.withPaused(spans(pauses, twilio.isPresent() ? twilio.get() : user.get()));
         }
         analytics.save(callId, source, ids, c);
         Result result = new Result(callId, source, ids, c);
@@ -152,5 +155,23 @@ public final class CallAnalyzer {
     private static Optional<RecordingRow> realtime(List<RecordingRow> rows, String type) {
         return rows.stream().filter(r -> r.recordingType().equals(type) && r.recordingSid() == null && r.streamSid() != null
                 && r.completed() && r.s3Key() != null).findFirst();
+    }
+
+    /**
+     * A call's paused spans in the timeline of {@code recording} (seconds from its start): the stream's own seconds for a
+     * real-time track, else the wall clock against the recording's start (Twilio's). An open pause runs to the end.
+     */
+    static List<dev.callvault.analysis.Segment> spans(List<dev.callvault.db.PauseRepository.Pause> pauses, RecordingRow recording) {
+        Instant start = dev.callvault.calls.CallView.startOf(recording);
+        boolean stream = recording.streamSid() != null && recording.recordingSid() == null;
+        return pauses.stream().map(p -> {
+            double from = stream && p.streamFrom() != null ? p.streamFrom() : seconds(start, p.startedAt());
+            double to = p.endedAt() == null ? Double.MAX_VALUE / 4 : stream && p.streamTo() != null ? p.streamTo() : seconds(start, p.endedAt());
+            return new dev.callvault.analysis.Segment(Math.max(0, from), Math.max(Math.max(0, from), to));
+        }).filter(s -> s.end() > s.start()).toList();
+    }
+
+    private static double seconds(Instant from, Instant to) {
+        return from == null ? 0 : java.time.Duration.between(from, to).toMillis() / 1000.0;
     }
 }

@@ -1,6 +1,5 @@
-package dev.callvault.pause;
+package dev.callvault.db;
 
-import dev.callvault.pause.Pauses.Pause;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
@@ -19,42 +18,59 @@ import java.util.UUID;
  * it was sent. The schema keeps one open pause per call ({@code pauses_one_open_per_call}); the use cases lock the
  * call's row to open or close one.
  */
-final class PauseRows {
+public final class PauseRepository {
     /** Twilio has not answered the first request yet. */
-    static final String ASKING = "asking";
+    public static final String ASKING = "asking";
     /** Twilio answered a request, not with what was asked: the last answer follows. */
-    static final String FAILED = "failed: ";
+    public static final String FAILED = "failed: ";
     /** Twilio was asked no more before it confirmed (the call ended, the pause was resumed): why and the last answer follow. */
-    static final String NOT_CONFIRMED = "not confirmed: ";
+    public static final String NOT_CONFIRMED = "not confirmed: ";
+
+    /** One pause: wall-clock times, the stream's own seconds where the real-time recorder paused, and what Twilio did. */
+    public record Pause(long id, Instant startedAt, Instant endedAt, Double streamFrom, Double streamTo, String by, String reason, String resumedBy,
+                        boolean realtime, boolean endedWithCall, Twilio twilio) {
+        /** Twilio did not confirm the pause before it was answered: its recording may hold what was said. */
+        public boolean twilioMayHold() {
+            return twilio.mayHold();
+        }
+    }
+
+    /**
+     * What Twilio did of a pause: {@code paused} ("asking", "paused", "no recording", "failed: " its last answer while it
+     * is asked again, "not confirmed: " why it is asked no more) and when it confirmed, and as much of the resume; how many
+     * requests each took; {@code mayHold}: the pause was not confirmed before it was answered.
+     */
+    public record Twilio(String paused, Instant pausedAt, int pauseTries, String resumed, Instant resumedAt, int resumeTries, boolean mayHold) {
+    }
 
     private final Jdbi jdbi;
 
-    PauseRows(Jdbi jdbi) {
+    public PauseRepository(Jdbi jdbi) {
         this.jdbi = jdbi;
     }
 
     /** Locks the call's row until {@code h}'s transaction ends: one pause or resume of a call at a time, across daemons. */
-    static void lockCall(Handle h, UUID callId) {
+    public static void lockCall(Handle h, UUID callId) {
         h.createQuery("SELECT id FROM calls WHERE id = :call FOR UPDATE").bind("call", callId).mapTo(UUID.class).findOne();
     }
 
-    static Optional<Pause> open(Handle h, UUID callId) {
+    public static Optional<Pause> open(Handle h, UUID callId) {
         return h.createQuery(SELECT + " WHERE p.call_id = :call AND p.ended_at IS NULL").bind("call", callId).map((rs, ctx) -> pause(rs)).findOne();
     }
 
     /** True when our TwiML started a recording of the call at Twilio (its voice webhook answered it). */
-    static boolean twimlRecording(Handle h, UUID callId) {
+    public static boolean twimlRecording(Handle h, UUID callId) {
         return h.createQuery("SELECT twiml_recording FROM calls WHERE id = :call").bind("call", callId).mapTo(Boolean.class).findOne().orElse(false);
     }
 
     /** True once Twilio has said the call is over (its recording's final callback, or its Calls resource). */
-    static boolean callOver(Handle h, UUID callId) {
+    public static boolean callOver(Handle h, UUID callId) {
         return h.createQuery("SELECT twilio_ended_at IS NOT NULL FROM calls WHERE id = :call").bind("call", callId).mapTo(Boolean.class)
                 .findOne().orElse(false);
     }
 
     /** A new pause, asked at {@code asked}: flagged until Twilio confirms it (fail closed). */
-    static long insert(Handle h, UUID callId, Instant asked, Double streamFrom, String by, String reason, boolean realtime) {
+    public static long insert(Handle h, UUID callId, Instant asked, Double streamFrom, String by, String reason, boolean realtime) {
         return h.createQuery("""
                         INSERT INTO pauses (call_id, started_at, stream_from, paused_by, reason, twilio_paused, twilio_may_hold, realtime)
                         VALUES (:call, :at, :from, :by, :reason, :asking, true, :realtime) RETURNING id""")
@@ -63,14 +79,14 @@ final class PauseRows {
     }
 
     /** Ends pause {@code id} by a resume asked at {@code at}; Twilio is asked to resume next. */
-    static void resumed(Handle h, long id, Instant at, Double streamTo, String who) {
+    public static void resumed(Handle h, long id, Instant at, Double streamTo, String who) {
         h.createUpdate("""
                         UPDATE pauses SET ended_at = :at, stream_to = :to, resumed_by = :by, twilio_resumed = :asking WHERE id = :id""")
                 .bind("at", utc(at)).bind("to", decimal(streamTo)).bind("by", who).bind("asking", ASKING).bind("id", id).execute();
     }
 
     /** Ends the call's open pause at the call's end ({@code streamSeconds}: where its real-time stream ended); true when one was open. */
-    boolean endedWithCall(UUID callId, Instant at, double streamSeconds) {
+    public boolean endedWithCall(UUID callId, Instant at, double streamSeconds) {
         return jdbi.withHandle(h -> h.createUpdate("""
                         UPDATE pauses SET ended_at = greatest(started_at, :at), ended_with_call = true,
                                           stream_to = CASE WHEN stream_from IS NULL THEN NULL ELSE greatest(stream_from, :to) END
@@ -82,7 +98,7 @@ final class PauseRows {
      * Ends the open pauses of calls Twilio has said are over and that no real-time stream records any more, at the
      * call's end; returns their CallSids.
      */
-    List<String> endWithEndedCalls() {
+    public List<String> endWithEndedCalls() {
         return jdbi.withHandle(h -> h.createQuery("""
                         UPDATE pauses p SET ended_at = greatest(p.started_at, c.twilio_ended_at), ended_with_call = true
                         FROM calls c
@@ -92,10 +108,10 @@ final class PauseRows {
     }
 
     /** One request sent to Twilio for pause {@code id}: when it went, when it came back, what Twilio answered. */
-    void tried(long id, TwilioPauses.Action action, Instant sent, Instant answered, String answer) {
+    public void tried(long id, boolean pause, Instant sent, Instant answered, String answer) {
         jdbi.useHandle(h -> h.createUpdate("""
                         INSERT INTO pause_tries (pause_id, action, sent_at, answered_at, answer) VALUES (:id, :action, :sent, :answered, :answer)""")
-                .bind("id", id).bind("action", action.word).bind("sent", utc(sent)).bind("answered", utc(answered)).bind("answer", answer).execute());
+                .bind("id", id).bind("action", pause ? "pause" : "resume").bind("sent", utc(sent)).bind("answered", utc(answered)).bind("answer", answer).execute());
     }
 
     /**
@@ -103,23 +119,23 @@ final class PauseRows {
      * A pause confirmed {@code inTime} (before its answer went out) is no longer flagged; one confirmed later stays flagged:
      * Twilio's recording may hold the start of the span.
      */
-    void confirmed(long id, TwilioPauses.Action action, String state, Instant at, boolean inTime) {
-        jdbi.useHandle(h -> h.createUpdate(action == TwilioPauses.Action.PAUSE
+    public void confirmed(long id, boolean pause, String state, Instant at, boolean inTime) {
+        jdbi.useHandle(h -> h.createUpdate(pause
                         ? "UPDATE pauses SET twilio_paused = :state, twilio_paused_at = :at, twilio_may_hold = twilio_may_hold AND NOT :inTime WHERE id = :id"
                         : "UPDATE pauses SET twilio_resumed = :state, twilio_resumed_at = :at WHERE id = :id")
                 .bind("state", state).bind("at", utc(at)).bind("inTime", inTime).bind("id", id).execute());
     }
 
     /** Twilio's last answer, not what was asked ({@link #FAILED}), or why it is asked no more ({@link #NOT_CONFIRMED}). */
-    void unconfirmed(long id, TwilioPauses.Action action, String words) {
-        jdbi.useHandle(h -> h.createUpdate(action == TwilioPauses.Action.PAUSE
+    public void unconfirmed(long id, boolean pause, String words) {
+        jdbi.useHandle(h -> h.createUpdate(pause
                         ? "UPDATE pauses SET twilio_paused = :words WHERE id = :id AND twilio_paused_at IS NULL"
                         : "UPDATE pauses SET twilio_resumed = :words WHERE id = :id AND twilio_resumed_at IS NULL")
                 .bind("words", words).bind("id", id).execute());
     }
 
     /** Whether Twilio is still to be asked for pause {@code id}: why not, or empty when it is. */
-    Optional<String> noLongerWanted(long id, TwilioPauses.Action action) {
+    public Optional<String> noLongerWanted(long id, boolean pause) {
         return jdbi.withHandle(h -> h.createQuery("""
                         SELECT c.twilio_ended_at IS NOT NULL AS over, p.ended_at IS NOT NULL AS ended, p.ended_with_call,
                                EXISTS (SELECT 1 FROM pauses n WHERE n.call_id = p.call_id AND n.id > p.id) AS again
@@ -128,21 +144,21 @@ final class PauseRows {
                     if (rs.getBoolean("over") || rs.getBoolean("ended_with_call")) {
                         return Optional.of("the call ended");
                     }
-                    if (action == TwilioPauses.Action.PAUSE && rs.getBoolean("ended")) {
+                    if (pause && rs.getBoolean("ended")) {
                         return Optional.of("resumed before Twilio confirmed the pause");
                     }
-                    if (action == TwilioPauses.Action.RESUME && rs.getBoolean("again")) {
+                    if (!pause && rs.getBoolean("again")) {
                         return Optional.of("paused again");
                     }
                     return Optional.<String>empty();
                 }).findOne().orElse(Optional.of("the pause is gone")));
     }
 
-    Optional<Pause> find(long id) {
+    public Optional<Pause> find(long id) {
         return jdbi.withHandle(h -> h.createQuery(SELECT + " WHERE p.id = :id").bind("id", id).map((rs, ctx) -> pause(rs)).findOne());
     }
 
-    static List<Pause> of(Jdbi jdbi, UUID callId) {
+    public static List<Pause> of(Jdbi jdbi, UUID callId) {
         return jdbi.withHandle(h -> h.createQuery(SELECT + " WHERE p.call_id = :call ORDER BY p.started_at, p.id").bind("call", callId)
                 .map((rs, ctx) -> pause(rs)).list());
     }
@@ -157,7 +173,7 @@ final class PauseRows {
     private static Pause pause(ResultSet rs) throws SQLException {
         return new Pause(rs.getLong("id"), instant(rs, "started_at"), instant(rs, "ended_at"), seconds(rs, "stream_from"), seconds(rs, "stream_to"),
                 rs.getString("paused_by"), rs.getString("reason"), rs.getString("resumed_by"), rs.getBoolean("realtime"), rs.getBoolean("ended_with_call"),
-                new Pauses.Twilio(rs.getString("twilio_paused"), instant(rs, "twilio_paused_at"), rs.getInt("pause_tries"),
+                new PauseRepository.Twilio(rs.getString("twilio_paused"), instant(rs, "twilio_paused_at"), rs.getInt("pause_tries"),
                         rs.getString("twilio_resumed"), instant(rs, "twilio_resumed_at"), rs.getInt("resume_tries"), rs.getBoolean("twilio_may_hold")));
     }
 
