@@ -219,40 +219,56 @@ public final class RecordingRepository {
                 .map((rs, ctx) -> java.util.Map.entry(rs.getString("call_sid"), MAPPER.map(rs, ctx))).list());
     }
 
+    /**
+     * How many values one statement binds as an array: a window or a day may hold hundreds of thousands of recordings,
+     * and one statement may bind at most 65,535 parameters (and should not grow with them anyway).
+     */
+    static final int BATCH = 5000;
+
     /** Rows holding any of these RecordingSids. */
     public List<RecordingRow> findByRecordingSids(java.util.Collection<String> recordingSids) {
-        if (recordingSids.isEmpty()) {
-            return List.of();
+        List<RecordingRow> out = new java.util.ArrayList<>();
+        for (List<String> batch : batches(recordingSids)) {
+            jdbi.useHandle(h -> out.addAll(h.createQuery("SELECT " + COLUMNS + " FROM recordings WHERE recording_sid = ANY(:sids)")
+                    .bindArray("sids", String.class, batch).map(MAPPER).list()));
         }
-        return jdbi.withHandle(h -> h.createQuery("SELECT " + COLUMNS + " FROM recordings WHERE recording_sid IN (<sids>)")
-                .bindList("sids", List.copyOf(recordingSids)).map(MAPPER).list());
+        return out;
     }
 
     /** The mixed rows of the calls with these CallSids, with the CallSid each belongs to. */
     public java.util.Map<String, List<RecordingRow>> mixedRowsByCallSid(java.util.Collection<String> callSids) {
         java.util.Map<String, List<RecordingRow>> out = new java.util.HashMap<>();
-        if (callSids.isEmpty()) {
-            return out;
+        for (List<String> batch : batches(callSids)) {
+            jdbi.useHandle(h -> h.createQuery("""
+                            SELECT (SELECT call_sid FROM calls WHERE calls.id = recordings.call_id) AS call_sid, %s FROM recordings
+                            WHERE recording_type = 'mixed' AND call_id IN (SELECT id FROM calls WHERE call_sid = ANY(:sids))""".formatted(COLUMNS))
+                    .bindArray("sids", String.class, batch)
+                    .map((rs, ctx) -> java.util.Map.entry(rs.getString("call_sid"), MAPPER.map(rs, ctx)))
+                    .forEach(e -> out.computeIfAbsent(e.getKey(), k -> new java.util.ArrayList<>()).add(e.getValue())));
         }
-        jdbi.useHandle(h -> h.createQuery("""
-                        SELECT (SELECT call_sid FROM calls WHERE calls.id = recordings.call_id) AS call_sid, %s FROM recordings
-                        WHERE recording_type = 'mixed' AND call_id IN (SELECT id FROM calls WHERE call_sid IN (<sids>))""".formatted(COLUMNS))
-                .bindList("sids", List.copyOf(callSids))
-                .map((rs, ctx) -> java.util.Map.entry(rs.getString("call_sid"), MAPPER.map(rs, ctx)))
-                .forEach(e -> out.computeIfAbsent(e.getKey(), k -> new java.util.ArrayList<>()).add(e.getValue())));
         return out;
     }
 
     /** Which of these object keys a row names, as its own object or as the real-time original it replaced. */
     public java.util.Set<String> referencedKeys(java.util.Collection<String> keys) {
-        if (keys.isEmpty()) {
-            return java.util.Set.of();
+        java.util.Set<String> out = new java.util.HashSet<>();
+        for (List<String> batch : batches(keys)) {
+            jdbi.useHandle(h -> out.addAll(h.createQuery("""
+                            SELECT s3_key FROM recordings WHERE s3_key = ANY(:keys)
+                            UNION SELECT recording_metadata->>'original_s3_key' FROM recordings
+                            WHERE (recording_metadata->>'original_s3_key') IS NOT NULL AND recording_metadata->>'original_s3_key' = ANY(:keys)""")
+                    .bindArray("keys", String.class, batch).mapTo(String.class).list()));
         }
-        return new java.util.HashSet<>(jdbi.withHandle(h -> h.createQuery("""
-                        SELECT s3_key FROM recordings WHERE s3_key IN (<keys>)
-                        UNION SELECT recording_metadata->>'original_s3_key' FROM recordings
-                        WHERE recording_metadata->>'original_s3_key' IN (<keys>)""")
-                .bindList("keys", List.copyOf(keys)).mapTo(String.class).list()));
+        return out;
+    }
+
+    private static List<List<String>> batches(java.util.Collection<String> values) {
+        List<String> all = List.copyOf(new java.util.LinkedHashSet<>(values));
+        List<List<String>> out = new java.util.ArrayList<>();
+        for (int i = 0; i < all.size(); i += BATCH) {
+            out.add(all.subList(i, Math.min(all.size(), i + BATCH)));
+        }
+        return out;
     }
 
     /**
