@@ -191,7 +191,7 @@ public final class Recorder {
             giveUp(r, e);
             return;
         }
-        Unfinished u = new Unfinished(r.dir(), files, peaks, r.seconds(), interrupted);
+        Unfinished u = new Unfinished(r.info().streamSid(), r.dir(), files, peaks, r.seconds(), interrupted);
         if (!interrupted) {
             tellEnded(r.info(), u.seconds());
         }
@@ -253,22 +253,39 @@ public final class Recorder {
     }
 
     /** A stream whose audio is complete on disk, waiting to be uploaded and its rows completed. */
-    private record Unfinished(Path dir, Map<String, Path> files, Map<String, Peaks> peaks, double seconds, boolean interrupted) {
+    private record Unfinished(String streamSid, Path dir, Map<String, Path> files, Map<String, Peaks> peaks, double seconds, boolean interrupted) {
     }
 
+    /** The streams being completed now, each by one thread: the one that stopped it, the retry, or recovery, never two. */
+    private final java.util.Set<String> completing = ConcurrentHashMap.newKeySet();
+
+    /**
+     * Completes {@code u} unless another thread is completing it or has completed it already: a stream is uploaded and
+     * its rows completed once (a second upload would leave one more version of each object on a versioned bucket).
+     */
     private void complete(Unfinished u) throws IOException {
-        StreamInfo info = RealtimeRecording.JSON.readValue(u.dir().resolve(RealtimeRecording.INFO).toFile(), StreamInfo.class);
-        try {
-            if (info.rowsPending()) {
-                info = info.written(writeRows(info));
-                RealtimeRecording.writeInfo(u.dir(), info);
-            }
-            complete(info, u.files(), u.peaks(), u.seconds(), u.interrupted());
-        } catch (Refused refused) {
-            log.info("stream {}: {}; its spool is deleted", info.streamSid(), refused.getMessage());
-            deleteTree(u.dir());
+        if (!completing.add(u.streamSid())) {
+            return; // in hand elsewhere: that thread finishes it, or leaves it to the next retry
         }
-        unfinished.remove(info.streamSid());
+        try {
+            if (unfinished.get(u.streamSid()) != u) {
+                return; // completed meanwhile
+            }
+            StreamInfo info = RealtimeRecording.JSON.readValue(u.dir().resolve(RealtimeRecording.INFO).toFile(), StreamInfo.class);
+            try {
+                if (info.rowsPending()) {
+                    info = info.written(writeRows(info));
+                    RealtimeRecording.writeInfo(u.dir(), info);
+                }
+                complete(info, u.files(), u.peaks(), u.seconds(), u.interrupted());
+            } catch (Refused refused) {
+                log.info("stream {}: {}; its spool is deleted", info.streamSid(), refused.getMessage());
+                deleteTree(u.dir());
+            }
+            unfinished.remove(u.streamSid());
+        } finally {
+            completing.remove(u.streamSid());
+        }
     }
 
     /** A live recording of a call marked for deletion: it takes no more frames and its spool goes. */
@@ -371,7 +388,7 @@ public final class Recorder {
                 boolean ended = Files.exists(dir.resolve(FINISHED));
                 double seconds = ended ? Double.parseDouble(Files.readString(dir.resolve(FINISHED)).trim())
                         : Files.exists(dir.resolve("progress")) || samples == Long.MAX_VALUE ? progress(dir) : samples / 8000.0;
-                Unfinished u = new Unfinished(dir, files, Map.of(), seconds, !ended);
+                Unfinished u = new Unfinished(info.streamSid(), dir, files, Map.of(), seconds, !ended);
                 unfinished.put(info.streamSid(), u);
                 n++;
                 try {
