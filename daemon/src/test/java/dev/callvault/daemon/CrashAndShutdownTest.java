@@ -121,4 +121,36 @@ class CrashAndShutdownTest {
         assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).as(this::log).isZero();
     }
+
+    @Test
+    void sigtermWithLiveStreamsFinishesThemWithoutAnErrorLine() throws Exception {
+        int port = freePort();
+        Process p = launch(port, Map.of("recording.enabled", "true", "recording.format", "wav"));
+        List<dev.callvault.testing.SyntheticCall> calls = List.of(dev.callvault.testing.SyntheticCall.standard(dev.callvault.testing.TwilioStandIn.ACCOUNT_SID),
+                dev.callvault.testing.SyntheticCall.standard(dev.callvault.testing.TwilioStandIn.ACCOUNT_SID));
+        List<MediaClient> streams = new ArrayList<>();
+        try {
+            for (dev.callvault.testing.SyntheticCall call : calls) {
+                MediaClient stream = MediaClient.open(port);
+                streams.add(stream);
+                stream.send(call.connected());
+                stream.send(call.start(null));
+                stream.send(call.media(0, 3));
+            }
+            DaemonHarness.await("both streams recording", Duration.ofSeconds(60),
+                    () -> count("SELECT count(*) FROM recordings WHERE status = 'in-progress'") == 6, this::log);
+
+            p.destroy(); // SIGTERM while both calls are live
+
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(p.exitValue()).as(this::log).isZero();
+        } finally {
+            for (MediaClient stream : streams) {
+                stream.drop();
+            }
+        }
+        assertThat(log().lines().filter(l -> l.contains(" ERROR ") || l.startsWith("ERROR"))).as("ERROR lines in the daemon's log").isEmpty();
+        assertThat(count("SELECT count(*) FROM recordings WHERE status = 'completed' AND recording_metadata->>'interrupted' = 'true'"))
+                .as("every live track finished, marked interrupted").isEqualTo(6);
+    }
 }

@@ -226,15 +226,20 @@ public final class MediaStreams {
             RealtimeRecording r = recording;
             long end = lastTimestamp;
             long began = System.nanoTime();
-            finalizers.submit(() -> {
-                try {
-                    recorder.stop(r, end, false);
-                    metrics.finalized(System.nanoTime() - began);
-                } catch (Exception e) {
-                    log.warn("finishing the recording of stream {} ({}) failed: {}; its audio is kept and the upload retried every 5 s",
-                            r.info().streamSid(), why, e.toString());
-                }
-            });
+            try {
+                finalizers.submit(() -> {
+                    try {
+                        recorder.stop(r, end, false);
+                        metrics.finalized(System.nanoTime() - began);
+                    } catch (Exception e) {
+                        log.warn("finishing the recording of stream {} ({}) failed: {}; its audio is kept and the upload retried every 5 s",
+                                r.info().streamSid(), why, e.toString());
+                    }
+                });
+            } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                // the daemon is stopping: it finished every live recording itself before its sockets closed
+                log.debug("stream {} closed while the daemon stops ({}): finished by the stop", r.info().streamSid(), why);
+            }
         }
     }
 }
