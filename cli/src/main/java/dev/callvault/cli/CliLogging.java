@@ -14,7 +14,8 @@ import ch.qos.logback.core.spi.ContextAwareBase;
  * to stderr and only when they matter (warnings of ours, errors of anyone's). In code because parsing the XML
  * cost a short command such as {@code twiml render} about a tenth of a second at every start.
  */
-// below Joran's file lookup (NOMINAL): a logback.xml an operator puts on the classpath, or a test's logback-test.xml, still wins
+// logback asks every configurator registered as a service before it looks for any logback.xml, so wherever this jar is
+// on the class path its set-up wins: the packaged daemon's class path leaves this jar out (see packaging/pom.xml)
 @ConfiguratorRank(ConfiguratorRank.NOMINAL - 1)
 public final class CliLogging extends ContextAwareBase implements Configurator {
     @Override

@@ -106,6 +106,17 @@ class PackageInstallIT {
                 assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
                 String owner = Deb.run(30, "ps", "-o", "user=", "-p", Long.toString(javaChild(daemon))).out().strip();
                 assertThat(owner).isEqualTo("callvault");
+
+                // the installed daemon logs as its logback.xml says, not as the CLI does (whose jar shares lib/):
+                // the start-up line with its time, a request in the access log, a reload SIGHUP asked for
+                Path log = Path.of("target", "installed-daemon.log");
+                awaitLine(log, "^\\d{4}-\\d\\d-\\d\\dT\\S+ INFO  \\[.+?\\] \\S+ - callvaultd listening on http://");
+                HttpResponse<String> page = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/ui/sign-in")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                awaitLine(log, "INFO  .* callvault.access - GET /ui/sign-in " + page.statusCode() + " ");
+                Deb.Run hup = Deb.run(30, "kill", "-HUP", Long.toString(javaChild(daemon)));
+                assertThat(hup.exit()).as(hup.out()).isZero();
+                awaitLine(log, "INFO  .* - configuration reloaded ");
             } finally {
                 daemon.descendants().forEach(ProcessHandle::destroy);
                 daemon.destroy();
@@ -122,6 +133,22 @@ class PackageInstallIT {
     private static void dropDatabase() throws Exception {
         Deb.run(60, "runuser", "-u", "postgres", "--", "psql", "-qc", "DROP DATABASE IF EXISTS callvault");
         Deb.run(60, "runuser", "-u", "postgres", "--", "psql", "-qc", "DROP ROLE IF EXISTS callvault");
+    }
+
+    /** Until a line of the log matches (a regular expression, found anywhere in the line); fails after 60 s showing the log. */
+    private static void awaitLine(Path log, String regex) throws Exception {
+        java.util.regex.Pattern wanted = java.util.regex.Pattern.compile(regex);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (true) {
+            String text = Files.readString(log);
+            if (text.lines().anyMatch(l -> wanted.matcher(l).find())) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                org.junit.jupiter.api.Assertions.fail("no line matching " + regex + " in the installed daemon's log in 60 s:\n" + text);
+            }
+            Thread.sleep(100);
+        }
     }
 
     /** The JVM runuser started (its descendant running java). */
