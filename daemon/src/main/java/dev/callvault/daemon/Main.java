@@ -9,6 +9,7 @@ import dev.callvault.Version;
 import dev.callvault.config.Config;
 import dev.callvault.config.ConfigException;
 import dev.callvault.config.ConfigLoader;
+import dev.callvault.db.Database;
 import dev.callvault.analysis.SpeechModel;
 import dev.callvault.config.Setting;
 import org.slf4j.LoggerFactory;
@@ -34,7 +35,7 @@ import java.util.concurrent.CountDownLatch;
                 "  CALLVAULT_STORAGE=s3://recordings/prod CALLVAULT_PUBLIC_URL=https://calls.example.com callvaultd",
                 "",
                 "Exit codes: 0 stopped cleanly (also on SIGTERM), 69 a dependency is unavailable at start, 70 internal error,",
-                "78 bad configuration, 64 bad usage."})
+                "78 bad configuration (or a database a newer callvault has migrated), 64 bad usage."})
 public final class Main implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "FILE", description = "Config file (key = value lines); default /etc/callvault/callvault.conf when present.")
     Path configFile;
@@ -70,7 +71,10 @@ public final class Main implements Callable<Integer> {
         CommandLine cmd = new CommandLine(main);
         cmd.setExecutionExceptionHandler((e, c, parsed) -> {
             c.getErr().println("callvaultd: " + e.getMessage());
-            return e instanceof ConfigException || e instanceof SpeechModel.ModelException ? 78 : e instanceof CallvaultException ce && ce.retryable() ? 69 : 70;
+            // 78 is what the unit does not restart on: a setting, the speech model or a database made by a newer
+            // callvault will be just as wrong in five seconds
+            return e instanceof ConfigException || e instanceof SpeechModel.ModelException || e instanceof Database.SchemaTooNewException ? 78
+                    : e instanceof CallvaultException ce && ce.retryable() ? 69 : 70;
         });
         cmd.setParameterExceptionHandler((e, a) -> {
             e.getCommandLine().getErr().println("callvaultd: " + e.getMessage() + " (see callvaultd --help)");
