@@ -18,7 +18,9 @@ final class Deb {
 
     static Path file() throws IOException {
         try (Stream<Path> s = Files.list(Path.of("target"))) {
-            return s.filter(p -> p.getFileName().toString().matches("callvault_.*_all\\.deb")).findFirst()
+            // the newest: each commit's build has a name of its own, and an earlier one may still lie in target/
+            return s.filter(p -> p.getFileName().toString().matches("callvault_.*_all\\.deb"))
+                    .max(java.util.Comparator.comparing(p -> p.toFile().lastModified()))
                     .orElseThrow(() -> new IllegalStateException("no target/callvault_*_all.deb: the package phase makes it"));
         }
     }

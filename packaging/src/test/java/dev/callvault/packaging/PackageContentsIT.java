@@ -82,6 +82,26 @@ class PackageContentsIT {
     }
 
     @Test
+    void theVersionIsTheCommitsAndSortsByBuild() throws Exception {
+        String version = Deb.run(60, "dpkg-deb", "-f", Deb.file().toString(), "Version").out().strip();
+        assertThat(version).isEqualTo(versionOf("HEAD")).matches("0\\.1\\.0~git\\d{8}\\.\\d{6}\\.\\d+");
+        assertThat(Deb.file().getFileName().toString()).isEqualTo("callvault_" + version + "_all.deb");
+        // the first packages were all 0.1.0~SNAPSHOT: they upgrade to this; an earlier commit's build does not
+        assertThat(Deb.run(30, "dpkg", "--compare-versions", version, "gt", "0.1.0~SNAPSHOT").exit()).isZero();
+        String parent = versionOf("HEAD~1");
+        if (parent != null) {
+            assertThat(Deb.run(30, "dpkg", "--compare-versions", version, "gt", parent).exit()).as(version + " after " + parent).isZero();
+        }
+    }
+
+    /** 0.1.0~git + a commit's date and time in UTC + its number, as the build names it; null where there is no such commit. */
+    private static String versionOf(String commit) throws Exception {
+        Deb.Run time = Deb.run(30, "env", "TZ=UTC", "git", "log", "-1", "--format=%cd", "--date=format-local:%Y%m%d.%H%M%S", commit, "--");
+        Deb.Run number = Deb.run(30, "git", "rev-list", "--count", commit, "--");
+        return time.exit() != 0 || number.exit() != 0 ? null : "0.1.0~git" + time.out().strip() + "." + number.out().strip();
+    }
+
+    @Test
     void controlDataNamesTheRuntimeAndTheMaintainerScripts() throws Exception {
         Deb.Run info = Deb.run(60, "dpkg-deb", "--info", Deb.file().toString());
         assertThat(info.exit()).as(info.out()).isZero();
