@@ -22,7 +22,8 @@ import java.util.concurrent.Callable;
 @Command(mixinStandardHelpOptions = true, versionProvider = Callvault.VersionProvider.class, name = "analyze", sortOptions = false,
         description = {"Compute the conversation analytics of the calls of a time window (by start), as the daemon does when a call's "
                 + "recordings complete: for calls recorded before this feature, or whose analysis failed. A call already analysed from "
-                + "the same recordings is skipped, so an interrupted run continues where it stopped when run again (--force reads every call again). "
+                + "the same recordings by this version of the analyser is skipped, so an interrupted run continues where it stopped when run "
+                + "again (--force reads every call again); one analysed by an older version (or before versions were kept) is analysed again. "
                 + "Twilio's dual-channel recording is read when there is one (channel 1 the caller, channel 2 the assistant), else the "
                 + "real-time caller and assistant tracks.",
                 "",
@@ -72,7 +73,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
             CallAnalyzer analyzer = new CallAnalyzer(s.db.jdbi(), s.store);
             AnalyticsRepository stored = new AnalyticsRepository(s.db.jdbi());
             Map<String, Integer> counts = new LinkedHashMap<>();
-            for (String k : List.of("analyzed", "unchanged", "no_tracks", "failed")) {
+            for (String k : List.of("analyzed", "replaced_older", "unchanged", "no_tracks", "failed")) {
                 counts.put(k, 0);
             }
             for (UUID id : calls) {
@@ -80,6 +81,9 @@ public final class AnalyzeCommand implements Callable<Integer> {
                     var result = analyzer.analyze(id, force, skip -> counts.merge(skip.name().toLowerCase(), 1, Integer::sum));
                     if (result.isPresent()) {
                         counts.merge("analyzed", 1, Integer::sum);
+                        if (result.get().replacedOlder()) {
+                            counts.merge("replaced_older", 1, Integer::sum);
+                        }
                         var c = result.get().conversation();
                         out.text(String.format("%s  %-8s turns %3d  barge-ins %2d  latency p50 %s", id, result.get().source(), c.turns(), c.bargeIns(),
                                 c.latency(50) == null ? "none" : String.format("%.2f s", c.latency(50))));
@@ -95,8 +99,9 @@ public final class AnalyzeCommand implements Callable<Integer> {
                     System.err.println("call " + id + ": " + e.getMessage());
                 }
             }
-            out.text(String.format("%d calls: %d analysed, %d unchanged, %d without a pair of tracks, %d failed", calls.size(),
-                    counts.get("analyzed"), counts.get("unchanged"), counts.get("no_tracks"), counts.get("failed")));
+            out.text(String.format("%d calls: %d analysed%s, %d unchanged, %d without a pair of tracks, %d failed", calls.size(), counts.get("analyzed"),
+                    counts.get("replaced_older") == 0 ? "" : " (" + counts.get("replaced_older") + " made by an older analyser)",
+                    counts.get("unchanged"), counts.get("no_tracks"), counts.get("failed")));
             Map<String, Object> summary = new LinkedHashMap<>();
             summary.put("calls", calls.size());
             summary.putAll(counts);

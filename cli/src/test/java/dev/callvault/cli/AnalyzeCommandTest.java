@@ -64,7 +64,7 @@ class AnalyzeCommandTest {
 
         assertThat(first.exit()).as(first.err()).isZero();
         assertThat(first.lines().get(first.lines().size() - 1))
-                .isEqualTo("{\"calls\":4,\"analyzed\":3,\"unchanged\":0,\"no_tracks\":1,\"failed\":0}");
+                .isEqualTo("{\"calls\":4,\"analyzed\":3,\"replaced_older\":0,\"unchanged\":0,\"no_tracks\":1,\"failed\":0}");
         assertThat(again.exit()).as(again.err()).isZero();
         assertThat(again.out()).contains("4 calls: 0 analysed, 3 unchanged, 1 without a pair of tracks, 0 failed");
 
@@ -77,6 +77,27 @@ class AnalyzeCommandTest {
                 .contains("turns     1, barge-ins 0").contains("assistant 0.0 s").contains("latency   none");
         assertThat(cli.run(List.of("call", "show"), Map.of(), conversation, "--json").out())
                 .contains("\"analytics\":{\"source\":\"realtime\"").contains("\"barge_ins\":1");
+    }
+
+    @Test
+    void analysesMadeByAnOlderAnalyserAreMadeAgainWithoutForce() {
+        String conversation = callOf("conversation");
+        String current = callOf("conversation");
+        assertThat(cli.run(List.of("analyze"), Map.of(), "--since", "1d").exit()).isZero();
+        // as an older detector left it: no version recorded, and what it found differs (no caller speech at all)
+        env.db().jdbi().useHandle(h -> h.createUpdate("""
+                        UPDATE call_analytics SET analyzer_version = NULL, turns = 1,
+                               segments = jsonb_set(segments, '{caller}', '[]'::jsonb)
+                        WHERE call_id = (SELECT id FROM calls WHERE call_sid = :sid)""").bind("sid", conversation).execute());
+        assertThat(cli.run(List.of("call", "show"), Map.of(), conversation).out()).contains("turns     1");
+
+        Cli.Result again = cli.run(List.of("analyze"), Map.of(), "--since", "1d");
+
+        assertThat(again.exit()).as(again.err()).isZero();
+        assertThat(again.out()).contains("2 calls: 1 analysed (1 made by an older analyser), 1 unchanged, 0 without a pair of tracks, 0 failed");
+        assertThat(cli.run(List.of("call", "show"), Map.of(), conversation).out()).contains("turns     8, barge-ins 1");
+        assertThat(cli.run(List.of("call", "show"), Map.of(), current, "--json").out())
+                .contains("\"analyzer_version\":" + dev.callvault.analysis.TrackAnalyzer.VERSION);
     }
 
     @Test

@@ -8,6 +8,14 @@ import java.util.List;
 
 /** Reads recordings (streaming, WAV or MP3) and finds each party's speech: one track per party, or both channels of one. */
 public final class TrackAnalyzer {
+    /**
+     * This analyser's version, stored with each analysis it makes: raise it with any change that can change what is
+     * found (the detector, its thresholds, the speech model, what counts as a turn or a barge-in), and every stored
+     * analysis of an older version is made again, by the daemon as its calls' recordings complete and by
+     * {@code callvault analyze}, rather than kept as unchanged.
+     */
+    public static final int VERSION = 1;
+
     private TrackAnalyzer() {
     }
 

@@ -259,6 +259,7 @@ public final class CallView {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("source", a.source());
         m.put("recording_ids", a.recordingIds().stream().map(Object::toString).toList());
+        m.put("analyzer_version", a.analyzerVersion());
         m.put("computed_at", a.computedAt().toString());
         m.put("seconds", c.seconds());
         m.put("caller_talk_seconds", c.callerTalk());

@@ -27,8 +27,8 @@ import java.util.function.Consumer;
 public final class CallAnalyzer {
     private static final Logger log = LoggerFactory.getLogger(CallAnalyzer.class);
 
-    /** What was found, from which recordings. */
-    public record Result(UUID callId, String source, List<UUID> recordingIds, Conversation conversation) {
+    /** What was found, from which recordings; {@code replacedOlder}: it replaced an analysis made by an older analyser. */
+    public record Result(UUID callId, String source, List<UUID> recordingIds, Conversation conversation, boolean replacedOlder) {
     }
 
     /** Why a call was not analysed. */
@@ -84,7 +84,9 @@ public final class CallAnalyzer {
             skipped.accept(Skip.NO_TRACKS);
             return Optional.empty();
         }
-        if (!force && analytics.find(callId).filter(s -> s.source().equals(source) && s.recordingIds().equals(ids)).isPresent()) {
+        Optional<AnalyticsRepository.Stored> before = analytics.find(callId);
+        boolean older = before.isPresent() && !Integer.valueOf(TrackAnalyzer.VERSION).equals(before.get().analyzerVersion());
+        if (!force && !older && before.filter(s -> s.source().equals(source) && s.recordingIds().equals(ids)).isPresent()) {
             skipped.accept(Skip.UNCHANGED);
             return Optional.empty();
         }
@@ -104,8 +106,8 @@ public final class CallAnalyzer {
         if (!pauses.isEmpty()) {
             c = c.withPaused(spans(pauses, twilio.isPresent() ? twilio.get() : user.get()));
         }
-        analytics.save(callId, source, ids, c);
-        Result result = new Result(callId, source, ids, c);
+        analytics.save(callId, source, ids, TrackAnalyzer.VERSION, c);
+        Result result = new Result(callId, source, ids, c, older);
         log.info("call {} analysed from its {} recording{} in {} ms: {} turns, {} barge-ins, latency p50 {} s", callId, source,
                 ids.size() > 1 ? "s" : "", (System.nanoTime() - started) / 1_000_000, c.turns(), c.bargeIns(), c.latency(50));
         try {
