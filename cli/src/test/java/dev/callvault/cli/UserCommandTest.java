@@ -70,6 +70,32 @@ class UserCommandTest {
     }
 
     @Test
+    void replacingTheUsersFileKeepsItsOwnerGroupAndMode() throws Exception {
+        // the package's /etc/callvault/users is root:callvault 0640 for the daemon to read; `sudo callvault user add`
+        // once made it root:root 0640 and locked everyone out of the console
+        Path users = dir.resolve("users");
+        assertThat(user("correct horse battery\n", "add", "alice", "--password-stdin").exit()).isZero();
+        Files.setPosixFilePermissions(users, PosixFilePermissions.fromString("rw-rw----"));
+        var view = Files.getFileAttributeView(users, java.nio.file.attribute.PosixFileAttributeView.class);
+        boolean root = "root".equals(System.getProperty("user.name"));
+        if (root) { // as the daemon's user and group would own it; only root can give a file away
+            var lookup = users.getFileSystem().getUserPrincipalLookupService();
+            view.setOwner(lookup.lookupPrincipalByName("nobody"));
+            view.setGroup(lookup.lookupPrincipalByGroupName("nogroup"));
+        }
+        var before = view.readAttributes();
+
+        Cli.Result bob = user("bob's long password\n", "add", "bob", "--password-stdin");
+
+        assertThat(bob.exit()).as(bob.err()).isZero();
+        var after = Files.readAttributes(users, java.nio.file.attribute.PosixFileAttributes.class);
+        assertThat(PosixFilePermissions.toString(after.permissions())).isEqualTo("rw-rw----");
+        assertThat(after.owner()).isEqualTo(before.owner());
+        assertThat(after.group()).isEqualTo(before.group());
+        assertThat(new UsersFile(users).names()).containsExactly("alice", "bob");
+    }
+
+    @Test
     void refusesShortPasswordsBadNamesAndAMissingTerminal() {
         Cli.Result tooShort = user("short\n", "add", "carol", "--password-stdin");
         Cli.Result badName = user("a long enough password\n", "add", "-carol", "--password-stdin");

@@ -53,6 +53,14 @@ class PackageInstallIT {
             assertThat(shared.out()).as(shared.out())
                     .contains("dev.callvault.cli.Callvault source: shared objects file")
                     .contains("picocli.CommandLine source: shared objects file");
+            // postinst made the archive under its umask 027: still readable by the other users who run callvault (the
+            // daemon's own user here), and one archive of a kind: a new jar's replaces the old one's
+            Deb.Run asCallvault = Deb.run(60, "runuser", "-u", "callvault", "--", "env", "JAVA_OPTS=-Xlog:class+load=info", "callvault", "--version");
+            assertThat(asCallvault.out()).as(asCallvault.out()).contains("dev.callvault.cli.Callvault source: shared objects file");
+            assertThat(Deb.run(30, "touch", "/usr/share/callvault/callvault.jar").exit()).isZero(); // as an upgrade's new jar
+            assertThat(Deb.run(60, "callvault", "--version").exit()).isZero();
+            Deb.Run archives = Deb.run(30, "sh", "-c", "stat -c '%a %n' /var/cache/callvault/*-quick.jsa");
+            assertThat(Deb.lines(archives.out())).as(archives.out()).hasSize(1).allMatch(l -> l.startsWith("644 "));
             // the launcher picks a collector per command; one named in JAVA_OPTS replaces it (the JVM refuses two)
             Deb.Run ownCollector = Deb.run(60, "env", "JAVA_OPTS=-XX:+UseG1GC", "callvault", "backfill", "--help");
             assertThat(ownCollector.exit()).as(ownCollector.out()).isZero();
@@ -78,10 +86,32 @@ class PackageInstallIT {
             Deb.Run check = Deb.run(120, "runuser", "-u", "callvault", "--", "callvaultd", "--config", "/etc/callvault/callvault.conf", "--check-config");
             assertThat(check.exit()).as(check.out()).isZero();
 
+            // root's callvault works in the daemon's world: its state directory (not /root/.local/state/callvault), its
+            // store, whose folders and objects stay the daemon's; the probe object doctor writes goes there
+            boolean rootStateBefore = Files.exists(Path.of("/root/.local/state/callvault"));
+            Deb.Run doctor = Deb.run(300, "callvault", "doctor");
+            assertThat(doctor.out()).as(doctor.out()).containsPattern("PASS.{0,12} storage: \\S*/var/lib/callvault/recordings\\S*: writable");
+            assertThat(Deb.run(30, "stat", "-c", "%U:%G", "/var/lib/callvault/recordings").out().strip()).isEqualTo("callvault:callvault");
+            assertThat(Deb.run(30, "find", "/var/lib/callvault", "-user", "root").out().strip()).as("made as root:root by root's doctor").isEmpty();
+            if (!rootStateBefore) {
+                assertThat(Path.of("/root/.local/state/callvault")).doesNotExist();
+            }
+
+            // an earlier version kept the console's users in its state directory ({state-dir}/users): configuring this
+            // one moves them beside the config, to the file the daemon and the callvault command both read
+            Deb.Run earlier = Deb.run(120, "sh", "-c",
+                    "printf '%s\\n' 'an earlier password' | CALLVAULT_USERS_FILE=/var/lib/callvault/users callvault user add olivia --password-stdin");
+            assertThat(earlier.exit()).as(earlier.out()).isZero();
+            assertThat(Deb.run(30, "stat", "-c", "%U:%G %a", "/var/lib/callvault/users").out().strip()).isEqualTo("callvault:callvault 640");
+            Deb.Run again = Deb.run(300, "dpkg", "-i", Deb.file().toAbsolutePath().toString());
+            assertThat(again.exit()).as(again.out()).isZero();
+            assertThat(again.out()).contains("the console's users moved from /var/lib/callvault/users to /etc/callvault/users");
+            assertThat(Deb.run(30, "stat", "-c", "%U:%G %a", "/etc/callvault/users").out().strip()).isEqualTo("root:callvault 640");
+
             // the daemon as the unit runs it, no database named but the one postinst made (the launcher reads callvault.env)
             int port = freePort();
             int management = freePort();
-            Process daemon = new ProcessBuilder("runuser", "-u", "callvault", "--", "env", "CALLVAULT_STATE_DIR=/var/lib/callvault",
+            Process daemon = new ProcessBuilder("runuser", "-u", "callvault", "--", "env",
                     "CALLVAULT_HTTP_PORT=" + port, "CALLVAULT_MANAGEMENT_ADDRESS=127.0.0.1:" + management,
                     "callvaultd", "--config", "/etc/callvault/callvault.conf")
                     .redirectErrorStream(true).redirectOutput(Path.of("target", "installed-daemon.log").toFile()).start();
@@ -117,6 +147,15 @@ class PackageInstallIT {
                 Deb.Run hup = Deb.run(30, "kill", "-HUP", Long.toString(javaChild(daemon)));
                 assertThat(hup.exit()).as(hup.out()).isZero();
                 awaitLine(log, "INFO  .* - configuration reloaded ");
+
+                // `sudo callvault user add` adds a user the running daemon signs in, and locks nobody out: the users file
+                // keeps the owner and mode the daemon reads it with
+                Deb.Run add = Deb.run(120, "sh", "-c", "printf '%s\\n' 'a password for alice' | callvault user add alice --password-stdin");
+                assertThat(add.exit()).as(add.out()).isZero();
+                assertThat(Deb.run(30, "stat", "-c", "%U:%G %a", "/etc/callvault/users").out().strip()).isEqualTo("root:callvault 640");
+                assertThat(signIn(port, "alice", "a password for alice")).isEqualTo(303);
+                assertThat(signIn(port, "olivia", "an earlier password")).isEqualTo(303);
+                assertThat(signIn(port, "alice", "not alice's password")).isEqualTo(401);
             } finally {
                 daemon.descendants().forEach(ProcessHandle::destroy);
                 daemon.destroy();
@@ -128,6 +167,23 @@ class PackageInstallIT {
             assertThat(purge.exit()).as(purge.out()).isZero();
         }
         assertThat(PACKAGE_PATHS).as("left behind by dpkg --purge").noneMatch(p -> Files.exists(Path.of(p), java.nio.file.LinkOption.NOFOLLOW_LINKS));
+    }
+
+    /** Signs in on the console's form as a browser does (its CSRF cookie and field, same origin): the answer's status. */
+    private static int signIn(int port, String user, String password) throws Exception {
+        HttpClient browser = HttpClient.newBuilder().cookieHandler(new java.net.CookieManager()).build();
+        URI form = URI.create("http://127.0.0.1:" + port + "/ui/sign-in");
+        String page = browser.send(HttpRequest.newBuilder(form).build(), HttpResponse.BodyHandlers.ofString()).body();
+        java.util.regex.Matcher csrf = java.util.regex.Pattern.compile("name=\"csrf\" value=\"([^\"]+)\"").matcher(page);
+        assertThat(csrf.find()).as(page).isTrue();
+        String body = "user=" + enc(user) + "&password=" + enc(password) + "&csrf=" + enc(csrf.group(1)) + "&next=%2Fui";
+        return browser.send(HttpRequest.newBuilder(form).header("Content-Type", "application/x-www-form-urlencoded")
+                .header("Origin", "http://127.0.0.1:" + port).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode();
+    }
+
+    private static String enc(String s) {
+        return java.net.URLEncoder.encode(s, java.nio.charset.StandardCharsets.UTF_8);
     }
 
     private static void dropDatabase() throws Exception {

@@ -1,5 +1,7 @@
 package dev.callvault.analysis;
 
+import dev.callvault.Ownership;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.JarURLConnection;
@@ -71,13 +73,16 @@ public final class OnnxRuntimeLibraries {
 
     /** The libraries are written into a directory of their own and moved into place whole: a reader never sees half. */
     private static void unpack(URL[] entries, Path root, Path dir) throws IOException {
-        Files.createDirectories(root);
+        Ownership.createDirectories(root);
         Path partial = Files.createTempDirectory(root, ".unpacking-");
         try {
+            // a command run by root in the daemon's state directory leaves the daemon's copy, not one it cannot open
+            Ownership.like(partial, root);
             for (int i = 0; i < entries.length; i++) {
                 try (InputStream in = entries[i].openStream()) {
                     Files.copy(in, partial.resolve(LIBRARIES[i]));
                 }
+                Ownership.like(partial.resolve(LIBRARIES[i]), root);
             }
             try {
                 Files.move(partial, dir, StandardCopyOption.ATOMIC_MOVE);

@@ -61,7 +61,7 @@ public final class ConfigLoader {
             checkKnown(k, "option");
             merged.put(k, v);
         });
-        return new ConfigLoader(merged).build(env);
+        return new ConfigLoader(merged).build(env, source);
     }
 
     /** A configuration from these settings alone: no file, no environment (tools and tests that know everything). */
@@ -71,7 +71,7 @@ public final class ConfigLoader {
             checkKnown(k, "setting");
             merged.put(k, v);
         });
-        return new ConfigLoader(merged).build(Map.of());
+        return new ConfigLoader(merged).build(Map.of(), null);
     }
 
     static Map<String, String> readFile(Path file) {
@@ -112,8 +112,12 @@ public final class ConfigLoader {
         return new String[]{host, port};
     }
 
-    private Config build(Map<String, String> env) {
+    private Config build(Map<String, String> env, Path file) {
         Path stateDir = Path.of(get("state-dir", defaultStateDir(env)));
+        // the users file beside the config (the package's /etc/callvault/users) when there is one: the daemon and a CLI
+        // run by root or by hand then read and write the same file, whatever state directory each was given
+        Path besideConfig = file == null ? null : file.toAbsolutePath().resolveSibling("users");
+        Path usersFile = besideConfig != null && Files.isRegularFile(besideConfig) ? besideConfig : stateDir.resolve("users");
         URI publicUrl = optionalUrl("public-url", "http", "https");
         URI streamUrl = optionalUrl("stream-url", "ws", "wss");
         if (streamUrl == null && publicUrl != null) {
@@ -123,7 +127,7 @@ public final class ConfigLoader {
         Config.Http http = new Config.Http(get("http.host", "127.0.0.1"), integer("http.port", 8080, 0, 65535), publicUrl, streamUrl,
                 secret("http.api-token"), secret("http.link-secret"), bool("http.presigned-redirects"),
                 integer("http.max-body-bytes", 64 * 1024, 1024, 16 * 1024 * 1024), management[0], Integer.parseInt(management[1]),
-                Path.of(get("http.users-file", stateDir.resolve("users").toString())), signIn(),
+                Path.of(get("http.users-file", usersFile.toString())), signIn(),
                 new Config.Acknowledgements(Duration.ofMillis(integer("http.ack-timeout-ms", 5000, 100, 14_000)),
                         Duration.ofMillis(integer("http.twiml-wait-ms", 500, 0, 10_000)), integer("http.ack-queue-limit", 20_000, 100, 1_000_000)));
         Config.Worker worker = new Config.Worker(integer("worker.concurrency", 4, 1, 256), integer("worker.max-attempts", 10, 1, 1000),

@@ -1,5 +1,7 @@
 package dev.callvault.storage;
 
+import dev.callvault.Ownership;
+
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -63,7 +65,7 @@ public final class DirectoryRecordingStore implements RecordingStore {
         Path target = file(key);
         Path tmp = null;
         try {
-            Files.createDirectories(target.getParent());
+            Ownership.createDirectories(target.getParent());
             tmp = Files.createTempFile(target.getParent(), ".upload-", ".tmp");
             MessageDigest sha = Hex.sha256();
             long size;
@@ -101,7 +103,7 @@ public final class DirectoryRecordingStore implements RecordingStore {
                 size = Channels.newInputStream(ch).transferTo(new DigestOutputStream(OutputStream.nullOutputStream(), sha));
                 ch.force(false);
             }
-            Files.createDirectories(target.getParent());
+            Ownership.createDirectories(target.getParent());
             try {
                 Files.createLink(link, file);
             } catch (IOException | UnsupportedOperationException e) {
@@ -127,6 +129,7 @@ public final class DirectoryRecordingStore implements RecordingStore {
         meta.put(SHA256, Hex.of(sha.digest()));
         meta.put("content-type", contentType);
         writeMeta(target, meta);
+        Ownership.like(tmp, root);
         move(tmp, target);
         return new StoredObject(key, size, meta.get(SHA256), meta, Files.getLastModifiedTime(target).toInstant(), null, contentType);
     }
@@ -149,13 +152,14 @@ public final class DirectoryRecordingStore implements RecordingStore {
         }
     }
 
-    private static void writeMeta(Path target, Map<String, String> meta) throws IOException {
+    private void writeMeta(Path target, Map<String, String> meta) throws IOException {
         Properties p = new Properties();
         p.putAll(meta);
         Path tmp = target.resolveSibling(target.getFileName() + META + ".tmp");
         try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
             p.store(w, null);
         }
+        Ownership.like(tmp, root);
         move(tmp, target.resolveSibling(target.getFileName() + META));
     }
 
@@ -277,7 +281,7 @@ public final class DirectoryRecordingStore implements RecordingStore {
         Path source = file(from);
         Path target = file(to);
         try {
-            Files.createDirectories(target.getParent());
+            Ownership.createDirectories(target.getParent());
             Path meta = source.resolveSibling(source.getFileName() + META);
             if (Files.exists(meta)) {
                 move(meta, target.resolveSibling(target.getFileName() + META));
@@ -301,7 +305,7 @@ public final class DirectoryRecordingStore implements RecordingStore {
     @Override
     public boolean reachable() {
         try {
-            Files.createDirectories(root);
+            Ownership.createDirectories(root);
             return Files.isWritable(root);
         } catch (IOException e) {
             return false;

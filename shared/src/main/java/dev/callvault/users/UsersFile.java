@@ -1,6 +1,7 @@
 package dev.callvault.users;
 
 import at.favre.lib.crypto.bcrypt.BCrypt;
+import dev.callvault.Ownership;
 import dev.callvault.config.ConfigException;
 
 import java.io.IOException;
@@ -119,10 +120,18 @@ public final class UsersFile {
         users.forEach((n, h) -> text.append(n).append(':').append(h).append('\n'));
         try {
             Path dir = file.toAbsolutePath().getParent();
-            Files.createDirectories(dir);
+            Ownership.createDirectories(dir);
             Path tmp = Files.createTempFile(dir, ".users", ".tmp");
             try {
-                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r-----"));
+                // the file that is replaced keeps its owner, group and mode (postinst made it root:callvault 0640 for the
+                // daemon to read; root's 'user add' must not make it root:root); a new one is 0640 with its folder's owner
+                if (Files.exists(file)) {
+                    Files.setPosixFilePermissions(tmp, Files.getPosixFilePermissions(file));
+                    Ownership.like(tmp, file);
+                } else {
+                    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r-----"));
+                    Ownership.like(tmp, dir);
+                }
                 Files.writeString(tmp, text, StandardCharsets.UTF_8);
                 try {
                     Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -51,6 +51,19 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theUsersFileBesideTheConfigIsTheDefaultWhenThereIsOne(@TempDir Path dir) throws Exception {
+        // the package's /etc/callvault/users: the daemon (state directory from systemd) and a CLI run by hand read the same
+        Path file = dir.resolve("callvault.conf");
+        Files.writeString(file, "http.port = 9000\n");
+        Map<String, String> env = Map.of("CALLVAULT_STATE_DIR", dir.resolve("state").toString());
+
+        assertThat(ConfigLoader.load(file, env, Map.of()).http().usersFile()).isEqualTo(dir.resolve("state").resolve("users"));
+        Files.writeString(dir.resolve("users"), "");
+        assertThat(ConfigLoader.load(file, env, Map.of()).http().usersFile()).isEqualTo(dir.resolve("users"));
+        assertThat(ConfigLoader.load(file, env, Map.of("http.users-file", "/srv/users")).http().usersFile()).isEqualTo(Path.of("/srv/users"));
+    }
+
+    @Test
     void secretsNeverShowInToStringOrDescribe() {
         Config c = ConfigLoader.of(Map.of("twilio.account-sid", AC, "twilio.auth-token", "s3cr3t-token",
                 "database.url", "postgresql://app:hunter2@db.internal:5432/callvault"));

@@ -1,6 +1,7 @@
 package dev.callvault.storage;
 
 import dev.callvault.testing.SyntheticAudio;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -9,6 +10,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -34,6 +36,37 @@ class DirectoryRecordingStoreTest {
         }
         store.delete(head.key());
         assertThat(store.head(head.key())).isEmpty();
+    }
+
+    @Test
+    void whatRootStoresInAnotherUsersStoreIsThatUsers(@TempDir Path dir) throws Exception {
+        // `sudo callvault backfill` into the daemon's store: a day's folder made root:root 0750, with objects 0600, would
+        // refuse the daemon every later recording of that day and the playback of these
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "giving files away needs root");
+        var lookup = dir.getFileSystem().getUserPrincipalLookupService();
+        var view = Files.getFileAttributeView(dir, java.nio.file.attribute.PosixFileAttributeView.class);
+        view.setOwner(lookup.lookupPrincipalByName("nobody"));
+        view.setGroup(lookup.lookupPrincipalByGroupName("nogroup"));
+        var store = new DirectoryRecordingStore(dir.resolve("recordings"));
+
+        store.put("recordings/2026/11/24/CA1/RE1.wav", new ByteArrayInputStream(new byte[1000]), "audio/wav", Map.of());
+        store.putDerived("peaks/2026/11/24/CA1/RE1.json", new byte[10], "application/json", Map.of());
+        store.move("recordings/2026/11/24/CA1/RE1.wav", "damaged/2026/11/24/CA1/RE1.wav");
+
+        try (var files = Files.walk(dir)) {
+            List<String> notTheirs = files.filter(p -> {
+                try {
+                    var a = Files.readAttributes(p, java.nio.file.attribute.PosixFileAttributes.class);
+                    return !a.owner().getName().equals("nobody") || !a.group().getName().equals("nogroup");
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }).map(Path::toString).toList();
+            assertThat(notTheirs).isEmpty();
+        }
+        try (var files = Files.walk(dir)) {
+            assertThat(files.filter(Files::isRegularFile).count()).as("the objects and their metadata").isEqualTo(4);
+        }
     }
 
     @Test
