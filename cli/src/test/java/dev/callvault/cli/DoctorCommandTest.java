@@ -68,6 +68,34 @@ class DoctorCommandTest {
     }
 
     @Test
+    void anEarlierEmbeddedDatabaseLeftInTheStateDirectoryIsNamedByDoctorAndTheDaemon(@TempDir Path dir) throws Exception {
+        // an install that ran on the embedded PostgreSQL, now configured with a server: its calls are out of sight
+        java.nio.file.Files.createDirectories(dir.resolve("postgres"));
+        java.nio.file.Files.writeString(dir.resolve("postgres").resolve("PG_VERSION"), "14\n");
+        String said = dir.resolve("postgres") + " holds an embedded PostgreSQL 14 database of an earlier callvault, and this one uses "
+                + env.settings().get("database.url") + ": the calls stored there are not listed until its data is moved";
+
+        Cli.Result r = cli.run(List.of("doctor"), Map.of("state-dir", dir.toString()));
+
+        assertThat(r.exit()).as(r.out()).isEqualTo(1);
+        assertThat(r.out()).contains("FAIL earlier database: " + said).contains("fix: move its data into this database as docs/operations.md (Upgrade) says");
+
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> log = new ch.qos.logback.core.read.ListAppender<>();
+        var root = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        log.start();
+        root.addAppender(log);
+        Map<String, String> settings = new LinkedHashMap<>(env.settings());
+        settings.put("state-dir", dir.toString());
+        settings.put("http.port", "0");
+        try (Daemon d = Daemon.start(ConfigLoader.of(settings))) {
+            assertThat(log.list).anyMatch(e -> e.getLevel() == ch.qos.logback.classic.Level.WARN
+                    && e.getFormattedMessage().equals(said + ": see docs/operations.md, Upgrade"));
+        } finally {
+            root.detachAppender(log);
+        }
+    }
+
+    @Test
     void saysWhatToFixAndExits1() {
         Cli.Result r = cli.run(List.of("doctor"), Map.of("twilio.auth-token", "0000000000000000000000000000dead"));
 

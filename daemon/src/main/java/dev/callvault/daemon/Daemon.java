@@ -250,6 +250,7 @@ public final class Daemon implements AutoCloseable {
             log.warn("no database configured: running an embedded PostgreSQL in {}; set database.url (CALLVAULT_DATABASE_URL) "
                     + "to use a PostgreSQL server", config.stateDir().resolve("postgres"));
         }
+        Database.unusedEmbeddedData(config).ifPresent(d -> log.warn("{}: see docs/operations.md, Upgrade", d));
         if (config.storage() instanceof StorageTarget.Directory dir) {
             log.warn("no bucket configured: keeping recordings in {}; set storage=s3://bucket/prefix (CALLVAULT_STORAGE) for S3", dir.path());
         }

@@ -97,6 +97,19 @@ class PackageInstallIT {
                 assertThat(Path.of("/root/.local/state/callvault")).doesNotExist();
             }
 
+            // an earlier version's embedded database in the state directory: the package refuses to go over it (its calls
+            // would be out of sight), changes nothing, and says how to move the data
+            Files.createDirectories(Path.of("/var/lib/callvault/postgres"));
+            Files.writeString(Path.of("/var/lib/callvault/postgres/PG_VERSION"), "14\n");
+            Deb.Run refused = Deb.run(300, "dpkg", "-i", Deb.file().toAbsolutePath().toString());
+            assertThat(refused.exit()).as(refused.out()).isNotZero();
+            assertThat(refused.out()).contains("/var/lib/callvault/postgres holds the database of an earlier callvault (its embedded PostgreSQL 14)")
+                    .contains("Nothing was changed").contains("pg_dump").contains("pg_restore --no-owner --role=callvault -d callvault");
+            assertThat(Deb.run(30, "dpkg-query", "-W", "-f", "${Status}", "callvault").out()).isEqualTo("install ok installed");
+            Deb.Run earlierDoctor = Deb.run(300, "callvault", "doctor");
+            assertThat(earlierDoctor.out()).as(earlierDoctor.out()).containsPattern("FAIL.{0,12} earlier database: /var/lib/callvault/postgres holds");
+            Deb.run(30, "rm", "-r", "/var/lib/callvault/postgres");
+
             // an earlier version kept the console's users in its state directory ({state-dir}/users): configuring this
             // one moves them beside the config, to the file the daemon and the callvault command both read
             Deb.Run earlier = Deb.run(120, "sh", "-c",

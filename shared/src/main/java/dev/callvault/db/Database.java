@@ -7,10 +7,14 @@ import dev.callvault.config.Config;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.postgres.PostgresPlugin;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.sql.SQLException;
+import java.util.Optional;
 
 /** The connection pool, Jdbi on top of it, and the schema migrations: everything that talks SQL starts here. */
 public final class Database implements AutoCloseable {
@@ -22,6 +26,25 @@ public final class Database implements AutoCloseable {
     private Database(HikariDataSource dataSource, AutoCloseable embedded) {
         this.dataSource = dataSource;
         this.embedded = embedded;
+    }
+
+    /**
+     * The embedded PostgreSQL data directory an earlier run left in the state directory, when this configuration uses
+     * another database: the calls it holds are out of sight until its data is moved (docs/operations.md, Upgrade).
+     */
+    public static Optional<String> unusedEmbeddedData(Config config) {
+        Path data = config.stateDir().resolve("postgres");
+        if (config.database().embedded() || !Files.isRegularFile(data.resolve("PG_VERSION"))) {
+            return Optional.empty();
+        }
+        String version;
+        try {
+            version = Files.readString(data.resolve("PG_VERSION")).strip();
+        } catch (IOException e) {
+            version = "?";
+        }
+        return Optional.of(data + " holds an embedded PostgreSQL " + version + " database of an earlier callvault, and this one uses "
+                + config.database().jdbcUrl() + ": the calls stored there are not listed until its data is moved");
     }
 
     /** Connects to the configured PostgreSQL, or starts the embedded one when none is configured. */

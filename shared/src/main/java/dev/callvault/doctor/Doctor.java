@@ -44,6 +44,8 @@ public final class Doctor {
         List<Check> checks = new ArrayList<>();
         checks.add(new Check("config", true, "valid: " + config.describe().get("storage") + ", " + config.describe().get("database"), null));
         checks.add(database(config));
+        Database.unusedEmbeddedData(config).ifPresent(d -> checks.add(new Check("earlier database", false, d,
+                "move its data into this database as docs/operations.md (Upgrade) says, then move the directory away")));
         checks.addAll(storage(config));
         checks.add(encryptionKeys(config));
         checks.add(speechModel(config));
