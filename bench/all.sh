@@ -4,7 +4,7 @@
 # playback, each beside its baseline measured in the same run. Prints one table; writes the same rows as JSON to
 # bench/results.json. The Twilio stand-in answers with 100 ms of latency; S3 is s3proxy over HTTP; PostgreSQL is the
 # local one (127.0.0.1:5432) or an embedded one.
-# Usage: bench/all.sh [--smoke] [PART...]   PART: backfill memory webhook freshness scale-out media playback
+# Usage: bench/all.sh [--smoke] [PART...]   PART: backfill memory webhook freshness scale-out media playback verify-day
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mvn -B -q -DskipTests install

@@ -57,7 +57,8 @@ import java.util.stream.Collectors;
  * of it rots. Prints one table, and the same rows as JSON with {@code --json FILE}.
  */
 public final class AllBench {
-    public static final List<String> PARTS = List.of("backfill", "memory", "webhook", "freshness", "scale-out", "media", "playback");
+    public static final List<String> PARTS = List.of("backfill", "memory", "webhook", "freshness", "scale-out", "media", "playback",
+            "verify-day");
     private static final Instant DAY = Instant.parse("2026-11-24T00:00:00Z");
     private static final String API_TOKEN = "bench-api-token-0123456789";
     private static final long KIB = 1024;
@@ -129,6 +130,7 @@ public final class AllBench {
                         case "scale-out" -> scaleOut(twilio);
                         case "media" -> media();
                         case "playback" -> playback(twilio);
+                        case "verify-day" -> verifyDay(twilio);
                         default -> throw new IllegalArgumentException(part);
                     }
                 } catch (Exception e) {
@@ -842,6 +844,73 @@ public final class AllBench {
     }
 
     // ---------------------------------------------------------------- the parts' tools
+
+    // ---------------------------------------------------------------- 8. verify over a busy day
+
+    /**
+     * {@code callvault verify} as cron runs it over one UTC day of {@code 2 n} objects (a recording and its waveform
+     * each), every recording listed by Twilio and named by a completed row: generated straight into the database, a
+     * directory store and the stand-in (archiving 100,000 recordings one by one would take an hour), then verified. It
+     * must exit 0 (nothing wrong to report, no statement too large); its time and peak memory are the figures. The
+     * full run is 200,000 objects, ten times the busiest day seen.
+     */
+    private void verifyDay(TwilioStandIn twilio) throws Exception {
+        int n = smoke ? 1_000 : 100_000;
+        byte[] audio = "a bench object, not audio".getBytes(StandardCharsets.UTF_8);
+        byte[] peaks = "{\"peaks\":[]}".getBytes(StandardCharsets.UTF_8);
+        try (Scratch s = Scratch.fresh(twilio)) {
+            Map<String, String> settings = s.settings();
+            settings.put("storage", Files.createTempDirectory(work, "verify-day").toString());
+            Cli migrate = cli(settings, "db", "migrate");
+            if (migrate.exit() != 0) {
+                throw new IllegalStateException("db migrate: " + migrate.output());
+            }
+            String sha;
+            try (RecordingStore store = RecordingStores.open(ConfigLoader.of(settings).storage())) {
+                sha = store.putDerived(verifyKey(0), audio, "audio/mpeg", Map.of()).sha256();
+                for (int i = 0; i < n; i++) {
+                    if (i > 0) {
+                        store.putDerived(verifyKey(i), audio, "audio/mpeg", Map.of());
+                    }
+                    store.putDerived(verifyKey(i) + dev.callvault.derived.Waveforms.SUFFIX, peaks, "application/json", Map.of());
+                    twilio.add(StandInRecording.completed(TwilioStandIn.ACCOUNT_SID, verifyCall(i), "RE" + String.format("%032x", i),
+                            DAY.plusMillis(i * 800L), audio.length));
+                }
+            }
+            try (var db = DriverManager.getConnection(s.jdbc, TestPostgres.user(), null); var st = db.createStatement()) {
+                st.execute("""
+                        INSERT INTO calls (call_sid, account_sid, started_at, ended_at)
+                        SELECT 'CA' || lpad(to_hex(g), 32, '0'), '%s', '2026-11-24T00:00:00Z'::timestamptz + g * interval '1.6 s',
+                               '2026-11-24T00:00:00Z'::timestamptz + g * interval '1.6 s' + interval '1 s'
+                        FROM generate_series(0, %d) g""".formatted(TwilioStandIn.ACCOUNT_SID, (n - 1) / 2));
+                st.execute("""
+                        INSERT INTO recordings (call_id, recording_type, status, recording_sid, s3_key, file_size, sha256)
+                        SELECT c.id, 'mixed', 'completed', 'RE' || lpad(to_hex(g), 32, '0'),
+                               'recordings/2026/11/24/' || c.call_sid || '/RE' || lpad(to_hex(g), 32, '0') || '.mp3', %d, '%s'
+                        FROM generate_series(0, %d) g JOIN calls c ON c.call_sid = 'CA' || lpad(to_hex(g / 2), 32, '0')""".formatted(audio.length, sha, n - 1));
+            }
+            long t0 = System.nanoTime();
+            Cli run = cli(settings, "verify", "--since", "2026-11-24", "--until", "2026-11-25", "--json");
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            row("verify-day", "verify's exit code over a day of " + 2 * n + " objects, all archived", run.exit(), "exit code", null, "0",
+                    run.exit() == 0);
+            if (run.exit() != 0) {
+                progress.println(run.output().length() > 4000 ? run.output().substring(0, 4000) : run.output());
+            }
+            int ok = run.exit() == 0 ? Integer.parseInt(run.json("ok")) : 0;
+            row("verify-day", "recordings Twilio lists that verify found archived and matching", ok, "recordings", null, Integer.toString(n), ok == n);
+            row("verify-day", "verify of a day of " + 2 * n + " objects (" + n + " recordings and their waveforms)", seconds, "s", null, null, null);
+            row("verify-day", "peak RSS verifying it", run.peakRssKib() / 1024.0, "MiB", null, null, null);
+        }
+    }
+
+    private static String verifyCall(int i) {
+        return "CA" + String.format("%032x", i / 2);
+    }
+
+    private static String verifyKey(int i) {
+        return "recordings/2026/11/24/" + verifyCall(i) + "/RE" + String.format("%032x", i) + ".mp3";
+    }
 
     private void row(String part, String measure, double value, String unit, Double baseline, String goal, Boolean met) {
         row(part, measure, value, unit, baseline, baseline == null || baseline == 0 ? null : value / baseline, goal, met);
