@@ -17,12 +17,27 @@ final class Deb {
     }
 
     static Path file() throws IOException {
-        try (Stream<Path> s = Files.list(Path.of("target"))) {
-            // the newest: each commit's build has a name of its own, and an earlier one may still lie in target/
-            return s.filter(p -> p.getFileName().toString().matches("callvault_.*_all\\.deb"))
-                    .max(java.util.Comparator.comparing(p -> p.toFile().lastModified()))
-                    .orElseThrow(() -> new IllegalStateException("no target/callvault_*_all.deb: the package phase makes it"));
+        // the newest: each commit's build has a name of its own, and an earlier one may still lie in target/
+        return newest(Path.of("target")).orElseThrow(() -> new IllegalStateException("no target/callvault_*_all.deb: the package phase makes it"));
+    }
+
+    /** The newest callvault_*_all.deb in {@code dir}. */
+    static java.util.Optional<Path> newest(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(p -> p.getFileName().toString().matches("callvault_.*_all\\.deb")).max(java.util.Comparator.comparing(p -> p.toFile().lastModified()));
         }
+    }
+
+    static int freePort() throws IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** The role and database postinst makes on this machine's PostgreSQL: the package leaves them to their owner, a test cleans up. */
+    static void dropDatabase() throws IOException, InterruptedException {
+        run(60, "runuser", "-u", "postgres", "--", "psql", "-qc", "DROP DATABASE IF EXISTS callvault");
+        run(60, "runuser", "-u", "postgres", "--", "psql", "-qc", "DROP ROLE IF EXISTS callvault");
     }
 
     /** Runs a command, its stderr folded into its stdout; fails after {@code seconds}. */

@@ -2,7 +2,6 @@ package dev.callvault.packaging;
 
 import org.junit.jupiter.api.Test;
 
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -37,7 +36,7 @@ class PackageInstallIT {
         assumeTrue(Deb.run(60, "runuser", "-u", "postgres", "--", "psql", "-Atqc", "SELECT 1").exit() == 0,
                 "the package finds this machine's PostgreSQL through its postgres user; none answers here");
         Deb.run(300, "dpkg", "--purge", "callvault"); // a previous run's leftovers, if any
-        dropDatabase();
+        Deb.dropDatabase();
         Deb.Run install = Deb.run(300, "dpkg", "-i", Deb.file().toAbsolutePath().toString());
         assertThat(install.exit()).as(install.out()).isZero();
         // a fresh install finds the local server: postinst made a role and a database there and named them for the units
@@ -122,8 +121,8 @@ class PackageInstallIT {
             assertThat(Deb.run(30, "stat", "-c", "%U:%G %a", "/etc/callvault/users").out().strip()).isEqualTo("root:callvault 640");
 
             // the daemon as the unit runs it, no database named but the one postinst made (the launcher reads callvault.env)
-            int port = freePort();
-            int management = freePort();
+            int port = Deb.freePort();
+            int management = Deb.freePort();
             Process daemon = new ProcessBuilder("runuser", "-u", "callvault", "--", "env",
                     "CALLVAULT_HTTP_PORT=" + port, "CALLVAULT_MANAGEMENT_ADDRESS=127.0.0.1:" + management,
                     "callvaultd", "--config", "/etc/callvault/callvault.conf")
@@ -176,7 +175,7 @@ class PackageInstallIT {
             }
         } finally {
             Deb.Run purge = Deb.run(300, "dpkg", "--purge", "callvault");
-            dropDatabase(); // the package leaves the database to its owner; this test cleans up after itself
+            Deb.dropDatabase(); // the package leaves the database to its owner; this test cleans up after itself
             assertThat(purge.exit()).as(purge.out()).isZero();
         }
         assertThat(PACKAGE_PATHS).as("left behind by dpkg --purge").noneMatch(p -> Files.exists(Path.of(p), java.nio.file.LinkOption.NOFOLLOW_LINKS));
@@ -199,11 +198,6 @@ class PackageInstallIT {
         return java.net.URLEncoder.encode(s, java.nio.charset.StandardCharsets.UTF_8);
     }
 
-    private static void dropDatabase() throws Exception {
-        Deb.run(60, "runuser", "-u", "postgres", "--", "psql", "-qc", "DROP DATABASE IF EXISTS callvault");
-        Deb.run(60, "runuser", "-u", "postgres", "--", "psql", "-qc", "DROP ROLE IF EXISTS callvault");
-    }
-
     /** Until a line of the log matches (a regular expression, found anywhere in the line); fails after 60 s showing the log. */
     private static void awaitLine(Path log, String regex) throws Exception {
         java.util.regex.Pattern wanted = java.util.regex.Pattern.compile(regex);
@@ -224,11 +218,5 @@ class PackageInstallIT {
     private static long javaChild(Process p) {
         return p.descendants().filter(h -> h.info().command().map(c -> c.endsWith("java")).orElse(false)).findFirst()
                 .map(ProcessHandle::pid).orElse(p.pid());
-    }
-
-    private static int freePort() throws java.io.IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 }
