@@ -96,6 +96,22 @@ class DoctorCommandTest {
     }
 
     @Test
+    void aSchemaANewerCallvaultMigratedFailsTheDatabaseCheck() {
+        // after a downgrade: the daemon refuses this schema (exit 78), so doctor must not call it PASS
+        env.db().jdbi().useHandle(h -> h.execute("""
+                INSERT INTO flyway_schema_history (installed_rank, version, description, type, script, checksum, installed_by,
+                                                   execution_time, success)
+                VALUES (99, '99', 'from the future', 'SQL', 'V99__future.sql', 0, 'test', 0, true)"""));
+
+        Cli.Result r = cli.run(List.of("doctor"), Map.of());
+
+        assertThat(r.exit()).as(r.out()).isEqualTo(1);
+        assertThat(failed(r)).contains("database");
+        assertThat(r.out()).contains("schema version 99, newer than this callvault's " + dev.callvault.db.Database.LATEST_MIGRATION)
+                .contains("fix: install the callvault that migrated it");
+    }
+
+    @Test
     void saysWhatToFixAndExits1() {
         Cli.Result r = cli.run(List.of("doctor"), Map.of("twilio.auth-token", "0000000000000000000000000000dead"));
 

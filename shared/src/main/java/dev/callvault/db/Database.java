@@ -100,7 +100,7 @@ public final class Database implements AutoCloseable {
      * The newest migration in {@code db/migration} (DatabaseTest checks it against the files): a schema whose newest
      * applied migration is this one, applied successfully, is current.
      */
-    static final String LATEST_MIGRATION = "15";
+    public static final String LATEST_MIGRATION = "15";
 
     /**
      * Applies pending migrations; refuses to run against a schema newer than this code. A current schema is told by
@@ -138,7 +138,16 @@ public final class Database implements AutoCloseable {
 
     public record MigrationStatus(String currentVersion, int pending) {
         public boolean current() {
-            return pending == 0 && currentVersion != null;
+            return pending == 0 && currentVersion != null && !newer();
+        }
+
+        /** The schema was migrated by a newer callvault than this one (which callvaultd refuses to start on). */
+        public boolean newer() {
+            try {
+                return currentVersion != null && Integer.parseInt(currentVersion) > Integer.parseInt(LATEST_MIGRATION);
+            } catch (NumberFormatException e) {
+                return false;
+            }
         }
     }
 

@@ -137,6 +137,11 @@ public final class Doctor {
                 return new Check("database", false, "unreachable at " + db.jdbcUrl(), "check database.url, the server and the credentials");
             }
             Database.MigrationStatus s = db.migrationStatus();
+            if (s.newer()) {
+                return new Check("database", false, "reachable, schema version " + s.currentVersion() + ", newer than this callvault's "
+                        + Database.LATEST_MIGRATION + ": a newer callvault migrated it, and this version's callvaultd refuses to start on it",
+                        "install the callvault that migrated it (or a newer one); a schema is never migrated back");
+            }
             if (!s.current()) {
                 return new Check("database", false, "reachable, schema version " + s.currentVersion() + " with " + s.pending() + " pending migrations",
                         "run 'callvault db migrate' (callvaultd also migrates at start)");
