@@ -83,6 +83,14 @@ class PackageUpgradeIT {
         assertThat(Files.readString(CONF)).as("the operator's edit of the conffile").contains("# the operator's own lines")
                 .contains("database.url = jdbc:postgresql://127.0.0.1:5432/callvault");
         everyRecordingListedDownloadedAndPlayed();
+
+        // back to the earlier build (which has no retention timer) and purged: no enable link is left dangling
+        Deb.Run downgrade = Deb.run(300, "dpkg", "-i", "--force-confold", earlierPackage().toString());
+        assertThat(downgrade.exit()).as(downgrade.out()).isZero();
+        Deb.Run purge = Deb.run(300, "dpkg", "--purge", "callvault");
+        assertThat(purge.exit()).as(purge.out()).isZero();
+        assertThat(Files.exists(Path.of("/etc/systemd/system/timers.target.wants/callvault-retention.timer"), java.nio.file.LinkOption.NOFOLLOW_LINKS))
+                .as("a dangling enable link of the retention timer").isFalse();
     }
 
     @Test
