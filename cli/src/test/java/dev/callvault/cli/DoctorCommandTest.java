@@ -98,10 +98,7 @@ class DoctorCommandTest {
     @Test
     void aSchemaANewerCallvaultMigratedFailsTheDatabaseCheck() {
         // after a downgrade: the daemon refuses this schema (exit 78), so doctor must not call it PASS
-        env.db().jdbi().useHandle(h -> h.execute("""
-                INSERT INTO flyway_schema_history (installed_rank, version, description, type, script, checksum, installed_by,
-                                                   execution_time, success)
-                VALUES (99, '99', 'from the future', 'SQL', 'V99__future.sql', 0, 'test', 0, true)"""));
+        env.migratedByANewerCallvault();
 
         Cli.Result r = cli.run(List.of("doctor"), Map.of());
 

@@ -27,10 +27,7 @@ class NewerSchemaStartTest {
 
     @Test
     void aSchemaNewerThanThisBuildStopsTheStartWithTheCodeTheUnitDoesNotRestart() throws Exception {
-        env.db().jdbi().useHandle(h -> h.execute("""
-                INSERT INTO flyway_schema_history (installed_rank, version, description, type, script, checksum, installed_by,
-                                                   execution_time, success)
-                VALUES (99, '99', 'from the future', 'SQL', 'V99__future.sql', 0, 'test', 0, true)"""));
+        env.migratedByANewerCallvault();
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), Main.class.getName(),
                 "--set=state-dir=" + dir.resolve("state"), "--set=http.port=0", "--set=http.management-address=127.0.0.1:0"));

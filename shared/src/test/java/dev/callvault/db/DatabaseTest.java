@@ -46,10 +46,7 @@ class DatabaseTest {
 
     @Test
     void refusesASchemaNewerThanThisBuild() {
-        env.db().jdbi().useHandle(h -> h.execute("""
-                INSERT INTO flyway_schema_history (installed_rank, version, description, type, script, checksum, installed_by,
-                                                   execution_time, success)
-                VALUES (99, '99', 'from the future', 'SQL', 'V99__future.sql', 0, 'test', 0, true)"""));
+        env.migratedByANewerCallvault();
 
         assertThatThrownBy(() -> env.db().migrate())
                 .isInstanceOf(PermanentException.class)
