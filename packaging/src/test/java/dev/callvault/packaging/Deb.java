@@ -55,6 +55,50 @@ final class Deb {
         return Stream.of(System.getenv("PATH").split(":")).anyMatch(d -> Files.isExecutable(Path.of(d, command)));
     }
 
+    /**
+     * The installed callvaultd as its unit runs it (user callvault), listening on {@code port} and {@code management},
+     * with {@code env} added and its output in {@code log}: returned once /readyz answers 200; fails showing the log.
+     */
+    static Process startDaemon(int port, int management, List<String> env, Path log) throws IOException, InterruptedException {
+        List<String> command = new java.util.ArrayList<>(List.of("runuser", "-u", "callvault", "--", "env", "CALLVAULT_HTTP_PORT=" + port,
+                "CALLVAULT_MANAGEMENT_ADDRESS=127.0.0.1:" + management));
+        command.addAll(env);
+        command.addAll(List.of("callvaultd", "--config", "/etc/callvault/callvault.conf"));
+        Process daemon = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        java.net.http.HttpRequest readyz = java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + management + "/readyz"))
+                .timeout(java.time.Duration.ofSeconds(5)).build();
+        String last = "no answer";
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (System.nanoTime() < deadline && daemon.isAlive()) {
+            try {
+                var ready = http.send(readyz, java.net.http.HttpResponse.BodyHandlers.ofString());
+                if (ready.statusCode() == 200) {
+                    return daemon;
+                }
+                last = ready.statusCode() + " " + ready.body();
+            } catch (IOException notYet) {
+                // not listening yet
+            }
+            Thread.sleep(200);
+        }
+        stop(daemon);
+        throw new AssertionError("callvaultd did not become ready (/readyz: " + last + "); its log, " + log + ":\n" + Files.readString(log));
+    }
+
+    /** Stops a daemon {@link #startDaemon} started (SIGTERM to runuser and the JVM), waiting up to a minute. */
+    static void stop(Process daemon) throws InterruptedException {
+        daemon.descendants().forEach(ProcessHandle::destroy);
+        daemon.destroy();
+        daemon.waitFor(60, TimeUnit.SECONDS);
+    }
+
+    /** The JVM runuser started (its descendant running java). */
+    static long javaChild(Process p) {
+        return p.descendants().filter(h -> h.info().command().map(c -> c.endsWith("java")).orElse(false)).findFirst()
+                .map(ProcessHandle::pid).orElse(p.pid());
+    }
+
     static List<String> lines(String text) {
         return text.lines().toList();
     }

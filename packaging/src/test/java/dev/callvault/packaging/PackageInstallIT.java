@@ -8,7 +8,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -123,30 +122,10 @@ class PackageInstallIT {
             // the daemon as the unit runs it, no database named but the one postinst made (the launcher reads callvault.env)
             int port = Deb.freePort();
             int management = Deb.freePort();
-            Process daemon = new ProcessBuilder("runuser", "-u", "callvault", "--", "env",
-                    "CALLVAULT_HTTP_PORT=" + port, "CALLVAULT_MANAGEMENT_ADDRESS=127.0.0.1:" + management,
-                    "callvaultd", "--config", "/etc/callvault/callvault.conf")
-                    .redirectErrorStream(true).redirectOutput(Path.of("target", "installed-daemon.log").toFile()).start();
+            Process daemon = Deb.startDaemon(port, management, List.of(), Path.of("target", "installed-daemon.log"));
             try {
                 HttpClient http = HttpClient.newHttpClient();
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-                HttpResponse<String> ready = null;
-                while (System.nanoTime() < deadline && daemon.isAlive()) {
-                    try {
-                        ready = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + management + "/readyz")).timeout(Duration.ofSeconds(5)).build(),
-                                HttpResponse.BodyHandlers.ofString());
-                        if (ready.statusCode() == 200) {
-                            break;
-                        }
-                    } catch (java.io.IOException notYet) {
-                        // not listening yet
-                    }
-                    Thread.sleep(200);
-                }
-                assertThat(ready).as("an answer from /readyz; log: target/installed-daemon.log\n" + Files.readString(Path.of("target", "installed-daemon.log")))
-                        .isNotNull();
-                assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
-                String owner = Deb.run(30, "ps", "-o", "user=", "-p", Long.toString(javaChild(daemon))).out().strip();
+                String owner = Deb.run(30, "ps", "-o", "user=", "-p", Long.toString(Deb.javaChild(daemon))).out().strip();
                 assertThat(owner).isEqualTo("callvault");
 
                 // the installed daemon logs as its logback.xml says, not as the CLI does (whose jar shares lib/):
@@ -156,7 +135,7 @@ class PackageInstallIT {
                 HttpResponse<String> page = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/ui/sign-in")).build(),
                         HttpResponse.BodyHandlers.ofString());
                 awaitLine(log, "INFO  .* callvault.access - GET /ui/sign-in " + page.statusCode() + " ");
-                Deb.Run hup = Deb.run(30, "kill", "-HUP", Long.toString(javaChild(daemon)));
+                Deb.Run hup = Deb.run(30, "kill", "-HUP", Long.toString(Deb.javaChild(daemon)));
                 assertThat(hup.exit()).as(hup.out()).isZero();
                 awaitLine(log, "INFO  .* - configuration reloaded ");
 
@@ -169,9 +148,7 @@ class PackageInstallIT {
                 assertThat(signIn(port, "olivia", "an earlier password")).isEqualTo(303);
                 assertThat(signIn(port, "alice", "not alice's password")).isEqualTo(401);
             } finally {
-                daemon.descendants().forEach(ProcessHandle::destroy);
-                daemon.destroy();
-                daemon.waitFor(60, TimeUnit.SECONDS);
+                Deb.stop(daemon);
             }
         } finally {
             Deb.Run purge = Deb.run(300, "dpkg", "--purge", "callvault");
@@ -212,11 +189,5 @@ class PackageInstallIT {
             }
             Thread.sleep(100);
         }
-    }
-
-    /** The JVM runuser started (its descendant running java). */
-    private static long javaChild(Process p) {
-        return p.descendants().filter(h -> h.info().command().map(c -> c.endsWith("java")).orElse(false)).findFirst()
-                .map(ProcessHandle::pid).orElse(p.pid());
     }
 }

@@ -13,12 +13,10 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -111,7 +109,7 @@ class PackageUpgradeIT {
             Deb.Run dump = Deb.run(300, "sh", "-c", command.replace("sudo -u callvault ", "runuser -u callvault -- ").replace("$(sudo ", "$("));
             assertThat(dump.exit()).as(command + "\n" + dump.out()).isZero();
         } finally {
-            stop(daemon);
+            Deb.stop(daemon);
         }
         // 2. set the directory aside; 3. install, load the dump into the database postinst made
         assertThat(Deb.run(30, "mv", "/var/lib/callvault/postgres", "/var/lib/callvault/postgres.dumped").exit()).isZero();
@@ -213,43 +211,16 @@ class PackageUpgradeIT {
                 assertThat(part.body()).isEqualTo(java.util.Arrays.copyOfRange(bytes, 1000, 2000));
             }
         } finally {
-            stop(daemon);
+            Deb.stop(daemon);
         }
     }
 
     private int daemonPort;
 
-    /** callvaultd as its unit runs it (user callvault), on free ports; returns once /readyz answers 200. */
+    /** callvaultd as its unit runs it, on free ports; {@link #daemonPort} is its public one. */
     private Process startDaemon(List<String> env) throws Exception {
         daemonPort = Deb.freePort();
-        int management = Deb.freePort();
-        List<String> command = new ArrayList<>(List.of("runuser", "-u", "callvault", "--", "env", "CALLVAULT_HTTP_PORT=" + daemonPort,
-                "CALLVAULT_MANAGEMENT_ADDRESS=127.0.0.1:" + management));
-        command.addAll(env);
-        command.addAll(List.of("callvaultd", "--config", CONF.toString()));
-        Path log = Path.of("target", "upgrade-daemon.log");
-        Process daemon = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        HttpClient http = HttpClient.newHttpClient();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (System.nanoTime() < deadline && daemon.isAlive()) {
-            try {
-                if (http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + management + "/readyz")).timeout(Duration.ofSeconds(5)).build(),
-                        HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-                    return daemon;
-                }
-            } catch (java.io.IOException notYet) {
-                // not listening yet
-            }
-            Thread.sleep(200);
-        }
-        stop(daemon);
-        throw new AssertionError("callvaultd did not become ready; its log:\n" + Files.readString(log));
-    }
-
-    private static void stop(Process daemon) throws InterruptedException {
-        daemon.descendants().forEach(ProcessHandle::destroy);
-        daemon.destroy();
-        daemon.waitFor(60, TimeUnit.SECONDS);
+        return Deb.startDaemon(daemonPort, Deb.freePort(), env, Path.of("target", "upgrade-daemon.log"));
     }
 
     /** The command of the refusal's step that starts with {@code prefix} (a line "callvault:   PREFIX..."). */
